@@ -1,0 +1,35 @@
+# gameday: `make demo` shows a whole game day on localcloud; `make test` proves it.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test lint typecheck unit venv clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/gameday run scenarios/orders-task-loss.yaml --target local; \
+	status=$$?; echo "report: reports/latest/report.html"; exit $$status
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: $(STAMP)
+	$(BIN)/mypy gameday faults loadprofiles localcloud shop tests
+
+unit: $(STAMP)
+	$(BIN)/pytest -q tests
+
+test: lint typecheck
+	$(BIN)/pytest -q tests scenarios/ci-orders-kill-one.yaml
+
+clean:
+	rm -rf $(VENV) reports/runs reports/latest

@@ -1,0 +1,1 @@
+"""Lets `pytest scenarios/` collect every scenario YAML as a test, through gameday's pytest plugin."""

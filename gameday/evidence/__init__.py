@@ -1,0 +1,1 @@
+"""Evidence: what happened during a run, as typed records saved to and read from the run folder."""

@@ -1,0 +1,156 @@
+"""The scenario model: one game day, as data.
+
+A scenario names resources by logical name (``service: orders``); the target maps those names to
+real resources, so one scenario runs unchanged on localcloud and in AWS.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from gameday.durations import Seconds
+from gameday.yamlfile import load_model
+
+PhaseName = Literal["baseline", "fault", "recovery", "all"]
+_NAME_PATTERN = r"^[a-z0-9][a-z0-9-]*$"
+
+
+class Strict(BaseModel):
+    """Frozen and closed: an unknown field is a typo the user must hear about."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+# --- load -------------------------------------------------------------------------------------
+
+
+class StepLoad(Strict):
+    """Users rise by ``step_users`` every ``step_every`` from ``users`` up to ``max_users``."""
+
+    shape: Literal["step"]
+    flow: Literal["shop"] = "shop"
+    users: int = Field(ge=1, description="users at the start")
+    step_users: int = Field(ge=0)
+    step_every: Seconds = Field(gt=0)
+    max_users: int = Field(ge=1)
+    spawn_rate: float = Field(default=10.0, gt=0, description="users started per second")
+
+    @model_validator(mode="after")
+    def _max_not_below_start(self) -> StepLoad:
+        if self.max_users < self.users:
+            raise ValueError("max_users must not be below users")
+        return self
+
+
+LoadSpec = Annotated[StepLoad, Field(discriminator="shape")]
+
+
+# --- faults -----------------------------------------------------------------------------------
+
+
+class ServiceSelection(Strict):
+    """Which logical service a fault acts on."""
+
+    service: str = Field(pattern=_NAME_PATTERN)
+
+
+class KillTasks(Strict):
+    """Stop a count or a percent of a service's running tasks once, at ``at``.
+
+    ``for`` is how long the fault window lasts for scoring: the time the service has to cope.
+    """
+
+    kind: Literal["kill-tasks"]
+    at: Seconds
+    for_: Seconds = Field(alias="for", gt=0)
+    target: ServiceSelection
+    count: int | None = Field(default=None, ge=1)
+    percent: float | None = Field(default=None, gt=0, le=100)
+
+    @model_validator(mode="after")
+    def _count_or_percent(self) -> KillTasks:
+        if (self.count is None) == (self.percent is None):
+            raise ValueError("give exactly one of count or percent")
+        return self
+
+    @property
+    def end(self) -> float:
+        return self.at + self.for_
+
+
+FaultSpec = Annotated[KillTasks, Field(discriminator="kind")]
+
+
+# --- expectations -----------------------------------------------------------------------------
+
+
+class AvailabilityExpectation(Strict):
+    """Share of requests that succeeded in a phase must be at least ``min`` (0–1)."""
+
+    score: Literal["availability"]
+    phase: PhaseName = "all"
+    min: float = Field(ge=0, le=1)
+
+
+class LatencyExpectation(Strict):
+    """The 95th percentile latency in a phase must be at most ``max`` milliseconds."""
+
+    score: Literal["p95_latency_ms"]
+    phase: PhaseName = "all"
+    max: float = Field(gt=0)
+
+
+class TaskRecoveryExpectation(Strict):
+    """After tasks are stopped, running must equal desired again within ``max`` seconds."""
+
+    score: Literal["task_recovery_s"]
+    service: str = Field(pattern=_NAME_PATTERN)
+    max: Seconds = Field(gt=0)
+
+
+Expectation = Annotated[
+    AvailabilityExpectation | LatencyExpectation | TaskRecoveryExpectation,
+    Field(discriminator="score"),
+]
+
+
+# --- the scenario -----------------------------------------------------------------------------
+
+
+class Scenario(Strict):
+    """One game day: load, faults on a timeline, and the thresholds the run is graded against."""
+
+    name: str = Field(pattern=_NAME_PATTERN, max_length=64)
+    description: str = Field(min_length=1)
+    duration: Seconds = Field(gt=0)
+    load: LoadSpec
+    faults: list[FaultSpec] = Field(min_length=1)
+    expect: list[Expectation] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _faults_inside_the_run(self) -> Scenario:
+        for fault in self.faults:
+            if fault.at <= 0:
+                raise ValueError("faults: 'at' must leave a baseline phase before the first fault")
+            if fault.end >= self.duration:
+                raise ValueError(
+                    f"faults: a fault ends at {fault.end:g}s, which leaves no recovery phase "
+                    f"in a run of {self.duration:g}s"
+                )
+        return self
+
+    @property
+    def fault_start(self) -> float:
+        return min(f.at for f in self.faults)
+
+    @property
+    def fault_end(self) -> float:
+        return max(f.end for f in self.faults)
+
+
+def load_scenario(path: Path) -> Scenario:
+    """Read and validate a scenario file; every problem is reported with its line."""
+    return load_model(path, Scenario)
