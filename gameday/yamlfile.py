@@ -69,20 +69,56 @@ def _line_for(loc: Location, lines: dict[Location, int]) -> int | None:
     return None
 
 
-def problems_from(error: ValidationError, file: str, lines: dict[Location, int]) -> list[Problem]:
+def _document_location(loc: Location, data: Any) -> Location:
+    """Drop the parts pydantic adds that are not in the document (tagged-union member names)."""
+    kept: list[str | int] = []
+    node = data
+    for part in loc:
+        if isinstance(node, dict) and part not in node and part in node.values():
+            continue  # the tag of a discriminated union, e.g. "kill-tasks"
+        kept.append(part)
+        if isinstance(node, dict):
+            node = node.get(part)
+        elif isinstance(node, list) and isinstance(part, int) and part < len(node):
+            node = node[part]
+        else:
+            node = None
+    return tuple(kept)
+
+
+_BOUNDS = {
+    "greater_than": "more than",
+    "greater_than_equal": "at least",
+    "less_than": "less than",
+    "less_than_equal": "at most",
+}
+
+
+def _describe(item: Any) -> tuple[tuple[str, ...], str]:
+    """A user-facing message for one pydantic error, and any field to append to its location."""
+    kind, message, ctx = item["type"], item["msg"], item.get("ctx") or {}
+    if kind == "missing":
+        return (), "required field is missing"
+    if kind == "extra_forbidden":
+        return (), "unknown field"
+    if kind == "union_tag_invalid":
+        expected = ctx.get("expected_tags", "").replace("'", "")
+        return (ctx["discriminator"].strip("'"),), f"'{ctx['tag']}' is not one of: {expected}"
+    if kind == "union_tag_not_found":
+        return (ctx["discriminator"].strip("'"),), "required field is missing"
+    if kind in _BOUNDS:
+        return (), f"must be {_BOUNDS[kind]} {ctx[next(iter(ctx))]}"
+    if kind == "string_pattern_mismatch":
+        return (), "use lowercase letters, digits and '-' only, starting with a letter or digit"
+    return (), message.removeprefix("Value error, ")
+
+
+def problems_from(error: ValidationError, file: str, data: Any, lines: dict[Location, int]) -> list[Problem]:
     """Turn pydantic's errors into located problems, one per wrong field."""
     problems = []
     for item in error.errors(include_url=False):
-        # pydantic appends the name of a tagged-union member or a validator to the location;
-        # keep only the parts that exist in the document.
-        loc = tuple(part for part in item["loc"] if not (isinstance(part, str) and "[" in part))
-        message = item["msg"]
-        if message.startswith("Value error, "):
-            message = message[len("Value error, ") :]
-        if item["type"] == "missing":
-            message = "required field is missing"
-        elif item["type"] == "extra_forbidden":
-            message = "unknown field"
+        extra, message = _describe(item)
+        loc = _document_location(tuple(item["loc"]), data) + extra
         problems.append(Problem(file, _line_for(loc, lines), _field_name(loc), message))
     return problems
 
@@ -93,4 +129,4 @@ def load_model(path: Path, model: type[Model], context: dict[str, Any] | None = 
     try:
         return model.model_validate(data, context=context)
     except ValidationError as exc:
-        raise InputError(problems_from(exc, str(path), lines)) from None
+        raise InputError(problems_from(exc, str(path), data, lines)) from None

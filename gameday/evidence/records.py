@@ -6,7 +6,7 @@ frozen pydantic models so they serialise to JSON lines in the run folder and bac
 
 from __future__ import annotations
 
-from enum import Enum
+from enum import StrEnum
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
@@ -93,7 +93,7 @@ class Gap(Record):
     reason: str
 
 
-class Verdict(str, Enum):
+class Verdict(StrEnum):
     PASS = "PASS"
     FAIL = "FAIL"
     INCONCLUSIVE = "INCONCLUSIVE"

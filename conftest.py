@@ -1,1 +1,0 @@
-"""Lets `pytest scenarios/` collect every scenario YAML as a test, through gameday's pytest plugin."""

@@ -1,0 +1,96 @@
+"""The ``gameday`` command line.
+
+Exit codes are part of the interface for CI: 0 PASS, 1 FAIL, 2 bad input, 3 INVALID, ABORTED or
+INCONCLUSIVE (and any run that could not complete).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from gameday.errors import GamedayError, InputError
+from gameday.evidence.records import Verdict
+
+EXIT_CODES = {
+    Verdict.PASS: 0,
+    Verdict.FAIL: 1,
+    Verdict.INVALID: 3,
+    Verdict.ABORTED: 3,
+    Verdict.INCONCLUSIVE: 3,
+}
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="gameday", description="Chaos and resilience game days for microservices on AWS and localcloud."
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    run = commands.add_parser("run", help="run a game day: load, faults, evidence, scores, reports")
+    run.add_argument("scenario", type=Path, help="scenario YAML file")
+    run.add_argument("--target", default="local", help="target name in the targets file (default: local)")
+    run.add_argument(
+        "--targets", type=Path, default=Path("targets.yaml"), help="targets file (default: targets.yaml)"
+    )
+    run.add_argument(
+        "--reports", type=Path, default=Path("reports"), help="reports folder (default: reports)"
+    )
+
+    validate = commands.add_parser("validate", help="check scenario files without running anything")
+    validate.add_argument("scenarios", type=Path, nargs="+", help="scenario YAML files")
+
+    stack = commands.add_parser("stack", help="start or stop localcloud with a stack")
+    stack_commands = stack.add_subparsers(dest="stack_command", required=True, metavar="ACTION")
+    up = stack_commands.add_parser("up", help="start localcloud in the background and wait until it is ready")
+    up.add_argument(
+        "stack", type=Path, nargs="?", default=None, help="stack file (default: the local target's)"
+    )
+    for action in (
+        up,
+        stack_commands.add_parser("down", help="stop localcloud and every task it runs"),
+        stack_commands.add_parser("status", help="show services and tasks"),
+    ):
+        action.add_argument("--target", default="local", help="localcloud target (default: local)")
+        action.add_argument("--targets", type=Path, default=Path("targets.yaml"), help="targets file")
+
+    report = commands.add_parser("report", help="re-score and re-render a run from its saved evidence")
+    report.add_argument("run", type=Path, help="run folder, e.g. reports/latest")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        return _dispatch(args)
+    except GamedayError as exc:
+        print(f"gameday: {exc}" if not isinstance(exc, InputError) else str(exc), file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("gameday: interrupted", file=sys.stderr)
+        return 3
+
+
+def _dispatch(args: argparse.Namespace) -> int:
+    # Imports are local so `gameday validate` stays quick and never loads the run machinery.
+    if args.command == "validate":
+        from gameday.commands.validate import validate
+
+        return validate(args.scenarios)
+    if args.command == "run":
+        from gameday.commands.run import run
+
+        return EXIT_CODES[run(args.scenario, args.target, args.targets, args.reports)]
+    if args.command == "report":
+        from gameday.commands.report import report
+
+        return EXIT_CODES[report(args.run)]
+    from gameday.commands import stack
+
+    return stack.dispatch(args.stack_command, args.target, args.targets, getattr(args, "stack", None))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""One module per CLI command; each returns what the CLI turns into an exit code."""

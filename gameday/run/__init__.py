@@ -1,0 +1,1 @@
+"""Run orchestration: scenario → plan → (load ∥ faults) → evidence → scores → reports."""

@@ -1,0 +1,65 @@
+"""The plan: a scenario resolved against a target and a start time.
+
+Everything that happens during the run is decided here, before anything happens, so a run folder
+can say what was intended as well as what was done.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from gameday.evidence.records import Phase
+from gameday.scenario import FaultSpec, Scenario
+
+
+@dataclass(frozen=True)
+class PlannedFault:
+    fault_id: str
+    offset_s: float  # seconds after the run start
+    spec: FaultSpec
+
+
+@dataclass(frozen=True)
+class Plan:
+    run_id: str
+    scenario: Scenario
+    target_name: str
+    faults: tuple[PlannedFault, ...]
+
+    def phases(self, started_at: float) -> list[Phase]:
+        """Baseline before the first fault, fault until the last fault window ends, then recovery."""
+        s = self.scenario
+        return [
+            Phase(name="baseline", start=started_at, end=started_at + s.fault_start),
+            Phase(name="fault", start=started_at + s.fault_start, end=started_at + s.fault_end),
+            Phase(name="recovery", start=started_at + s.fault_end, end=started_at + s.duration),
+        ]
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "run_id": self.run_id,
+            "scenario": self.scenario.name,
+            "target": self.target_name,
+            "duration_s": self.scenario.duration,
+            "phases": [
+                {"name": "baseline", "start_s": 0.0, "end_s": self.scenario.fault_start},
+                {"name": "fault", "start_s": self.scenario.fault_start, "end_s": self.scenario.fault_end},
+                {"name": "recovery", "start_s": self.scenario.fault_end, "end_s": self.scenario.duration},
+            ],
+            "faults": [
+                {
+                    "fault_id": f.fault_id,
+                    "at_s": f.offset_s,
+                    "spec": f.spec.model_dump(mode="json", by_alias=True),
+                }
+                for f in self.faults
+            ],
+        }
+
+
+def build_plan(scenario: Scenario, target_name: str, run_id: str) -> Plan:
+    faults = tuple(
+        PlannedFault(fault_id=f"f{index + 1}-{spec.kind}", offset_s=spec.at, spec=spec)
+        for index, spec in enumerate(sorted(scenario.faults, key=lambda f: f.at))
+    )
+    return Plan(run_id=run_id, scenario=scenario, target_name=target_name, faults=faults)
