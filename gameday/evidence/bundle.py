@@ -1,0 +1,211 @@
+"""The evidence of one run, saved to and read back from the run folder.
+
+The run folder is the only hand-over between running and judging: ``gameday report RUN`` must be
+able to score and render again from the files alone. So every record is written as the JSON its
+pydantic model produces, one per line for the long streams, and read back through the same model.
+Files are streamed line by line in both directions: a long run can hold millions of requests.
+
+A file that is missing or has unreadable lines is not an error: the run still gets a report, and a
+:class:`Gap` says which evidence is absent, so the scores depending on it turn INCONCLUSIVE.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, TypeAdapter, ValidationError
+
+from gameday.errors import InputError
+from gameday.evidence.records import (
+    FaultRecord,
+    Gap,
+    LoadSecond,
+    MetricPoint,
+    Phase,
+    RequestRecord,
+    TaskEvent,
+)
+
+RUN_FILE = "run.json"
+REQUESTS_FILE = "requests.jsonl"
+LOAD_SECONDS_FILE = "load_seconds.jsonl"
+METRICS_FILE = "metrics.jsonl"
+EVENTS_FILE = "events.jsonl"
+TRACES_FILE = "traces.jsonl"
+PHASES_FILE = "phases.json"
+FAULTS_FILE = "faults.json"
+GAPS_FILE = "gaps.json"
+
+M = TypeVar("M", bound=BaseModel)
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class RunEvidence:
+    """Everything a run observed; the single input of scoring and reporting.
+
+    Times are epoch seconds. ``traces`` stay raw X-Ray documents: they are kept for people and
+    later scorers, and no model of ours should silently drop fields AWS adds.
+    """
+
+    run_id: str
+    scenario_name: str
+    target_name: str
+    started_at: float
+    ended_at: float
+    phases: list[Phase] = field(default_factory=list)
+    requests: list[RequestRecord] = field(default_factory=list)
+    load_seconds: list[LoadSecond] = field(default_factory=list)
+    metrics: list[MetricPoint] = field(default_factory=list)
+    events: list[TaskEvent] = field(default_factory=list)
+    traces: list[dict[str, Any]] = field(default_factory=list)
+    faults: list[FaultRecord] = field(default_factory=list)
+    gaps: list[Gap] = field(default_factory=list)
+    aborted_reason: str | None = None
+
+    def save(self, run_dir: Path) -> None:
+        """Write every evidence file of the run folder (each replaced atomically)."""
+        run_dir.mkdir(parents=True, exist_ok=True)
+        scalars = {
+            "run_id": self.run_id,
+            "scenario_name": self.scenario_name,
+            "target_name": self.target_name,
+            "started_at": self.started_at,
+            "ended_at": self.ended_at,
+            "aborted_reason": self.aborted_reason,
+        }
+        _write_text(run_dir / RUN_FILE, [json.dumps(scalars, indent=2), "\n"])
+        _write_lines(run_dir / REQUESTS_FILE, (r.model_dump_json() for r in self.requests))
+        _write_lines(run_dir / LOAD_SECONDS_FILE, (s.model_dump_json() for s in self.load_seconds))
+        _write_lines(run_dir / METRICS_FILE, (m.model_dump_json() for m in self.metrics))
+        _write_lines(run_dir / EVENTS_FILE, (e.model_dump_json() for e in self.events))
+        _write_lines(run_dir / TRACES_FILE, (json.dumps(doc, separators=(",", ":")) for doc in self.traces))
+        _write_models(run_dir / PHASES_FILE, self.phases)
+        _write_models(run_dir / FAULTS_FILE, self.faults)
+        _write_models(run_dir / GAPS_FILE, self.gaps)
+
+    @classmethod
+    def load(cls, run_dir: Path) -> RunEvidence:
+        """Read a run folder back; only ``run.json`` is required, anything else missing becomes a gap."""
+        scalars = _read_run_file(run_dir / RUN_FILE)
+        # gaps.json missing means no gap was recorded when the run was saved: nothing to add for it.
+        saved_gaps = _Reader(run_dir, []).array(GAPS_FILE, None, Gap)
+        reader = _Reader(run_dir, saved_gaps)
+        requests = reader.lines(REQUESTS_FILE, "requests", RequestRecord.model_validate_json)
+        load_seconds = reader.lines(LOAD_SECONDS_FILE, "load_seconds", LoadSecond.model_validate_json)
+        metrics = reader.lines(METRICS_FILE, "metrics", MetricPoint.model_validate_json)
+        events = reader.lines(EVENTS_FILE, "events", TaskEvent.model_validate_json)
+        traces = reader.lines(TRACES_FILE, "traces", _json_object)
+        phases = reader.array(PHASES_FILE, "phases", Phase)
+        faults = reader.array(FAULTS_FILE, "faults", FaultRecord)
+        return cls(
+            run_id=str(scalars["run_id"]),
+            scenario_name=str(scalars["scenario_name"]),
+            target_name=str(scalars["target_name"]),
+            started_at=float(scalars["started_at"]),
+            ended_at=float(scalars["ended_at"]),
+            aborted_reason=scalars.get("aborted_reason"),
+            phases=phases,
+            requests=requests,
+            load_seconds=load_seconds,
+            metrics=metrics,
+            events=events,
+            traces=traces,
+            faults=faults,
+            gaps=reader.gaps,
+        )
+
+
+class _Reader:
+    """Reads optional evidence files, turning absence and damage into gaps instead of exceptions."""
+
+    def __init__(self, run_dir: Path, gaps: list[Gap]) -> None:
+        self._run_dir = run_dir
+        self.gaps = list(gaps)
+
+    def lines(self, name: str, source: str, parse: Callable[[str], T]) -> list[T]:
+        path = self._run_dir / name
+        if not path.exists():
+            self.gaps.append(Gap(source=source, reason=f"{name} is missing from the run folder"))
+            return []
+        items: list[T] = []
+        bad: list[str] = []
+        for number, line in _numbered_lines(path):
+            try:
+                items.append(parse(line))
+            except (ValidationError, ValueError) as exc:
+                bad.append(f"line {number}: {_first_line(exc)}")
+        if bad:
+            self.gaps.append(
+                Gap(source=source, reason=f"{name}: {len(bad)} unreadable line(s) skipped, first at {bad[0]}")
+            )
+        return items
+
+    def array(self, name: str, source: str | None, model: type[M]) -> list[M]:
+        path = self._run_dir / name
+        if not path.exists():
+            if source is not None:
+                self.gaps.append(Gap(source=source, reason=f"{name} is missing from the run folder"))
+            return []
+        try:
+            return TypeAdapter(list[model]).validate_json(path.read_bytes())  # type: ignore[valid-type]
+        except ValidationError as exc:
+            self.gaps.append(Gap(source=source or name, reason=f"{name} is unreadable: {_first_line(exc)}"))
+            return []
+
+
+def _read_run_file(path: Path) -> dict[str, Any]:
+    if not path.exists():
+        raise InputError(f"{path.parent}: not a run folder (no {RUN_FILE})")
+    try:
+        scalars = json.loads(path.read_text(encoding="utf-8"))
+        missing = [
+            key
+            for key in ("run_id", "scenario_name", "target_name", "started_at", "ended_at")
+            if key not in scalars
+        ]
+    except (ValueError, TypeError) as exc:
+        raise InputError(f"{path}: not valid run JSON: {exc}") from None
+    if missing:
+        raise InputError(f"{path}: missing {', '.join(missing)}")
+    return dict(scalars)
+
+
+def _json_object(line: str) -> dict[str, Any]:
+    value = json.loads(line)
+    if not isinstance(value, dict):
+        raise ValueError("expected a JSON object")
+    return value
+
+
+def _numbered_lines(path: Path) -> Iterator[tuple[int, str]]:
+    with path.open(encoding="utf-8") as handle:
+        for number, line in enumerate(handle, start=1):
+            if line.strip():
+                yield number, line
+
+
+def _first_line(exc: Exception) -> str:
+    return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+
+
+def _write_lines(path: Path, lines: Iterable[str]) -> None:
+    _write_text(path, (chunk for line in lines for chunk in (line, "\n")))
+
+
+def _write_models(path: Path, models: Sequence[BaseModel]) -> None:
+    _write_text(path, [json.dumps([m.model_dump(mode="json") for m in models], indent=2), "\n"])
+
+
+def _write_text(path: Path, chunks: Iterable[str]) -> None:
+    """Write through a temporary file and rename, so a crash never leaves half a file behind."""
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    with temporary.open("w", encoding="utf-8") as handle:
+        for chunk in chunks:
+            handle.write(chunk)
+    temporary.replace(path)

@@ -1,0 +1,100 @@
+"""The run folder round trip: what a run saves is exactly what ``gameday report`` scores again."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from gameday.errors import InputError
+from gameday.evidence.bundle import RunEvidence
+from gameday.evidence.records import Gap, Verdict
+from gameday.scoring import score_run
+from gameday.scoring.testing import synthetic_evidence, synthetic_scenario
+
+EVIDENCE_FILES = [
+    "run.json",
+    "requests.jsonl",
+    "load_seconds.jsonl",
+    "metrics.jsonl",
+    "events.jsonl",
+    "traces.jsonl",
+    "phases.json",
+    "faults.json",
+    "gaps.json",
+]
+
+
+def test_save_then_load_gives_the_same_evidence_and_scores(tmp_path: Path) -> None:
+    evidence = synthetic_evidence()
+    evidence.save(tmp_path)
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(EVIDENCE_FILES)
+    loaded = RunEvidence.load(tmp_path)
+    assert loaded == evidence
+    scenario = synthetic_scenario()
+    assert score_run(scenario, loaded) == score_run(scenario, evidence)
+
+
+def test_streams_are_json_lines(tmp_path: Path) -> None:
+    synthetic_evidence().save(tmp_path)
+    lines = (tmp_path / "requests.jsonl").read_text().splitlines()
+    assert len(lines) == 600
+    assert json.loads(lines[0])["name"] == "GET /catalog"
+    assert json.loads((tmp_path / "run.json").read_text())["aborted_reason"] is None
+
+
+def test_missing_optional_files_become_gaps(tmp_path: Path) -> None:
+    synthetic_evidence().save(tmp_path)
+    (tmp_path / "requests.jsonl").unlink()
+    (tmp_path / "metrics.jsonl").unlink()
+    (tmp_path / "gaps.json").unlink()
+    loaded = RunEvidence.load(tmp_path)
+    assert loaded.requests == [] and loaded.metrics == []
+    assert loaded.gaps == [
+        Gap(source="requests", reason="requests.jsonl is missing from the run folder"),
+        Gap(source="metrics", reason="metrics.jsonl is missing from the run folder"),
+    ]
+    card = score_run(synthetic_scenario(), loaded)
+    assert card.verdict is Verdict.INCONCLUSIVE
+    assert {s.verdict for s in card.scores} == {Verdict.INCONCLUSIVE}
+
+
+def test_saved_gaps_come_back_first(tmp_path: Path) -> None:
+    saved = Gap(source="traces", reason="the X-Ray daemon dropped segments")
+    evidence = synthetic_evidence()
+    replace(evidence, gaps=[saved]).save(tmp_path)
+    (tmp_path / "events.jsonl").unlink()
+    assert [g.source for g in RunEvidence.load(tmp_path).gaps] == ["traces", "events"]
+
+
+def test_unreadable_lines_are_skipped_and_reported(tmp_path: Path) -> None:
+    synthetic_evidence().save(tmp_path)
+    with (tmp_path / "requests.jsonl").open("a") as handle:
+        handle.write('{"t": 1.0, "name": "GET /"\n')  # cut off mid-record, as by SIGKILL
+    loaded = RunEvidence.load(tmp_path)
+    assert len(loaded.requests) == 600
+    (gap,) = loaded.gaps
+    assert gap.source == "requests"
+    assert gap.reason.startswith("requests.jsonl: 1 unreadable line(s) skipped, first at line 601: ")
+
+
+def test_a_folder_without_run_json_is_a_user_error(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="not a run folder"):
+        RunEvidence.load(tmp_path)
+
+
+def test_a_broken_run_json_is_a_user_error(tmp_path: Path) -> None:
+    (tmp_path / "run.json").write_text('{"run_id": "x"}')
+    with pytest.raises(InputError, match="missing scenario_name, target_name, started_at, ended_at"):
+        RunEvidence.load(tmp_path)
+    (tmp_path / "run.json").write_text("{not json")
+    with pytest.raises(InputError, match="not valid run JSON"):
+        RunEvidence.load(tmp_path)
+
+
+def test_saving_leaves_no_temporary_files(tmp_path: Path) -> None:
+    synthetic_evidence().save(tmp_path)
+    synthetic_evidence().save(tmp_path)
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]
