@@ -1,0 +1,144 @@
+"""What every report shows, as rows of text: built once, rendered as Markdown, HTML and a terminal table.
+
+Formatting lives here so a value reads the same in every report, and the templates only lay out
+strings. Times are shown as seconds since the run started, like the chart axes, because "+30.0 s"
+is what a reader can match against the scenario file.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+from gameday.evidence.bundle import RunEvidence
+from gameday.evidence.records import FaultRecord, Gap, Score
+from gameday.scenario import Scenario
+from gameday.scoring import ScoreCard
+from gameday.scoring.text import count, value_with_unit
+
+
+@dataclass(frozen=True)
+class ScoreRow:
+    verdict: str
+    score: str
+    subject: str
+    value: str
+    threshold: str
+    window: str
+    why: str
+
+
+@dataclass(frozen=True)
+class FaultRow:
+    id: str
+    kind: str
+    target: str
+    planned: str
+    injected: str
+    window_end: str
+    reverted: str
+    landed: str
+    detail: str
+    affected: str
+
+
+@dataclass(frozen=True)
+class PhaseRow:
+    name: str
+    start: str
+    end: str
+    length: str
+    requests: str
+
+
+@dataclass(frozen=True)
+class Chart:
+    path: str  # relative to the run folder
+    title: str
+
+
+@dataclass(frozen=True)
+class ReportView:
+    scenario: str
+    description: str
+    verdict: str
+    reason: str
+    run_id: str
+    target: str
+    started_utc: str
+    duration: str
+    scores: list[ScoreRow]
+    faults: list[FaultRow]
+    phases: list[PhaseRow]
+    gaps: list[Gap]
+    charts: list[Chart]
+
+
+def build_view(scenario: Scenario, evidence: RunEvidence, card: ScoreCard, charts: list[Chart]) -> ReportView:
+    clock = RunClock(evidence.started_at)
+    return ReportView(
+        scenario=scenario.name,
+        description=scenario.description.strip(),
+        verdict=card.verdict.value,
+        reason=card.reason,
+        run_id=evidence.run_id,
+        target=evidence.target_name,
+        started_utc=time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(evidence.started_at)),
+        duration=f"{evidence.ended_at - evidence.started_at:,.1f} s",
+        scores=[score_row(s, clock) for s in card.scores],
+        faults=[_fault_row(f, clock) for f in evidence.faults],
+        phases=[
+            PhaseRow(
+                name=p.name,
+                start=clock.at(p.start),
+                end=clock.at(p.end),
+                length=f"{p.end - p.start:,.1f} s",
+                requests=count(sum(1 for r in evidence.requests if p.start <= r.t < p.end)),
+            )
+            for p in evidence.phases
+        ],
+        gaps=list(evidence.gaps),
+        charts=charts,
+    )
+
+
+@dataclass(frozen=True)
+class RunClock:
+    """Epoch seconds as "+12.3 s" since the run started."""
+
+    started_at: float
+
+    def at(self, t: float | None) -> str:
+        return "—" if t is None else f"+{t - self.started_at:,.1f} s"
+
+    def span(self, start: float, end: float) -> str:
+        return f"{self.at(start)} → {self.at(end)}"
+
+
+def score_row(score: Score, clock: RunClock | None = None) -> ScoreRow:
+    """One score as text; without a clock the window is left out (the terminal has no run start)."""
+    comparator = "≥" if score.comparator == ">=" else "≤"
+    return ScoreRow(
+        verdict=score.verdict.value,
+        score=score.name,
+        subject=score.subject,
+        value=value_with_unit(score.value, score.unit, score.threshold),
+        threshold=f"{comparator} {value_with_unit(score.threshold, score.unit, score.value)}",
+        window=clock.span(score.window_start, score.window_end) if clock else "",
+        why=score.why,
+    )
+
+
+def _fault_row(fault: FaultRecord, clock: RunClock) -> FaultRow:
+    return FaultRow(
+        id=fault.id,
+        kind=fault.kind,
+        target=fault.target,
+        planned=clock.at(fault.planned_at),
+        injected=clock.at(fault.injected_at),
+        window_end=clock.at(fault.window_end),
+        reverted=clock.at(fault.reverted_at),
+        landed="yes" if fault.landed else "NO",
+        detail=fault.detail,
+        affected=", ".join(fault.affected) or "—",
+    )
