@@ -134,16 +134,17 @@ class _Reader:
             self.gaps.append(Gap(source=source, reason=f"{name} is missing from the run folder"))
             return []
         items: list[T] = []
-        bad: list[str] = []
+        bad = 0
+        first_bad = ""
         for number, line in _numbered_lines(path):
             try:
                 items.append(parse(line))
-            except (ValidationError, ValueError) as exc:
-                bad.append(f"line {number}: {_first_line(exc)}")
+            except ValueError as exc:  # pydantic's ValidationError is a ValueError too
+                bad += 1
+                first_bad = first_bad or f"line {number}: {_problem(exc)}"
         if bad:
-            self.gaps.append(
-                Gap(source=source, reason=f"{name}: {len(bad)} unreadable line(s) skipped, first at {bad[0]}")
-            )
+            reason = f"{name}: {bad} unreadable line(s) skipped, first at {first_bad}"
+            self.gaps.append(Gap(source=source, reason=reason))
         return items
 
     def array(self, name: str, source: str | None, model: type[M]) -> list[M]:
@@ -155,7 +156,7 @@ class _Reader:
         try:
             return TypeAdapter(list[model]).validate_json(path.read_bytes())  # type: ignore[valid-type]
         except ValidationError as exc:
-            self.gaps.append(Gap(source=source or name, reason=f"{name} is unreadable: {_first_line(exc)}"))
+            self.gaps.append(Gap(source=source or name, reason=f"{name} is unreadable: {_problem(exc)}"))
             return []
 
 
@@ -190,8 +191,13 @@ def _numbered_lines(path: Path) -> Iterator[tuple[int, str]]:
                 yield number, line
 
 
-def _first_line(exc: Exception) -> str:
-    return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+def _problem(exc: ValueError) -> str:
+    """The first problem in a line, briefly: a gap reason is one line, not a pydantic report."""
+    if isinstance(exc, ValidationError) and exc.errors():
+        error = exc.errors()[0]
+        where = ".".join(str(part) for part in error["loc"])
+        return f"{where}: {error['msg']}" if where else str(error["msg"])
+    return str(exc).splitlines()[0] if str(exc) else type(exc).__name__
 
 
 def _write_lines(path: Path, lines: Iterable[str]) -> None:
