@@ -1,0 +1,83 @@
+"""Which provider serves a fault: chosen by the *target*, never by the scenario.
+
+A scenario says what harm to do to which logical resource; the target decides whether that means
+localcloud's control API or real AWS calls. Each backend has a table kind → provider; adding a
+kind of fault is one entry per backend.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from botocore.client import BaseClient
+
+from faults.base import Injector
+from faults.kill_tasks.aws import EcsTasks
+from faults.kill_tasks.core import KillTasksInjector
+from faults.kill_tasks.local import LocalcloudApi, LocalcloudTasks
+from gameday.aws_session import aws_client
+from gameday.errors import InputError
+from gameday.scenario import FaultSpec, KillTasks
+from gameday.targets import AwsTarget, EcsService, LocalTarget, Target
+from localcloud.client import LocalcloudClient
+
+
+@dataclass(frozen=True)
+class ProviderArgs:
+    """What every provider may need besides the fault and the target; clients are built if absent."""
+
+    fault_id: str
+    run_id: str
+    localcloud_client: LocalcloudApi | None = None
+    ecs_client: BaseClient | None = None
+    rng: random.Random | None = None
+
+
+def _kill_tasks_local(fault: KillTasks, target: LocalTarget, args: ProviderArgs) -> Injector:
+    client = args.localcloud_client or LocalcloudClient(target.control_url)
+    platform = LocalcloudTasks(client, fault.target.service)
+    return KillTasksInjector(fault, platform, fault_id=args.fault_id, run_id=args.run_id, rng=args.rng)
+
+
+def _kill_tasks_aws(fault: KillTasks, target: AwsTarget, args: ProviderArgs) -> Injector:
+    mapped = _ecs_service(target, fault.target.service)
+    ecs = args.ecs_client or aws_client(target, "ecs")
+    platform = EcsTasks(ecs, mapped.cluster, mapped.service)
+    return KillTasksInjector(fault, platform, fault_id=args.fault_id, run_id=args.run_id, rng=args.rng)
+
+
+_LOCAL_PROVIDERS: dict[str, Callable[[KillTasks, LocalTarget, ProviderArgs], Injector]] = {
+    "kill-tasks": _kill_tasks_local,
+}
+_AWS_PROVIDERS: dict[str, Callable[[KillTasks, AwsTarget, ProviderArgs], Injector]] = {
+    "kill-tasks": _kill_tasks_aws,
+}
+
+
+def build_injector(
+    fault: FaultSpec,
+    target: Target,
+    *,
+    fault_id: str,
+    run_id: str,
+    localcloud_client: LocalcloudApi | None = None,
+    ecs_client: BaseClient | None = None,
+    rng: random.Random | None = None,
+) -> Injector:
+    """The injector for one scenario fault entry on ``target``; nothing is called on the target yet."""
+    args = ProviderArgs(
+        fault_id=fault_id, run_id=run_id, localcloud_client=localcloud_client, ecs_client=ecs_client, rng=rng
+    )
+    if isinstance(target, LocalTarget):
+        return _LOCAL_PROVIDERS[fault.kind](fault, target, args)
+    return _AWS_PROVIDERS[fault.kind](fault, target, args)
+
+
+def _ecs_service(target: AwsTarget, logical: str) -> EcsService:
+    """A service the scenario names must be mapped by the target: the user's file is at fault if not."""
+    if logical not in target.services:
+        known = ", ".join(sorted(target.services)) or "none"
+        raise InputError(f"targets: the AWS target maps no service '{logical}' (it maps: {known})")
+    return target.services[logical]
