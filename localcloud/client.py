@@ -1,0 +1,90 @@
+"""A small synchronous client for the control API, for the orchestrator, faults and the CLI.
+
+Plain urllib and JSON: the orchestrator is synchronous and must not pull an event loop in just to
+ask localcloud a question.
+"""
+
+from __future__ import annotations
+
+import json
+import urllib.error
+import urllib.parse
+import urllib.request
+from typing import Any
+
+from gameday.errors import EnvironmentProblem
+
+DEFAULT_TIMEOUT_S = 15.0  # a stop call waits for the task's process to be gone (SIGKILL after 2 s)
+
+
+class LocalcloudError(EnvironmentProblem):
+    """The control API answered with an error (``status``) or could not be reached (``status`` 0)."""
+
+    def __init__(self, message: str, status: int = 0) -> None:
+        self.status = status
+        super().__init__(message)
+
+
+class LocalcloudClient:
+    def __init__(self, base_url: str, timeout_s: float = DEFAULT_TIMEOUT_S) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.timeout_s = timeout_s
+
+    def reachable(self) -> bool:
+        """True when a localcloud answers at ``base_url``."""
+        try:
+            self._call("GET", "/state", timeout_s=2.0)
+        except LocalcloudError:
+            return False
+        return True
+
+    def state(self) -> dict[str, Any]:
+        result: dict[str, Any] = self._call("GET", "/state")
+        return result
+
+    def stop_task(self, service: str, task_id: str, reason: str = "Task stopped by user") -> dict[str, Any]:
+        """Stop one task (stop code UserInitiated); returns once its process is gone."""
+        path = f"/services/{urllib.parse.quote(service)}/tasks/{urllib.parse.quote(task_id)}/stop"
+        result: dict[str, Any] = self._call("POST", path, {"reason": reason})
+        return result
+
+    def events(self, since: float, until: float) -> list[dict[str, Any]]:
+        events: list[dict[str, Any]] = self._call("GET", _windowed("/events", since, until))["events"]
+        return events
+
+    def metrics(self, since: float, until: float) -> list[dict[str, Any]]:
+        metrics: list[dict[str, Any]] = self._call("GET", _windowed("/metrics", since, until))["metrics"]
+        return metrics
+
+    def traces(self, since: float, until: float) -> list[dict[str, Any]]:
+        documents: list[dict[str, Any]] = self._call("GET", _windowed("/traces", since, until))["documents"]
+        return documents
+
+    def shutdown(self) -> None:
+        """Ask localcloud to stop every task and exit; returns at once (poll :meth:`reachable`)."""
+        self._call("POST", "/shutdown", {})
+
+    def _call(self, method: str, path: str, body: dict[str, Any] | None = None, timeout_s: float | None = None) -> Any:
+        data = json.dumps(body).encode() if body is not None else None
+        request = urllib.request.Request(self.base_url + path, data=data, method=method)
+        if data is not None:
+            request.add_header("Content-Type", "application/json")
+        try:
+            with urllib.request.urlopen(request, timeout=timeout_s or self.timeout_s) as response:
+                return json.loads(response.read())
+        except urllib.error.HTTPError as error:
+            raise LocalcloudError(f"localcloud: {method} {path}: {_error_text(error)}", error.code) from None
+        except (urllib.error.URLError, OSError) as error:
+            reason = getattr(error, "reason", error)
+            raise LocalcloudError(f"localcloud is not reachable at {self.base_url} ({reason})") from None
+
+
+def _windowed(path: str, since: float, until: float) -> str:
+    return f"{path}?{urllib.parse.urlencode({'since': repr(since), 'until': repr(until)})}"
+
+
+def _error_text(error: urllib.error.HTTPError) -> str:
+    try:
+        return str(json.loads(error.read())["error"])
+    except (ValueError, KeyError, TypeError):
+        return f"HTTP {error.code}"

@@ -1,0 +1,127 @@
+"""The control API: how the harness sees and acts on localcloud (JSON over HTTP on loopback).
+
+It is the local stand-in for the ECS, CloudWatch and X-Ray APIs: state, stopping a task, task
+events, metrics, trace documents, and shutting the whole platform down.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from aiohttp import web
+
+from localcloud.events import EventLog
+from localcloud.metrics import MetricsRecorder
+from localcloud.ports import HOST, PortInUse, is_in_use
+from localcloud.scheduler import ServiceScheduler
+from localcloud.tasks import StopCode
+from localcloud.xray_daemon import XrayDaemon
+
+DEFAULT_STOP_REASON = "Task stopped by user"
+
+
+class ControlApi:
+    def __init__(
+        self,
+        *,
+        state: Callable[[], dict[str, Any]],
+        schedulers: Mapping[str, ServiceScheduler],
+        events: EventLog,
+        metrics: MetricsRecorder,
+        xray: XrayDaemon,
+        shutdown: Callable[[], None],
+    ) -> None:
+        self._state = state
+        self._schedulers = schedulers
+        self._events = events
+        self._metrics = metrics
+        self._xray = xray
+        self._shutdown = shutdown
+        self._runner: web.AppRunner | None = None
+        self.port = 0
+
+    async def start(self, port: int) -> int:
+        """Bind 127.0.0.1:``port`` (0 = any); raises PortInUse when it is taken."""
+        app = web.Application()
+        app.add_routes(
+            [
+                web.get("/state", self._get_state),
+                web.post("/services/{service}/tasks/{task_id}/stop", self._stop_task),
+                web.get("/events", self._get_events),
+                web.get("/metrics", self._get_metrics),
+                web.get("/traces", self._get_traces),
+                web.post("/shutdown", self._post_shutdown),
+            ]
+        )
+        self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
+        await self._runner.setup()
+        try:
+            await web.TCPSite(self._runner, HOST, port).start()
+        except OSError as error:
+            await self._runner.cleanup()
+            if is_in_use(error):
+                raise PortInUse(port, "control API; is another localcloud running?") from None
+            raise
+        self.port = self._runner.addresses[0][1]
+        return self.port
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    async def _get_state(self, request: web.Request) -> web.Response:
+        return web.json_response(self._state())
+
+    async def _stop_task(self, request: web.Request) -> web.Response:
+        service, task_id = request.match_info["service"], request.match_info["task_id"]
+        scheduler = self._schedulers.get(service)
+        if scheduler is None:
+            return _error(404, f"no service named '{service}'")
+        reason = DEFAULT_STOP_REASON
+        if request.can_read_body:
+            try:
+                body = await request.json()
+            except json.JSONDecodeError:
+                return _error(400, 'the body must be JSON, e.g. {"reason": "..."}')
+            reason = str(body.get("reason") or reason) if isinstance(body, dict) else reason
+        task = await scheduler.stop_task(task_id, reason)
+        if task is None:
+            return _error(404, f"service '{service}' has no running task '{task_id}'")
+        return web.json_response({"task_id": task.id, "stop_code": StopCode.USER.value})
+
+    async def _get_events(self, request: web.Request) -> web.Response:
+        since, until = _window(request)
+        events = [event.model_dump(mode="json") for event in self._events.between(since, until)]
+        return web.json_response({"events": events})
+
+    async def _get_metrics(self, request: web.Request) -> web.Response:
+        since, until = _window(request)
+        return web.json_response({"metrics": self._metrics.between(since, until)})
+
+    async def _get_traces(self, request: web.Request) -> web.Response:
+        since, until = _window(request)
+        return web.json_response({"documents": self._xray.documents_between(since, until)})
+
+    async def _post_shutdown(self, request: web.Request) -> web.Response:
+        self._shutdown()
+        return web.json_response({"stopping": True})
+
+
+def _window(request: web.Request) -> tuple[float, float]:
+    """``since`` and ``until`` query parameters (epoch seconds); both optional."""
+    try:
+        since = float(request.query.get("since", 0.0))
+        until = float(request.query.get("until", math.inf))
+    except ValueError:
+        raise web.HTTPBadRequest(
+            text=json.dumps({"error": "since and until must be epoch seconds"}),
+            content_type="application/json",
+        ) from None
+    return since, until
+
+
+def _error(status: int, message: str) -> web.Response:
+    return web.json_response({"error": message}, status=status)

@@ -1,0 +1,149 @@
+"""The stack file: which services localcloud runs, how they are checked, wired and queued.
+
+It is data, validated before anything starts: a typo, a dependency on a service that does not
+exist or a command that is not installed is reported as ``file:line: field: what is wrong`` and
+nothing is launched.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic_core import InitErrorDetails, PydanticCustomError
+
+from gameday.durations import Seconds
+from gameday.yamlfile import load_model
+
+_SERVICE_NAME = r"^[a-z0-9][a-z0-9-]*$"
+_QUEUE_NAME = r"^[A-Za-z0-9_-]{1,80}$"
+
+
+class Strict(BaseModel):
+    """Frozen and closed: an unknown field is a typo the user must hear about."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class HealthCheck(Strict):
+    """An ALB-style HTTP health check; ``unhealthy_threshold`` failures in a row stop the task."""
+
+    path: str = Field(default="/health", pattern=r"^/")
+    interval: Seconds = Field(default=1.0, gt=0)
+    timeout: Seconds = Field(default=1.0, gt=0)
+    unhealthy_threshold: int = Field(default=2, ge=1)
+
+
+class Service(Strict):
+    """One service: ``replicas`` copies of ``command``, each a task process on its own port."""
+
+    command: list[str] = Field(min_length=1)
+    replicas: int = Field(default=1, ge=0)
+    start_delay: Seconds = Field(default=3.0, description="wait after a task stops before replacing it")
+    start_timeout: Seconds = Field(
+        default=30.0, gt=0, description="time a new task has to pass its health check"
+    )
+    health_check: HealthCheck = HealthCheck()
+    depends_on: list[str] = []
+    queues: list[str] = []
+    env: dict[str, str] = {}
+
+    @field_validator("depends_on", "queues")
+    @classmethod
+    def _no_duplicates(cls, names: list[str]) -> list[str]:
+        if len(set(names)) != len(names):
+            raise ValueError("names must not repeat")
+        return names
+
+    @property
+    def executable(self) -> str:
+        """``python`` means the interpreter running localcloud, so tasks share its virtualenv."""
+        return sys.executable if self.command[0] == "python" else self.command[0]
+
+    @property
+    def argv(self) -> list[str]:
+        return [self.executable, *self.command[1:]]
+
+
+class Entry(Strict):
+    """The ALB-like listener: ``port`` 0 means any free port."""
+
+    service: str
+    port: int = Field(ge=0, le=65535)
+
+
+class Queue(Strict):
+    visibility_timeout: Seconds = Field(default=30.0, ge=0)
+
+
+class Stack(Strict):
+    """A whole stack; names in ``entry``, ``depends_on`` and ``queues`` must refer to declared ones."""
+
+    name: str = Field(pattern=_SERVICE_NAME, max_length=64)
+    entry: Entry
+    services: dict[str, Service] = Field(min_length=1)
+    queues: dict[str, Queue] = {}
+
+    @model_validator(mode="after")
+    def _names_and_references(self) -> Stack:
+        errors: list[InitErrorDetails | None] = [
+            *_bad_names("services", self.services, _SERVICE_NAME, "lowercase letters, digits and '-'"),
+            *_bad_names("queues", self.queues, _QUEUE_NAME, "letters, digits, '-' and '_' (at most 80)"),
+        ]
+        if self.entry.service not in self.services:
+            errors.append(_unknown(("entry", "service"), self.entry.service, "service", self.services))
+        for name, service in self.services.items():
+            for index, dependency in enumerate(service.depends_on):
+                where = ("services", name, "depends_on", index)
+                if dependency == name:
+                    errors.append(_error(where, dependency, "a service cannot depend on itself"))
+                elif dependency not in self.services:
+                    errors.append(_unknown(where, dependency, "service", self.services))
+            for index, queue in enumerate(service.queues):
+                errors.append(_unknown(("services", name, "queues", index), queue, "queue", self.queues))
+            if shutil.which(service.executable) is None:
+                where = ("services", name, "command", 0)
+                errors.append(_error(where, service.command[0], "'{value}' is not an executable on PATH"))
+        problems = [error for error in errors if error is not None]
+        if problems:
+            raise ValidationError.from_exception_data("Stack", problems)
+        return self
+
+
+Location = tuple[str | int, ...]
+
+
+def _error(loc: Location, value: str, template: str, **context: str) -> InitErrorDetails:
+    error = PydanticCustomError("stack_reference", template, {"value": value, **context})
+    return InitErrorDetails(type=error, loc=loc, input=value)
+
+
+def _unknown(loc: Location, value: str, kind: str, known: Mapping[str, object]) -> InitErrorDetails | None:
+    if value in known:
+        return None
+    names = ", ".join(sorted(known)) or "none"
+    return _error(loc, value, "no {kind} named '{value}' (known: {known})", kind=kind, known=names)
+
+
+def _bad_names(
+    field: str, mapping: Mapping[str, object], pattern: str, allowed: str
+) -> list[InitErrorDetails]:
+    return [
+        _error((field, key), key, "'{value}' is not a valid name: use {allowed} only", allowed=allowed)
+        for key in mapping
+        if not re.fullmatch(pattern, key)
+    ]
+
+
+def env_name(name: str) -> str:
+    """``orders-api`` → ``ORDERS_API``: the prefix of the variables that point a task at ``name``."""
+    return name.upper().replace("-", "_")
+
+
+def load_stack(path: Path) -> Stack:
+    """Read and validate a stack file; raises :class:`gameday.errors.InputError` with every problem."""
+    return load_model(path, Stack)

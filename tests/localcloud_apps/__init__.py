@@ -1,0 +1,1 @@
+"""Programs and stack files localcloud's tests run as tasks."""
