@@ -91,7 +91,7 @@ def parse_datagram(datagram: bytes) -> dict[str, Any] | None:
         header_line, _, payload = datagram.decode("utf-8").partition("\n")
         header = json.loads(header_line)
         document = json.loads(payload)
-    except (UnicodeDecodeError, ValueError):
+    except (UnicodeDecodeError, ValueError, RecursionError):  # RecursionError: absurdly deep nesting
         return None
     if not isinstance(header, dict) or header.get("format") != "json" or header.get("version") != 1:
         return None

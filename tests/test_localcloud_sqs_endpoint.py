@@ -308,8 +308,9 @@ def test_unknown_operation_and_bad_body_on_the_wire(server: Server) -> None:
     status, header, body = post("AmazonSQS.NoSuchOperation", b"{}")
     assert (status, body["__type"]) == (400, "com.amazonaws.sqs#UnknownOperationException")
     assert header == "UnknownOperation;Sender"
-    status, _, body = post("AmazonSQS.ListQueues", b"not json")
-    assert (status, body["__type"]) == (400, "com.amazonaws.sqs#SerializationException")
+    for garbage in (b"not json", b"[" * 100_000):
+        status, _, body = post("AmazonSQS.ListQueues", garbage)
+        assert (status, body["__type"]) == (400, "com.amazonaws.sqs#SerializationException")
 
 
 class _RejectEverySend:

@@ -112,6 +112,7 @@ def test_malformed_datagrams_are_counted_and_dropped() -> None:
         b'{"format": "xml", "version": 1}\n' + json.dumps(segment).encode(),
         HEADER + json.dumps({"name": "no ids"}).encode(),
         HEADER + json.dumps({**subsegment, "parent_id": None}).encode(),
+        HEADER + b"[" * 60_000,  # deeper than the JSON decoder can recurse
     ]
 
     async def scenario(daemon: XrayDaemon) -> None:
