@@ -64,7 +64,9 @@ class LocalcloudClient:
         """Ask localcloud to stop every task and exit; returns at once (poll :meth:`reachable`)."""
         self._call("POST", "/shutdown", {})
 
-    def _call(self, method: str, path: str, body: dict[str, Any] | None = None, timeout_s: float | None = None) -> Any:
+    def _call(
+        self, method: str, path: str, body: dict[str, Any] | None = None, timeout_s: float | None = None
+    ) -> Any:
         data = json.dumps(body).encode() if body is not None else None
         request = urllib.request.Request(self.base_url + path, data=data, method=method)
         if data is not None:

@@ -60,11 +60,12 @@ def start_localcloud(
     log_path.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="localcloud-") as scratch:
         ready_file = Path(scratch) / "ready.json"
+        command = [sys.executable, "-m", "localcloud", "serve", str(stack_path)]
+        command += ["--control-port", str(control_port), "--ready-file", str(ready_file)]
         with log_path.open("ab") as log:
             log_start = log.tell()
             process = subprocess.Popen(
-                [sys.executable, "-m", "localcloud", "serve", str(stack_path), "--control-port", str(control_port)]
-                + ["--ready-file", str(ready_file)],
+                command,
                 stdin=subprocess.DEVNULL,
                 stdout=log,
                 stderr=subprocess.STDOUT,
@@ -75,7 +76,8 @@ def start_localcloud(
         if not ready_file.exists():
             if not finished:
                 terminate(process, grace_s=STOP_GRACE_S)
-                raise EnvironmentProblem(f"localcloud did not become ready within {timeout_s:g}s (log: {log_path})")
+                message = f"localcloud did not become ready within {timeout_s:g}s (log: {log_path})"
+                raise EnvironmentProblem(message)
             raise EnvironmentProblem(_explanation(log_path, log_start, process.returncode))
         state: dict[str, Any] = json.loads(ready_file.read_text(encoding="utf-8"))
     return RunningLocalcloud(process, LocalcloudClient(state["control_url"]), state, log_path)

@@ -169,9 +169,10 @@ async def _serve(stack: Stack, control_port: int, ready_file: Path | None) -> in
         loop.add_signal_handler(signum, supervisor.request_shutdown)
     try:
         await supervisor.start(control_port)
-        if ready_file is not None:
-            _write_atomically(ready_file, json.dumps(supervisor.state(), indent=2))
-        print(f"ready: control API on {supervisor.state()['control_url']}", flush=True)
+        if supervisor.ready:  # else a shutdown was asked for while starting
+            if ready_file is not None:
+                _write_atomically(ready_file, json.dumps(supervisor.state(), indent=2))
+            print(f"ready: control API on {supervisor.state()['control_url']}", flush=True)
         await supervisor.serve_until_shutdown()
         return 0
     except (PortInUse, StartupFailed) as error:

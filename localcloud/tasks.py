@@ -125,7 +125,13 @@ async def _relay_output(task: Task) -> None:
     stream = task.process.stdout
     if stream is None:
         return
-    while line := await stream.readline():
+    while True:
+        try:
+            line = await stream.readline()
+        except ValueError:  # a line over the 64 KiB limit was dropped; the task must never block on its pipe
+            continue
+        if not line:
+            return
         text = line.decode("utf-8", "replace").rstrip()
         task.last_output.append(text)
         sys.stdout.write(f"[{task.id}] {text}\n")
