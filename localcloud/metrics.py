@@ -1,8 +1,10 @@
 """Per-second metrics under the names and dimensions CloudWatch uses for the same resources.
 
 Scorers read ``RunningTaskCount`` or ``HTTPCode_ELB_5XX_Count`` the same way whether the points
-came from localcloud or from CloudWatch. Each point covers one wall-clock second and is stamped
-with that second's start. Like CloudWatch, an average over nothing is absent rather than zero:
+came from localcloud or from CloudWatch. A point that sums or averages over one wall-clock second
+(requests, errors, response time, CPU) is stamped with that second's start; a gauge (task counts,
+queue depth) is stamped with the moment it was read, so a task stopped at 12.3 s never shows as
+gone at 12.0 s. Like CloudWatch, an average over nothing is absent rather than zero:
 ``CPUUtilization`` needs a running task and ``TargetResponseTime`` a target response.
 """
 
@@ -50,10 +52,11 @@ class MetricsRecorder:
 
     def sample(self, second: float) -> None:
         """Record the second that just ended: counters since the last sample, gauges as they are now."""
+        now = second + 1
         for name, scheduler in self._schedulers.items():
             service = {"ClusterName": CLUSTER, "ServiceName": name}
-            self._put(second, _INSIGHTS, "RunningTaskCount", service, scheduler.running)
-            self._put(second, _INSIGHTS, "DesiredTaskCount", service, scheduler.desired)
+            self._put(now, _INSIGHTS, "RunningTaskCount", service, scheduler.running)
+            self._put(now, _INSIGHTS, "DesiredTaskCount", service, scheduler.desired)
             running = [task for task in scheduler.tasks if task.status is TaskStatus.RUNNING]
             if running:
                 cpu = sum(task.cpu_percent() for task in running) / len(running)
@@ -69,9 +72,9 @@ class MetricsRecorder:
         for queue in self._queues.names():
             stats = self._queues.stats(queue)
             dimensions = {"QueueName": queue}
-            self._put(second, _SQS, "ApproximateNumberOfMessagesVisible", dimensions, stats.visible)
-            self._put(second, _SQS, "ApproximateNumberOfMessagesNotVisible", dimensions, stats.in_flight)
-            self._put(second, _SQS, "ApproximateAgeOfOldestMessage", dimensions, stats.oldest_age_s)
+            self._put(now, _SQS, "ApproximateNumberOfMessagesVisible", dimensions, stats.visible)
+            self._put(now, _SQS, "ApproximateNumberOfMessagesNotVisible", dimensions, stats.in_flight)
+            self._put(now, _SQS, "ApproximateAgeOfOldestMessage", dimensions, stats.oldest_age_s)
 
     def between(self, since: float, until: float) -> list[dict[str, Any]]:
         """MetricPoint-shaped dicts with ``since <= t <= until``, in time order."""

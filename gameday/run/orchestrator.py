@@ -1,0 +1,205 @@
+"""One game day, end to end: the composition root of a run.
+
+Plain Python and threads, no gevent: Locust lives in its own process. The orchestrator owns the
+clock; whatever ends the run (its end, an exception, Ctrl-C, SIGTERM) load is stopped, every
+fault is reverted, what this run started is stopped, and the evidence gathered so far is scored.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import signal
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from types import FrameType
+
+from gameday.errors import EnvironmentProblem
+from gameday.evidence.bundle import RunEvidence
+from gameday.evidence.records import Gap, LoadSecond, RequestRecord, Verdict
+from gameday.ledger import Ledger
+from gameday.reporting import write_reports
+from gameday.run.console import Console
+from gameday.run.plan import Plan, build_plan
+from gameday.run.rundir import new_run_dir, point_latest
+from gameday.run.sessions import TargetEvidence, TargetSession, open_session
+from gameday.run.timeline import FaultState, Timeline
+from gameday.scenario import Scenario, load_scenario
+from gameday.scoring import ScoreCard, score_run
+from gameday.targets import Target
+from loadprofiles.launcher import LoadProcess
+from loadprofiles.preflight import check_reachable
+
+LOAD_EXIT_GRACE_S = 20.0
+TRACE_FLUSH_S = 2.0
+
+
+class Interrupted(Exception):
+    """The run was asked to stop (SIGINT or SIGTERM); the cleanup still runs."""
+
+
+@dataclass(frozen=True)
+class RunOutcome:
+    run_dir: Path
+    card: ScoreCard
+
+
+@contextmanager
+def _signals_interrupt() -> Iterator[None]:
+    """Turn SIGTERM and SIGINT into :class:`Interrupted` in the main thread, restoring handlers after."""
+
+    interrupted: list[str] = []
+
+    def interrupt(signum: int, _frame: FrameType | None) -> None:
+        # Only the first signal interrupts: a second Ctrl-C must not cut the reverts short.
+        if not interrupted:
+            interrupted.append(signal.Signals(signum).name)
+            raise Interrupted(f"interrupted by {interrupted[0]}")
+
+    previous = {sig: signal.signal(sig, interrupt) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def run_game_day(
+    scenario_path: Path, target_name: str, target: Target, reports: Path, console: Console | None = None
+) -> RunOutcome:
+    """Validate, run, score and report one scenario against one target."""
+    console = console or Console()
+    scenario = load_scenario(scenario_path)
+    run_dir = new_run_dir(reports, scenario.name)
+    plan = build_plan(scenario, target_name, run_id=run_dir.name)
+    shutil.copyfile(scenario_path, run_dir / "scenario.yaml")
+    (run_dir / "plan.json").write_text(json.dumps(plan.to_json(), indent=2) + "\n")
+    point_latest(reports, run_dir)
+    console.say(f"run {plan.run_id}: {scenario.name} on target '{target_name}' → {run_dir}")
+    with _signals_interrupt(), open_session(target, run_dir, console.say) as session:
+        evidence = _execute(plan, session, run_dir, console)
+    card = score_run(scenario, evidence)
+    write_reports(run_dir, scenario, evidence, card)
+    return RunOutcome(run_dir=run_dir, card=card)
+
+
+def _execute(plan: Plan, session: TargetSession, run_dir: Path, console: Console) -> RunEvidence:
+    scenario = plan.scenario
+    problem = check_reachable(session.entry_url, timeout=5.0)
+    if problem is not None:
+        raise EnvironmentProblem(
+            f"the entry {session.entry_url} is not reachable, no fault injected: {problem}"
+        )
+    latest: list[LoadSecond] = []
+    config_path = _write_load_config(run_dir, scenario, session.entry_url)
+    started_at = time.time()
+    faults = [
+        FaultState(
+            planned=p, injector=session.injector_for(p, plan.run_id), planned_at=started_at + p.offset_s
+        )
+        for p in plan.faults
+    ]
+    timeline = Timeline(faults, Ledger(run_dir / "ledger.jsonl"), console.say)
+    console.start_clock(started_at)
+    load = LoadProcess.start(config_path, on_second=latest.append, log_path=run_dir / "load.log")
+    console.say(
+        f"load started (pid {load.pid}): {scenario.load.shape} shape, up to {scenario.load.max_users} users"
+    )
+    aborted: str | None = None
+    try:
+        _drive(plan, timeline, load, started_at, console, latest)
+    except Interrupted as exc:
+        aborted = str(exc)
+        console.say(f"{aborted}: stopping load and reverting faults")
+    finally:
+        load.stop()
+        timeline.revert_all()
+    ended_at = time.time()
+    time.sleep(TRACE_FLUSH_S)  # segments are sent over UDP when requests end; let the last ones land
+    collected = session.collect(started_at - 1.0, ended_at + TRACE_FLUSH_S)
+    return _bundle(plan, run_dir, started_at, ended_at, faults, collected, aborted)
+
+
+def _drive(
+    plan: Plan,
+    timeline: Timeline,
+    load: LoadProcess,
+    started_at: float,
+    console: Console,
+    latest: list[LoadSecond],
+) -> None:
+    """The run clock: start faults on time, show progress, end when the scenario's duration is over."""
+    scenario = plan.scenario
+    phases = plan.phases(started_at)
+    while (now := time.time()) < started_at + scenario.duration:
+        timeline.due(now)
+        phase = next((p.name for p in phases if p.start <= now < p.end), "recovery")
+        active = sum(1 for f in plan.faults if f.offset_s <= now - started_at < f.spec.end)
+        console.progress(phase, scenario.duration, latest[-1] if latest else None, active)
+        if load.exited():
+            raise EnvironmentProblem(f"the load process ended early (exit {load.returncode}); see load.log")
+        time.sleep(0.2)
+    if load.wait(timeout=LOAD_EXIT_GRACE_S) is None:
+        console.say("load process did not stop by itself; stopping it")
+
+
+def _write_load_config(run_dir: Path, scenario: Scenario, host: str) -> Path:
+    path = run_dir / "load.json"
+    config = {
+        "host": host,
+        "load": scenario.load.model_dump(mode="json"),
+        "duration_s": scenario.duration,
+        "requests_path": str(run_dir / "requests.jsonl"),
+    }
+    path.write_text(json.dumps(config, indent=2) + "\n")
+    return path
+
+
+def _bundle(
+    plan: Plan,
+    run_dir: Path,
+    started_at: float,
+    ended_at: float,
+    faults: list[FaultState],
+    collected: TargetEvidence,
+    aborted: str | None,
+) -> RunEvidence:
+    requests_path = run_dir / "requests.jsonl"
+    requests = [RequestRecord.model_validate_json(line) for line in _lines(requests_path)]
+    seconds = [LoadSecond.model_validate_json(line) for line in _lines(run_dir / "load_seconds.jsonl")]
+    gaps = list(collected.gaps)
+    if not requests:
+        gaps.append(Gap(source="requests", reason="the load process recorded no requests"))
+    evidence = RunEvidence(
+        run_id=plan.run_id,
+        scenario_name=plan.scenario.name,
+        target_name=plan.target_name,
+        started_at=started_at,
+        ended_at=ended_at,
+        phases=plan.phases(started_at),
+        requests=requests,
+        load_seconds=seconds,
+        metrics=collected.metrics,
+        events=collected.events,
+        traces=collected.traces,
+        faults=[f.record() for f in faults],
+        gaps=gaps,
+        aborted_reason=aborted,
+    )
+    evidence.save(run_dir)
+    return evidence
+
+
+def _lines(path: Path) -> Iterator[str]:
+    if not path.exists():
+        return
+    with path.open(encoding="utf-8") as handle:
+        for line in handle:
+            if line.strip():
+                yield line
+
+
+__all__ = ["RunOutcome", "Verdict", "run_game_day"]

@@ -1,0 +1,123 @@
+"""Target sessions: the one seam where the orchestrator meets a backend.
+
+A session knows the entry URL, builds fault injectors for the target and collects the target's
+evidence. Everything above it (timeline, scoring, reporting) is the same for localcloud and AWS.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import urllib.parse
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
+
+from faults.base import Injector
+from faults.registry import build_injector
+from gameday.errors import EnvironmentProblem
+from gameday.evidence.records import Gap, MetricPoint, TaskEvent
+from gameday.processes import wait_until
+from gameday.run.console import Say
+from gameday.run.plan import PlannedFault
+from gameday.targets import AwsTarget, LocalTarget, Target
+from localcloud.client import LocalcloudClient
+from localcloud.launcher import start_localcloud
+
+READY_TIMEOUT_S = 60.0
+
+
+@dataclass(frozen=True)
+class TargetEvidence:
+    """What the target itself recorded during the run window."""
+
+    metrics: list[MetricPoint] = field(default_factory=list)
+    events: list[TaskEvent] = field(default_factory=list)
+    traces: list[dict[str, object]] = field(default_factory=list)
+    gaps: list[Gap] = field(default_factory=list)
+
+
+class TargetSession(Protocol):
+    entry_url: str
+
+    def injector_for(self, planned: PlannedFault, run_id: str) -> Injector: ...
+
+    def collect(self, since: float, until: float) -> TargetEvidence: ...
+
+
+@dataclass
+class LocalSession:
+    """A localcloud stack, either already running (``gameday stack up``) or started for this run."""
+
+    target: LocalTarget
+    client: LocalcloudClient
+    entry_url: str
+
+    def injector_for(self, planned: PlannedFault, run_id: str) -> Injector:
+        return build_injector(
+            planned.spec, self.target, fault_id=planned.fault_id, run_id=run_id, localcloud_client=self.client
+        )
+
+    def collect(self, since: float, until: float) -> TargetEvidence:
+        gaps: list[Gap] = []
+        metrics = [MetricPoint.model_validate(m) for m in self.client.metrics(since, until)]
+        events = [TaskEvent.model_validate(e) for e in self.client.events(since, until)]
+        traces = self.client.traces(since, until)
+        if not metrics:
+            gaps.append(Gap(source="metrics", reason="localcloud recorded no metrics in the run window"))
+        if not traces:
+            gaps.append(Gap(source="traces", reason="no X-Ray documents reached the localcloud daemon"))
+        return TargetEvidence(metrics=metrics, events=events, traces=traces, gaps=gaps)
+
+
+@dataclass
+class AwsSession:
+    """An AWS account. Faults are real; CloudWatch and X-Ray collection are recorded as gaps for now."""
+
+    target: AwsTarget
+    entry_url: str
+
+    def injector_for(self, planned: PlannedFault, run_id: str) -> Injector:
+        return build_injector(planned.spec, self.target, fault_id=planned.fault_id, run_id=run_id)
+
+    def collect(self, since: float, until: float) -> TargetEvidence:
+        reason = "collection from this AWS target is not available in this version of gameday"
+        return TargetEvidence(
+            gaps=[Gap(source="metrics", reason=reason), Gap(source="traces", reason=reason)],
+        )
+
+
+def control_port(url: str) -> int:
+    """The loopback port of a localcloud control URL; anything but loopback is refused."""
+    parsed = urllib.parse.urlsplit(url)
+    if parsed.hostname not in ("127.0.0.1", "localhost") or parsed.port is None:
+        raise EnvironmentProblem(f"localcloud control_url must be http://127.0.0.1:PORT, not {url}")
+    return parsed.port
+
+
+@contextlib.contextmanager
+def open_session(target: Target, log_dir: Path, say: Say) -> Iterator[TargetSession]:
+    """Yield a ready session; stop whatever this function started, however the run ends."""
+    if isinstance(target, AwsTarget):
+        yield AwsSession(target=target, entry_url=target.entry_url)
+        return
+    client = LocalcloudClient(target.control_url)
+    if client.reachable():
+        say(f"using the running localcloud at {target.control_url}")
+        if not wait_until(lambda: bool(client.state().get("ready")), READY_TIMEOUT_S, interval_s=0.5):
+            raise EnvironmentProblem(
+                f"localcloud at {target.control_url} is not ready (see `gameday stack status`)"
+            )
+        yield LocalSession(target=target, client=client, entry_url=str(client.state()["entry_url"]))
+        return
+    say(f"starting localcloud with {target.stack} …")
+    running = start_localcloud(
+        target.stack, control_port(target.control_url), detached=False, log_path=log_dir / "localcloud.log"
+    )
+    try:
+        state = running.client.state()
+        say(f"localcloud ready: entry {state['entry_url']}, {len(state['services'])} services")
+        yield LocalSession(target=target, client=running.client, entry_url=str(state["entry_url"]))
+    finally:
+        running.stop()
+        say("localcloud stopped")

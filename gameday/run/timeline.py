@@ -1,0 +1,101 @@
+"""The fault timeline: inject each fault at its time, and revert every fault however the run ends.
+
+Order per fault, always: ledger intent (with the revert plan) → inject → ledger outcome. Reverts run
+in reverse order of injection and are recorded too, so a killed run leaves a ledger that
+``gameday rollback`` can act on.
+"""
+
+from __future__ import annotations
+
+import time
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+
+from faults.base import Injector, InjectOutcome
+from gameday.evidence.records import FaultRecord
+from gameday.ledger import Ledger
+from gameday.run.console import Say
+from gameday.run.plan import PlannedFault
+
+
+@dataclass
+class FaultState:
+    planned: PlannedFault
+    injector: Injector
+    planned_at: float
+    injected_at: float | None = None
+    reverted_at: float | None = None
+    outcome: InjectOutcome | None = None
+    error: str | None = None
+
+    def record(self) -> FaultRecord:
+        spec = self.planned.spec
+        outcome = self.outcome
+        landed = outcome is not None and outcome.landed
+        detail = (
+            outcome.detail if outcome is not None else (self.error or "never injected: the run ended first")
+        )
+        return FaultRecord(
+            id=self.planned.fault_id,
+            kind=spec.kind,
+            target=f"service:{spec.target.service}",
+            planned_at=self.planned_at,
+            injected_at=self.injected_at,
+            window_end=self.planned_at + spec.for_,
+            reverted_at=self.reverted_at,
+            landed=landed,
+            detail=detail,
+            affected=list(outcome.affected) if outcome is not None else [],
+        )
+
+
+class Timeline:
+    """Runs injections off the main thread so a slow API call never delays the clock or the guard."""
+
+    def __init__(self, faults: list[FaultState], ledger: Ledger, say: Say) -> None:
+        self._faults = faults
+        self._ledger = ledger
+        self._say = say
+        self._pool = ThreadPoolExecutor(max_workers=max(1, len(faults)), thread_name_prefix="fault")
+        self._pending: dict[str, Future[None]] = {}
+
+    def due(self, now: float) -> None:
+        """Start every fault whose time has come and that has not started yet."""
+        for state in self._faults:
+            fault_id = state.planned.fault_id
+            if fault_id not in self._pending and now >= state.planned_at:
+                self._pending[fault_id] = self._pool.submit(self._inject, state)
+
+    def _inject(self, state: FaultState) -> None:
+        fault_id = state.planned.fault_id
+        self._ledger.intent(
+            fault_id, state.planned.spec.kind, state.record().target, state.injector.revert_plan()
+        )
+        state.injected_at = time.time()
+        try:
+            state.outcome = state.injector.inject()
+        except Exception as exc:  # a provider bug must not take the run down without reverting
+            state.error = f"inject failed: {type(exc).__name__}: {exc}"
+            self._ledger.failed_inject(fault_id, state.error)
+            self._say(f"fault {fault_id}: {state.error}")
+            return
+        self._ledger.injected(fault_id, state.outcome)
+        mark = "landed" if state.outcome.landed else "DID NOT LAND"
+        self._say(f"fault {fault_id} {mark}: {state.outcome.detail}")
+
+    def revert_all(self) -> None:
+        """Wait for injections in flight, then revert in reverse order; never raises."""
+        for future in self._pending.values():
+            future.exception()
+        self._pool.shutdown(wait=True)
+        for state in reversed(self._faults):
+            if state.planned.fault_id not in self._pending:
+                continue
+            try:
+                state.injector.revert()
+            except Exception as exc:
+                self._ledger.failed_revert(state.planned.fault_id, f"{type(exc).__name__}: {exc}")
+                self._say(f"fault {state.planned.fault_id}: REVERT FAILED: {exc}")
+                continue
+            state.reverted_at = time.time()
+            self._ledger.reverted(state.planned.fault_id)

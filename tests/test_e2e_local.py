@@ -1,0 +1,162 @@
+"""A whole game day on localcloud: real shop processes, real load, a real kill, real evidence.
+
+These tests check the verdicts against what really happened: the stopped task's process is gone,
+the scheduler replaced it, traces arrived, and the run folder holds every report.
+"""
+
+from __future__ import annotations
+
+import json
+import xml.etree.ElementTree as ElementTree
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import yaml
+
+from gameday.cli import main
+from gameday.evidence.bundle import RunEvidence
+from gameday.evidence.records import Verdict
+from gameday.processes import pid_alive
+from gameday.run.orchestrator import run_game_day
+from gameday.targets import LocalTarget
+from localcloud.launcher import RunningLocalcloud, start_localcloud
+
+ROOT = Path(__file__).resolve().parent.parent
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture(scope="module")
+def shop(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningLocalcloud]:
+    """The shop stack on free ports, so a running demo or another test run never collides."""
+    folder = tmp_path_factory.mktemp("shop")
+    stack = yaml.safe_load((ROOT / "shop" / "stack.yaml").read_text())
+    stack["entry"]["port"] = 0
+    stack_path = folder / "stack.yaml"
+    stack_path.write_text(yaml.safe_dump(stack))
+    running = start_localcloud(stack_path, 0, detached=False, log_path=folder / "localcloud.log")
+    try:
+        yield running
+    finally:
+        running.stop()
+    assert not pid_alive(running.pid)
+
+
+def _target(shop: RunningLocalcloud) -> LocalTarget:
+    return LocalTarget(kind="localcloud", stack=Path("unused.yaml"), control_url=shop.client.base_url)
+
+
+def _task_pids(shop: RunningLocalcloud, service: str) -> dict[str, int]:
+    tasks = shop.client.state()["services"][service]["tasks"]
+    return {task["id"]: task["pid"] for task in tasks if task["status"] == "RUNNING"}
+
+
+def test_orders_task_loss_is_real_and_graded_truthfully(shop: RunningLocalcloud, tmp_path: Path) -> None:
+    pids_before = _task_pids(shop, "orders")
+    assert len(pids_before) == 4
+
+    outcome = run_game_day(
+        ROOT / "scenarios" / "ci-orders-kill-one.yaml", "local", _target(shop), tmp_path / "reports"
+    )
+
+    evidence = RunEvidence.load(outcome.run_dir)
+    (fault,) = evidence.faults
+    assert fault.landed, fault.detail
+    (killed,) = fault.affected
+    # The task really died: its process is gone …
+    assert killed in pids_before
+    assert not pid_alive(pids_before[killed])
+    # … localcloud saw it stopped by the user, and started a replacement afterwards.
+    stops = [e for e in evidence.events if e.kind == "stopped" and e.task_id == killed]
+    assert [e.stop_code for e in stops] == ["UserInitiated"]
+    replacements = [
+        e for e in evidence.events if e.service == "orders" and e.kind == "healthy" and e.t > stops[0].t
+    ]
+    assert replacements, "no replacement orders task became healthy"
+    assert len(_task_pids(shop, "orders")) == 4
+
+    # Traces arrived from every service on the request path, including the queue consumer.
+    segments = [doc for doc in evidence.traces if doc.get("type") != "subsegment"]
+    traced = {doc.get("name") for doc in segments}
+    assert {"bff", "catalog", "orders", "worker"} <= traced
+
+    # The verdicts match the evidence.
+    card = outcome.card
+    scores = {(s.name, s.subject): s for s in card.scores}
+    fault_phase = next(p for p in evidence.phases if p.name == "fault")
+    in_fault = [r for r in evidence.requests if fault_phase.start <= r.t < fault_phase.end]
+    assert in_fault
+    availability = scores[("availability", "phase:fault")]
+    assert availability.value == pytest.approx(sum(r.ok for r in in_fault) / len(in_fault))
+    recovery = scores[("task_recovery_s", "service:orders")]
+    assert recovery.value is not None
+    replacement_delay = replacements[0].t - stops[0].t
+    assert 3.0 <= recovery.value <= replacement_delay + 2.0  # start delay 3 s, metrics sampled each second
+    assert card.verdict is Verdict.PASS, card.reason
+
+    # Every report is there and says the same.
+    run_dir = outcome.run_dir
+    scores_json = json.loads((run_dir / "scores.json").read_text())
+    assert scores_json["verdict"] == "PASS"
+    assert "PASS" in (run_dir / "report.html").read_text()
+    assert (run_dir / "charts" / "load.png").stat().st_size > 10_000
+    suite = ElementTree.parse(run_dir / "junit.xml").getroot()
+    assert suite.find(".//failure") is None
+    assert (tmp_path / "reports" / "latest").resolve() == run_dir.resolve()
+    ledger = [json.loads(line)["event"] for line in (run_dir / "ledger.jsonl").read_text().splitlines()]
+    assert ledger == ["intent", "injected", "reverted"]
+
+
+def test_a_fault_that_cannot_land_makes_the_run_invalid(shop: RunningLocalcloud, tmp_path: Path) -> None:
+    scenario = tmp_path / "worker-half.yaml"
+    scenario.write_text(
+        """\
+name: worker-half
+description: Half of one worker task is no task at all, so the fault cannot land.
+duration: 8s
+load: {shape: step, users: 1, step_users: 0, step_every: 10s, max_users: 1}
+faults:
+  - {kind: kill-tasks, at: 2s, for: 3s, target: {service: worker}, percent: 50}
+expect:
+  - {score: availability, min: 0.9}
+"""
+    )
+    workers_before = _task_pids(shop, "worker")
+
+    outcome = run_game_day(scenario, "local", _target(shop), tmp_path / "reports")
+
+    assert outcome.card.verdict is Verdict.INVALID
+    (fault,) = RunEvidence.load(outcome.run_dir).faults
+    assert not fault.landed
+    assert "worker" in fault.detail
+    assert _task_pids(shop, "worker") == workers_before  # nothing was harmed
+
+
+def test_report_command_rescores_from_the_run_folder_alone(
+    shop: RunningLocalcloud, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    reports = tmp_path / "reports"
+    scenario = tmp_path / "short.yaml"
+    scenario.write_text(
+        """\
+name: short
+description: A short run to re-score.
+duration: 8s
+load: {shape: step, users: 2, step_users: 0, step_every: 10s, max_users: 2}
+faults:
+  - {kind: kill-tasks, at: 2s, for: 3s, target: {service: catalog}, count: 1}
+expect:
+  - {score: availability, min: 0.5}
+"""
+    )
+    outcome = run_game_day(scenario, "local", _target(shop), reports)
+    first = json.loads((outcome.run_dir / "scores.json").read_text())
+    (outcome.run_dir / "scores.json").unlink()
+    (outcome.run_dir / "report.html").unlink()
+
+    exit_code = main(["report", str(reports / "latest")])
+
+    assert exit_code == {"PASS": 0, "FAIL": 1}.get(first["verdict"], 3)
+    assert json.loads((outcome.run_dir / "scores.json").read_text()) == first
+    assert (outcome.run_dir / "report.html").exists()
+    assert "overall:" in capsys.readouterr().out
