@@ -18,7 +18,6 @@ a second, unannotated subsegment per request under each attempt.
 
 from __future__ import annotations
 
-import asyncio
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -28,7 +27,7 @@ import aiohttp
 from aws_xray_sdk.core.models import http
 
 from shop.breaker import CircuitBreaker, Permit
-from shop.retry import RetryPolicy, Sleep, UpstreamServerError
+from shop.retry import RetryPolicy, UpstreamServerError
 from shop.tracing import TRACE_HEADER, subsegment, trace_header
 
 
@@ -56,14 +55,12 @@ class Dependency:
         session: aiohttp.ClientSession,
         breaker: CircuitBreaker,
         policy: RetryPolicy,
-        sleep: Sleep = asyncio.sleep,
     ) -> None:
         self.name = name
         self.base_url = base_url
         self.breaker = breaker
         self._session = session
         self._policy = policy
-        self._sleep = sleep
 
     async def call(
         self, method: str, path: str, *, body: object = None, headers: Mapping[str, str] | None = None
@@ -86,7 +83,7 @@ class Dependency:
         trace.put_annotation("breaker_state", str(permit.state))
         attempts = 0
         try:
-            async for attempt in self._policy.retrying(self._sleep):
+            async for attempt in self._policy.retrying():
                 with attempt:
                     attempts = attempt.retry_state.attempt_number
                     reply = await self._attempt(attempts, method, path, body, headers)
