@@ -1,0 +1,91 @@
+"""However a run ends, nothing is left broken: reverted faults, stopped load, stopped localcloud."""
+
+from __future__ import annotations
+
+import json
+import re
+import signal
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from gameday.processes import pid_alive, wait_until
+from localcloud.client import LocalcloudClient
+
+ROOT = Path(__file__).resolve().parent.parent
+pytestmark = pytest.mark.e2e
+
+SCENARIO = """\
+name: interrupted
+description: A run that is stopped from outside while its fault is active.
+duration: 40s
+load: {shape: step, users: 2, step_users: 0, step_every: 60s, max_users: 2}
+faults:
+  - {kind: kill-tasks, at: 3s, for: 20s, target: {service: orders}, count: 1}
+expect:
+  - {score: availability, min: 0.9}
+"""
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _start_run(tmp_path: Path) -> tuple[subprocess.Popen[str], LocalcloudClient, int]:
+    """Start ``gameday run`` and return once its fault has landed, with the load process's pid."""
+    stack = yaml.safe_load((ROOT / "shop" / "stack.yaml").read_text())
+    stack["entry"]["port"] = 0
+    (tmp_path / "stack.yaml").write_text(yaml.safe_dump(stack))
+    control = f"http://127.0.0.1:{_free_port()}"
+    target = {"kind": "localcloud", "stack": str(tmp_path / "stack.yaml"), "control_url": control}
+    (tmp_path / "targets.yaml").write_text(yaml.safe_dump({"targets": {"local": target}}))
+    (tmp_path / "scenario.yaml").write_text(SCENARIO)
+    command = [sys.executable, "-m", "gameday.cli", "run", str(tmp_path / "scenario.yaml")]
+    command += ["--targets", str(tmp_path / "targets.yaml"), "--reports", str(tmp_path / "reports")]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert process.stderr is not None
+    load_pid = 0
+    for line in process.stderr:
+        if match := re.search(r"load started \(pid (\d+)\)", line):
+            load_pid = int(match.group(1))
+        if "landed" in line:
+            return process, LocalcloudClient(control), load_pid
+    raise AssertionError(f"the fault never landed; exit {process.wait()}")
+
+
+def _pids(client: LocalcloudClient) -> list[int]:
+    state = client.state()
+    tasks = [task for service in state["services"].values() for task in service["tasks"]]
+    return [int(state["pid"])] + [int(task["pid"]) for task in tasks if task["status"] == "RUNNING"]
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
+def test_a_signal_aborts_the_run_reverts_and_stops_everything(tmp_path: Path, sig: signal.Signals) -> None:
+    process, client, load_pid = _start_run(tmp_path)
+    pids = [*_pids(client), load_pid]
+    process.send_signal(sig)
+    stdout, stderr = process.communicate(timeout=60)
+
+    assert process.returncode == 3, stderr
+    assert "ABORTED" in stdout
+    run_dir = (tmp_path / "reports" / "latest").resolve()
+    ledger = [json.loads(line)["event"] for line in (run_dir / "ledger.jsonl").read_text().splitlines()]
+    assert ledger == ["intent", "injected", "reverted"]
+    assert json.loads((run_dir / "scores.json").read_text())["verdict"] == "ABORTED"
+    assert not client.reachable()
+    assert wait_until(lambda: not any(pid_alive(pid) for pid in pids), 10)
+
+
+def test_sigkill_of_the_harness_takes_localcloud_and_its_tasks_with_it(tmp_path: Path) -> None:
+    process, client, load_pid = _start_run(tmp_path)
+    pids = [*_pids(client), load_pid]
+    process.kill()
+    process.wait(timeout=10)
+    assert wait_until(lambda: not any(pid_alive(pid) for pid in pids), 15)
+    assert not client.reachable()
