@@ -58,6 +58,18 @@ def _parser() -> argparse.ArgumentParser:
 
     report = commands.add_parser("report", help="re-score and re-render a run from its saved evidence")
     report.add_argument("run", type=Path, help="run folder, e.g. reports/latest")
+
+    rollback = commands.add_parser("rollback", help="revert the faults a killed run left applied")
+    rollback.add_argument(
+        "run",
+        type=Path,
+        nargs="?",
+        default=None,
+        help="run folder (default: every run with faults left applied)",
+    )
+    rollback.add_argument(
+        "--reports", type=Path, default=Path("reports"), help="reports folder (default: reports)"
+    )
     return parser
 
 
@@ -87,6 +99,10 @@ def _dispatch(args: argparse.Namespace) -> int:
         from gameday.commands.report import report
 
         return EXIT_CODES[report(args.run)]
+    if args.command == "rollback":
+        from gameday.commands.rollback import rollback
+
+        return rollback(args.run, args.reports)
     from gameday.commands import stack
 
     return stack.dispatch(args.stack_command, args.target, args.targets, getattr(args, "stack", None))

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
 
+from gameday.commands.rollback import refuse_if_unreverted
 from gameday.errors import EnvironmentProblem
 from gameday.evidence.bundle import RunEvidence
 from gameday.evidence.records import Gap, LoadSecond, RequestRecord, Verdict
@@ -73,6 +74,7 @@ def run_game_day(
     """Validate, run, score and report one scenario against one target."""
     console = console or Console()
     scenario = load_scenario(scenario_path)
+    refuse_if_unreverted(reports, target_name)  # before a run folder, a stack or a fault exists
     run_dir = new_run_dir(reports, scenario.name)
     plan = build_plan(scenario, target_name, run_id=run_dir.name)
     shutil.copyfile(scenario_path, run_dir / "scenario.yaml")

@@ -1,0 +1,61 @@
+"""Revert plans executed from the ledger alone, for runs that could not revert their own faults.
+
+A revert plan is the JSON an injector wrote to the ledger before injecting. Its ``"action"`` names
+the entry in :data:`REVERTERS` that undoes it, so ``gameday rollback`` needs nothing but the run
+folder. A kind of fault whose revert does something (restore a security-group rule, put a queue
+attribute back, clear a localcloud path fault) adds one entry here. Every reverter must be
+idempotent: a torn ``reverted`` line means the same plan may run twice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from gameday.errors import GamedayError
+
+
+@dataclass(frozen=True)
+class RevertContext:
+    """Where a plan came from, for messages and for reverters that must find their target."""
+
+    run_id: str
+    fault_id: str
+    target_name: str | None  # from the run's plan.json; None when it cannot be read
+
+
+class RevertFailed(GamedayError):
+    """A plan could not be carried out; the fault stays unreverted."""
+
+
+Reverter = Callable[[dict[str, Any], RevertContext], str]
+"""Undo what ``plan`` describes and return one line saying what was done; raise on failure."""
+
+
+def _nothing_to_undo(plan: dict[str, Any], _context: RevertContext) -> str:
+    why = plan.get("why")
+    return f"nothing to undo: {why}" if why else "nothing to undo"
+
+
+REVERTERS: dict[str, Reverter] = {
+    "none": _nothing_to_undo,
+}
+
+
+def execute_revert_plan(plan: dict[str, Any], context: RevertContext) -> str:
+    """Carry out one recorded plan; :class:`RevertFailed` names the run, the fault and the action."""
+    where = f"run {context.run_id}, fault {context.fault_id}"
+    action = plan.get("action")
+    if not isinstance(action, str):
+        raise RevertFailed(f"{where}: the revert plan has no 'action'")
+    reverter = REVERTERS.get(action)
+    if reverter is None:
+        known = ", ".join(sorted(REVERTERS))
+        raise RevertFailed(f"{where}: unknown revert action '{action}' (known: {known})")
+    try:
+        return reverter(plan, context)
+    except RevertFailed:
+        raise
+    except Exception as exc:  # a reverter's own failure is reported per fault, not as a traceback
+        raise RevertFailed(f"{where}: revert action '{action}' failed: {type(exc).__name__}: {exc}") from exc

@@ -1,0 +1,115 @@
+"""``gameday rollback [RUN]``: revert what a killed run left applied, from its ledger alone.
+
+Each unreverted fault's recorded revert plan is executed (see :mod:`faults.revert`); a success
+writes ``reverted`` to that run's ledger, a failure writes ``failed_revert`` and keeps the fault
+open. Running it twice does nothing the second time. The same scan stops a new run on a target
+that still has faults applied.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+from faults.revert import RevertContext, RevertFailed, execute_revert_plan
+from gameday.errors import EnvironmentProblem, GamedayError, InputError
+from gameday.ledger import Intent, Ledger
+
+LEDGER = "ledger.jsonl"
+ROLLBACK_FAILED_EXIT = 3
+
+
+def run_folders(reports: Path) -> list[Path]:
+    """Every run folder under ``reports/runs``, newest first (names start with the UTC time)."""
+    runs = reports / "runs"
+    if not runs.is_dir():
+        return []
+    return sorted((p for p in runs.iterdir() if p.is_dir()), key=lambda p: p.name, reverse=True)
+
+
+def plan_target(run_dir: Path) -> str | None:
+    """The target name the run's plan.json records, or None if there is none to read."""
+    try:
+        plan = json.loads((run_dir / "plan.json").read_text())
+    except (OSError, ValueError):
+        return None
+    target = plan.get("target") if isinstance(plan, dict) else None
+    return target if isinstance(target, str) else None
+
+
+def unreverted(run_dir: Path) -> list[Intent]:
+    return Ledger(run_dir / LEDGER).unreverted()
+
+
+def refuse_if_unreverted(reports: Path, target_name: str) -> None:
+    """Raise (exit 2) if any run under ``reports`` left faults applied on ``target_name``."""
+    lines = []
+    for run_dir in run_folders(reports):
+        if plan_target(run_dir) != target_name:
+            continue
+        open_faults = unreverted(run_dir)
+        if not open_faults:
+            continue
+        count = len(open_faults)
+        ids = ", ".join(f.fault_id for f in open_faults)
+        lines.append(
+            f"target '{target_name}' has {count} unreverted fault{'s' if count != 1 else ''} from run "
+            f"{run_dir.name} ({ids}); run `gameday rollback {run_dir}` first"
+        )
+    if lines:
+        raise EnvironmentProblem("\n".join(lines))
+
+
+def rollback(run: Path | None, reports: Path) -> int:
+    """Revert every unreverted fault of ``run`` (or of every run under ``reports``); the exit code."""
+    if run is not None:
+        if not run.is_dir() or not ((run / "plan.json").exists() or (run / LEDGER).exists()):
+            raise InputError(f"{run}: not a run folder (no plan.json or {LEDGER})")
+        targets = [run]
+    else:
+        targets = [r for r in run_folders(reports) if _has_open_faults(r)]
+    reverted = 0
+    failures: list[str] = []
+    for run_dir in targets:
+        done, failed = _rollback_run(run_dir)
+        reverted += done
+        failures.extend(failed)
+    if reverted == 0 and not failures:
+        where = str(run) if run is not None else str(reports / "runs")
+        print(f"nothing to roll back in {where}")
+    for failure in failures:
+        print(f"gameday: rollback failed: {failure}", file=sys.stderr)
+    return ROLLBACK_FAILED_EXIT if failures else 0
+
+
+def _has_open_faults(run_dir: Path) -> bool:
+    try:
+        return bool(unreverted(run_dir))
+    except GamedayError:
+        return True  # an unreadable ledger is reported by the rollback itself, never skipped
+
+
+def _rollback_run(run_dir: Path) -> tuple[int, list[str]]:
+    """Revert one run's open faults, newest first; (how many reverted, one line per failure)."""
+    run_id = run_dir.resolve().name
+    ledger = Ledger(run_dir / LEDGER)
+    try:
+        open_faults = ledger.unreverted()
+    except GamedayError as exc:
+        return 0, [f"run {run_id}: {exc}"]
+    target_name = plan_target(run_dir)
+    done = 0
+    failures: list[str] = []
+    for intent in reversed(open_faults):  # undo in the reverse order of injection, like the run does
+        context = RevertContext(run_id=run_id, fault_id=intent.fault_id, target_name=target_name)
+        try:
+            what = execute_revert_plan(intent.revert_plan, context)
+        except RevertFailed as exc:
+            ledger.failed_revert(intent.fault_id, str(exc))
+            failures.append(str(exc))
+            continue
+        ledger.reverted(intent.fault_id)
+        done += 1
+        print(f"reverted {run_id} {intent.fault_id} ({intent.kind} on {intent.target}): {what}")
+    return done, failures
