@@ -15,8 +15,7 @@ $(STAMP): pyproject.toml
 venv: $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/gameday run scenarios/orders-task-loss.yaml --target local; \
-	status=$$?; echo "report: reports/latest/report.html"; exit $$status
+	$(BIN)/gameday run scenarios/orders-task-loss.yaml --target local
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

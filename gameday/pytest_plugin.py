@@ -52,11 +52,13 @@ class ScenarioItem(pytest.Item):
     def runtest(self) -> None:
         from gameday.reporting import verdict_table
         from gameday.run.orchestrator import run_game_day
+        from gameday.scenario import load_scenario
         from gameday.targets import load_target
 
         root = self.config.rootpath
         target_name = _setting(self.config, "target")
         try:
+            load_scenario(self.path)  # bad input is reported before a target is touched
             target = load_target(root / _setting(self.config, "targets"), target_name)
             outcome = run_game_day(self.path, target_name, target, root / _setting(self.config, "reports"))
         except GamedayError as exc:
@@ -68,9 +70,7 @@ class ScenarioItem(pytest.Item):
             value = "none" if score.value is None else f"{score.value:g}"
             self.user_properties.append((f"{score.name}[{score.subject}]", f"{value} {score.verdict.value}"))
         if card.verdict is not Verdict.PASS:
-            raise ScenarioNotPassed(
-                f"{card.verdict.value}: {card.reason}\n{verdict_table(card)}\nrun: {outcome.run_dir}"
-            )
+            raise ScenarioNotPassed(f"{verdict_table(card)}\nrun: {outcome.run_dir}")
 
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str:
         if isinstance(excinfo.value, ScenarioNotPassed):

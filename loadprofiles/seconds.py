@@ -10,7 +10,7 @@ import math
 from collections import defaultdict
 
 from gameday.evidence.records import LoadSecond, RequestRecord
-from gameday.scoring.latency import percentile
+from gameday.evidence.stats import percentile
 
 
 class SecondStats:

@@ -6,8 +6,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from gameday.evidence.records import RequestRecord
+from gameday.evidence.stats import percentile
 from gameday.scoring.availability import availability
-from gameday.scoring.latency import percentile
 from gameday.scoring.recovery import find_recovery
 from gameday.scoring.task_counts import TaskCount
 from gameday.scoring.text import percent

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from gameday.evidence.bundle import RunEvidence
 from gameday.evidence.records import RequestRecord
-from gameday.scoring.latency import percentile
+from gameday.evidence.stats import percentile
 from gameday.scoring.task_counts import services_with_task_counts, task_counts
 
 

@@ -2,31 +2,14 @@
 
 from __future__ import annotations
 
-import math
-from collections.abc import Sequence
-
 from gameday.evidence.bundle import RunEvidence
 from gameday.evidence.records import RequestRecord, Score
+from gameday.evidence.stats import percentile
 from gameday.scenario import LatencyExpectation
 from gameday.scoring.grading import Grading
 from gameday.scoring.request_scores import grade_requests
 from gameday.scoring.text import count, milliseconds
 from gameday.scoring.windows import Window
-
-
-def percentile(values: Sequence[float], q: float) -> float:
-    """The nearest-rank percentile: the smallest value with at least q % of values at or below it.
-
-    Nearest rank (rank = ⌈q/100 · n⌉) always returns a latency that was really observed, needs no
-    numpy, and can be checked by hand on a sorted list. ``values`` must not be empty.
-    """
-    if not values:
-        raise ValueError("percentile of no values")
-    if not 0 < q <= 100:
-        raise ValueError("q must be in (0, 100]")
-    ordered = sorted(values)
-    rank = max(1, math.ceil(q * len(ordered) / 100))  # q·n first: exact for whole q
-    return ordered[rank - 1]
 
 
 def p95_latency(requests: list[RequestRecord]) -> float:

@@ -20,8 +20,8 @@ import math
 
 from gameday.evidence.bundle import RunEvidence
 from gameday.evidence.records import FaultRecord, LoadSecond, MetricPoint, Phase, RequestRecord, TaskEvent
+from gameday.evidence.stats import percentile
 from gameday.scenario import Scenario
-from gameday.scoring.latency import percentile
 from gameday.scoring.task_counts import DESIRED, NAMESPACE, RUNNING
 
 T0 = 1_700_000_000.0
