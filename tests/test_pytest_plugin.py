@@ -48,5 +48,5 @@ def test_a_scenario_that_cannot_run_fails_with_a_clear_reason_and_junit_entry(tm
     assert "no target named 'nowhere'" in result.stdout  # the valid file got as far as the target
     assert "Traceback" not in result.stdout
     cases = ElementTree.parse(junit).getroot().findall(".//testcase")
-    assert sorted(case.get("name") for case in cases) == ["broken", "elsewhere"]
+    assert sorted(str(case.get("name")) for case in cases) == ["broken", "elsewhere"]
     assert all(case.find("failure") is not None for case in cases)
