@@ -48,6 +48,37 @@ class LocalcloudClient:
         result: dict[str, Any] = self._call("POST", path, {"reason": reason})
         return result
 
+    def set_desired(self, service: str, count: int) -> int:
+        """Change a service's desired task count (like ECS UpdateService); returns the previous count."""
+        path = f"/services/{_quoted(service)}/desired"
+        previous: int = self._call("PUT", path, {"count": count})["previous"]
+        return previous
+
+    def set_path_fault(self, edge: str, mode: str, **params: Any) -> dict[str, Any]:
+        """Break the dependency edge ``edge`` (``"bff->orders"``); returns the fault as applied.
+
+        ``mode`` is ``blackhole``, ``reset``, ``latency`` (``delay_ms``, ``jitter_ms``) or
+        ``http-errors`` (``share`` 0-1, ``status`` 429 or 5xx).
+        """
+        fault: dict[str, Any] = self._call("PUT", f"/paths/{_quoted(edge)}/fault", {"mode": mode, **params})
+        return fault["fault"]
+
+    def clear_path_fault(self, edge: str) -> None:
+        """Let the edge relay normally again; fine when no fault is set."""
+        self._call("DELETE", f"/paths/{_quoted(edge)}/fault")
+
+    def set_queue_fault(
+        self, queue: str, *, throttle_share: float = 0.0, delay_s: float = 0.0
+    ) -> dict[str, Any]:
+        """Reject ``throttle_share`` of SendMessage calls with RequestThrottled and hold every admitted
+        message ``delay_s`` longer; returns the fault as applied."""
+        body = {"throttle_share": throttle_share, "delay_s": delay_s}
+        fault: dict[str, Any] = self._call("PUT", f"/queues/{_quoted(queue)}/fault", body)["fault"]
+        return fault
+
+    def clear_queue_fault(self, queue: str) -> None:
+        self._call("DELETE", f"/queues/{_quoted(queue)}/fault")
+
     def events(self, since: float, until: float) -> list[dict[str, Any]]:
         events: list[dict[str, Any]] = self._call("GET", _windowed("/events", since, until))["events"]
         return events
@@ -79,6 +110,10 @@ class LocalcloudClient:
         except (urllib.error.URLError, OSError) as error:
             reason = getattr(error, "reason", error)
             raise LocalcloudError(f"localcloud is not reachable at {self.base_url} ({reason})") from None
+
+
+def _quoted(name: str) -> str:
+    return urllib.parse.quote(name, safe="")
 
 
 def _windowed(path: str, since: float, until: float) -> str:

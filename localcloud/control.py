@@ -1,7 +1,8 @@
 """The control API: how the harness sees and acts on localcloud (JSON over HTTP on loopback).
 
-It is the local stand-in for the ECS, CloudWatch and X-Ray APIs: state, stopping a task, task
-events, metrics, trace documents, and shutting the whole platform down.
+It is the local stand-in for the ECS, CloudWatch and X-Ray APIs: state, stopping a task, changing
+a service's desired count, task events, metrics, trace documents, setting and clearing network
+faults on dependency edges and faults on queues, and shutting the whole platform down.
 """
 
 from __future__ import annotations
@@ -12,15 +13,28 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from aiohttp import web
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from localcloud.events import EventLog
+from localcloud.faultmodes import FaultSpecError, describe_validation, parse_path_fault
 from localcloud.metrics import MetricsRecorder
 from localcloud.ports import HOST, PortInUse, is_in_use
+from localcloud.proxy import DependencyProxy
 from localcloud.scheduler import ServiceScheduler
+from localcloud.sqs import QueueStore
+from localcloud.sqs.errors import SqsError
+from localcloud.sqs.faults import InjectedFaults, QueueFaultSpec, describe
 from localcloud.tasks import StopCode
 from localcloud.xray_daemon import XrayDaemon
 
 DEFAULT_STOP_REASON = "Task stopped by user"
+MAX_DESIRED = 50  # tasks are local processes: a typo must not fork-bomb the machine
+
+
+class DesiredCount(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    count: int = Field(ge=0, le=MAX_DESIRED, strict=True)
 
 
 class ControlApi:
@@ -29,6 +43,8 @@ class ControlApi:
         *,
         state: Callable[[], dict[str, Any]],
         schedulers: Mapping[str, ServiceScheduler],
+        paths: Mapping[str, DependencyProxy],
+        queues: QueueStore,
         events: EventLog,
         metrics: MetricsRecorder,
         xray: XrayDaemon,
@@ -36,6 +52,8 @@ class ControlApi:
     ) -> None:
         self._state = state
         self._schedulers = schedulers
+        self._paths = paths
+        self._queues = queues
         self._events = events
         self._metrics = metrics
         self._xray = xray
@@ -50,6 +68,11 @@ class ControlApi:
             [
                 web.get("/state", self._get_state),
                 web.post("/services/{service}/tasks/{task_id}/stop", self._stop_task),
+                web.put("/services/{service}/desired", self._put_desired),
+                web.put("/paths/{edge}/fault", self._put_path_fault),
+                web.delete("/paths/{edge}/fault", self._delete_path_fault),
+                web.put("/queues/{queue}/fault", self._put_queue_fault),
+                web.delete("/queues/{queue}/fault", self._delete_queue_fault),
                 web.get("/events", self._get_events),
                 web.get("/metrics", self._get_metrics),
                 web.get("/traces", self._get_traces),
@@ -92,6 +115,57 @@ class ControlApi:
             return _error(404, f"service '{service}' has no running task '{task_id}'")
         return web.json_response({"task_id": task.id, "stop_code": StopCode.USER.value})
 
+    async def _put_desired(self, request: web.Request) -> web.Response:
+        service = request.match_info["service"]
+        scheduler = self._schedulers.get(service)
+        if scheduler is None:
+            return _error(404, f"no service named '{service}'")
+        try:
+            desired = DesiredCount.model_validate(await _json_body(request))
+        except ValidationError as error:
+            return _error(400, describe_validation(error))
+        previous = await scheduler.set_desired(desired.count)
+        return web.json_response({"service": service, "desired": desired.count, "previous": previous})
+
+    async def _put_path_fault(self, request: web.Request) -> web.Response:
+        edge = request.match_info["edge"]
+        proxy = self._paths.get(edge)
+        if proxy is None:
+            return _error(404, f"no path named '{edge}' (paths: {', '.join(sorted(self._paths))})")
+        try:
+            fault = parse_path_fault(await _json_body(request))
+        except FaultSpecError as error:
+            return _error(400, str(error))
+        proxy.set_fault(fault)
+        return web.json_response({"path": edge, "fault": fault.describe()})
+
+    async def _delete_path_fault(self, request: web.Request) -> web.Response:
+        edge = request.match_info["edge"]
+        proxy = self._paths.get(edge)
+        if proxy is None:
+            return _error(404, f"no path named '{edge}' (paths: {', '.join(sorted(self._paths))})")
+        proxy.clear_fault()
+        return web.json_response({"path": edge, "fault": None})
+
+    async def _put_queue_fault(self, request: web.Request) -> web.Response:
+        name = request.match_info["queue"]
+        if name not in self._queues.names():
+            return _error(404, f"no queue named '{name}'")
+        try:
+            spec = QueueFaultSpec.model_validate(await _json_body(request))
+        except ValidationError as error:
+            return _error(400, describe_validation(error))
+        self._queues.set_faults(name, InjectedFaults(spec))
+        return web.json_response({"queue": name, "fault": describe(self._queues.queue(name).faults)})
+
+    async def _delete_queue_fault(self, request: web.Request) -> web.Response:
+        name = request.match_info["queue"]
+        try:
+            self._queues.set_faults(name, None)
+        except SqsError:
+            return _error(404, f"no queue named '{name}'")
+        return web.json_response({"queue": name, "fault": None})
+
     async def _get_events(self, request: web.Request) -> web.Response:
         since, until = _window(request)
         events = [event.model_dump(mode="json") for event in self._events.between(since, until)]
@@ -121,6 +195,15 @@ def _window(request: web.Request) -> tuple[float, float]:
             content_type="application/json",
         ) from None
     return since, until
+
+
+async def _json_body(request: web.Request) -> Any:
+    try:
+        return await request.json()
+    except json.JSONDecodeError:
+        raise web.HTTPBadRequest(
+            text=json.dumps({"error": "the body must be a JSON object"}), content_type="application/json"
+        ) from None
 
 
 def _error(status: int, message: str) -> web.Response:

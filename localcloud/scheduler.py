@@ -86,6 +86,20 @@ class ServiceScheduler:
         await task.exited.wait()
         return task
 
+    async def set_desired(self, count: int) -> int:
+        """Change the desired count like UpdateService; returns the previous count.
+
+        More tasks are launched at once; surplus tasks (the newest first, as ECS prefers to keep
+        long-running ones) are stopped by the scheduler and not replaced.
+        """
+        previous, self.desired = self.desired, count
+        active = [task for task in self.tasks if not task.stopping]
+        for task in sorted(active, key=lambda task: task.started_monotonic)[count:]:
+            self._request_stop(task, StopCode.SCHEDULER, f"Service desired count changed to {count}")
+        for _ in range(count - len(active) - len(self._launches)):
+            self._replace_one()
+        return previous
+
     async def close(self) -> None:
         """Stop every task and launch no more."""
         self._closing = True

@@ -28,6 +28,7 @@ from localcloud.proxy import DependencyProxy
 from localcloud.roundrobin import RoundRobin
 from localcloud.scheduler import ServiceScheduler
 from localcloud.sqs import QueueStore, SqsEndpoint
+from localcloud.sqs.faults import describe
 from localcloud.stack import Stack, load_stack
 from localcloud.xray_daemon import XrayDaemon
 
@@ -61,6 +62,8 @@ class Supervisor:
         self.control = ControlApi(
             state=self.state,
             schedulers=self.schedulers,
+            paths={proxy.edge: proxy for proxy in self.proxies},
+            queues=self.queues,
             events=self.events,
             metrics=self.metrics,
             xray=self.xray,
@@ -139,6 +142,8 @@ class Supervisor:
             "services": {name: scheduler.snapshot() for name, scheduler in self.schedulers.items()},
             "paths": {proxy.edge: f"http://{HOST}:{proxy.port}" for proxy in self.proxies},
             "queues": {name: self._queue_state(name) for name in self.queues.names()},
+            "path_faults": {proxy.edge: proxy.describe_fault() for proxy in self.proxies},
+            "queue_faults": {name: describe(self.queues.queue(name).faults) for name in self.queues.names()},
         }
 
     def _queue_state(self, name: str) -> dict[str, Any]:

@@ -7,7 +7,11 @@ and removes it on revert. The queue asks on every send, so a change takes effect
 
 from __future__ import annotations
 
+import random
+from collections.abc import Callable
 from typing import Protocol
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 
 class QueueFaults(Protocol):
@@ -31,3 +35,37 @@ class NoFaults:
 
 
 NO_FAULTS: QueueFaults = NoFaults()
+
+
+class QueueFaultSpec(BaseModel):
+    """What the control API accepts for ``PUT /queues/{name}/fault``; at least one harm is asked for."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    throttle_share: float = Field(default=0.0, ge=0, le=1)
+    delay_s: float = Field(default=0.0, ge=0, le=900)  # SQS's own DelaySeconds limit
+
+    @model_validator(mode="after")
+    def _does_something(self) -> QueueFaultSpec:
+        if self.throttle_share == 0 and self.delay_s == 0:
+            raise ValueError("give throttle_share (0-1) and/or delay_s (seconds) above zero")
+        return self
+
+
+class InjectedFaults:
+    """Throttles a share of sends and delays every message that is admitted."""
+
+    def __init__(self, spec: QueueFaultSpec, chance: Callable[[], float] = random.random) -> None:
+        self.spec = spec
+        self._chance = chance
+
+    def admit_send(self) -> bool:
+        return self._chance() >= self.spec.throttle_share
+
+    def extra_delay_s(self) -> float:
+        return self.spec.delay_s
+
+
+def describe(faults: QueueFaults) -> dict[str, float] | None:
+    """The fault set on a queue as GET /state shows it; None for a healthy queue."""
+    return faults.spec.model_dump() if isinstance(faults, InjectedFaults) else None

@@ -1,0 +1,242 @@
+"""Faults on a running localcloud, set and cleared through the control API: each harm is observed
+through the real listeners (a dependency edge's proxy, the SQS endpoint, the scheduler), and so is
+the recovery after it is cleared."""
+
+from __future__ import annotations
+
+import socket
+import time
+from collections.abc import Iterator
+from http.client import HTTPConnection
+from typing import Any
+from urllib.parse import urlsplit
+
+import boto3
+import pytest
+from botocore import UNSIGNED
+from botocore.config import Config
+from localcloud_apps.stacks import echo_service, http, task_pids, write_stack
+
+from gameday.processes import pid_alive, wait_until
+from localcloud.client import LocalcloudError
+from localcloud.launcher import RunningLocalcloud, start_localcloud
+
+EDGE = "bff->catalog"
+HANG_S = 1.0  # how long a request must go unanswered to count as hanging
+
+
+@pytest.fixture(scope="module")
+def cloud(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningLocalcloud]:
+    directory = tmp_path_factory.mktemp("localcloud-faults")
+    stack = write_stack(
+        directory,
+        {
+            "bff": echo_service(1, depends_on=["catalog"]),
+            "catalog": echo_service(1),
+            "worker": echo_service(1, queues=["orders"]),
+        },
+        entry="bff",
+        queues={"orders": {"visibility_timeout": "30s"}},
+    )
+    running = start_localcloud(stack, 0, detached=False, log_path=directory / "localcloud.log", timeout_s=60)
+    pids = set(task_pids(running.state))
+    try:
+        yield running
+    finally:
+        pids.update(task_pids(running.client.state()))
+        running.stop()
+    assert running.process.returncode == 0
+    assert wait_until(lambda: not any(pid_alive(pid) for pid in pids), 5)
+
+
+@pytest.fixture
+def edge(cloud: RunningLocalcloud) -> Iterator[tuple[str, int]]:
+    """The edge's proxy address; the edge is healthy again afterwards, whatever the test did."""
+    address = urlsplit(cloud.client.state()["paths"][EDGE])
+    yield str(address.hostname), int(address.port or 0)
+    cloud.client.clear_path_fault(EDGE)
+
+
+def _connection(address: tuple[str, int], timeout_s: float = 5.0) -> HTTPConnection:
+    return HTTPConnection(*address, timeout=timeout_s)
+
+
+def _get(connection: HTTPConnection, path: str = "/whoami") -> int:
+    connection.request("GET", path)
+    response = connection.getresponse()
+    response.read()
+    return response.status
+
+
+def _flows(address: tuple[str, int]) -> bool:
+    connection = _connection(address)
+    try:
+        return all(_get(connection) == 200 for _ in range(3))
+    finally:
+        connection.close()
+
+
+def test_blackhole_hangs_new_and_open_connections_until_cleared(
+    cloud: RunningLocalcloud, edge: tuple[str, int]
+) -> None:
+    opened = _connection(edge, timeout_s=HANG_S)
+    assert _get(opened) == 200
+    applied = cloud.client.set_path_fault(EDGE, "blackhole")
+    assert applied == {"mode": "blackhole"}
+    assert cloud.client.state()["path_faults"][EDGE] == {"mode": "blackhole"}
+    with pytest.raises(TimeoutError):
+        _get(opened)
+    with pytest.raises(TimeoutError):
+        _get(_connection(edge, timeout_s=HANG_S))
+    cloud.client.clear_path_fault(EDGE)
+    assert cloud.client.state()["path_faults"][EDGE] is None
+    assert _flows(edge)
+
+
+def test_reset_closes_new_and_open_connections_with_a_reset(
+    cloud: RunningLocalcloud, edge: tuple[str, int]
+) -> None:
+    opened = _connection(edge)
+    assert _get(opened) == 200
+    cloud.client.set_path_fault(EDGE, "reset")
+    with pytest.raises(ConnectionResetError):
+        _get(opened)
+    with socket.create_connection(edge, timeout=5) as sock, pytest.raises(ConnectionResetError):
+        sock.sendall(b"GET /whoami HTTP/1.1\r\nHost: x\r\n\r\n")
+        if not sock.recv(1024):  # the reset may land before or after the send
+            raise AssertionError("closed without a reset")
+    cloud.client.clear_path_fault(EDGE)
+    assert _flows(edge)
+
+
+def test_latency_delays_each_request_by_at_least_the_delay(
+    cloud: RunningLocalcloud, edge: tuple[str, int]
+) -> None:
+    opened = _connection(edge)
+    assert _get(opened) == 200
+    applied = cloud.client.set_path_fault(EDGE, "latency", delay_ms=300, jitter_ms=50)
+    assert applied == {"mode": "latency", "delay_ms": 300, "jitter_ms": 50}
+    for connection in (opened, _connection(edge)):
+        started = time.monotonic()
+        assert _get(connection) == 200
+        assert time.monotonic() - started >= 0.25
+    cloud.client.clear_path_fault(EDGE)
+    assert _flows(edge)
+
+
+def test_http_errors_answer_about_the_share_with_the_status(
+    cloud: RunningLocalcloud, edge: tuple[str, int]
+) -> None:
+    cloud.client.set_path_fault(EDGE, "http-errors", share=0.5, status=503)
+    connection = _connection(edge)  # one keep-alive connection carries every request
+    statuses = [_get(connection) for _ in range(200)]
+    assert set(statuses) == {200, 503}
+    assert 60 <= statuses.count(503) <= 140
+    connection.request("POST", "/orders", body=b'{"id": 1}', headers={"Content-Type": "application/json"})
+    response = connection.getresponse()
+    body = response.read()
+    assert response.status in {200, 503}
+    if response.status == 200:
+        assert b'{\\"id\\": 1}' in body  # the echo app saw the whole body
+    cloud.client.set_path_fault(EDGE, "http-errors", share=1, status=429)
+    assert {_get(_connection(edge)) for _ in range(5)} == {429}
+    cloud.client.clear_path_fault(EDGE)
+    assert _flows(edge)
+
+
+def test_bad_path_faults_are_clear_errors(cloud: RunningLocalcloud) -> None:
+    with pytest.raises(LocalcloudError, match="no path named 'bff->nowhere'") as unknown:
+        cloud.client.set_path_fault("bff->nowhere", "reset")
+    assert unknown.value.status == 404
+    cases: list[tuple[str, dict[str, Any], str]] = [
+        ("latency", {}, "delay_ms: Field required"),
+        ("latency", {"delay_ms": -1}, "delay_ms"),
+        ("http-errors", {"share": 2}, "share"),
+        ("http-errors", {"share": 0.5, "status": 404}, "status must be 429 or a 5xx code"),
+        ("blackhole", {"share": 1}, "share: Extra inputs are not permitted"),
+        ("slow", {}, "mode"),
+    ]
+    for mode, params, message in cases:
+        with pytest.raises(LocalcloudError, match=message) as bad:
+            cloud.client.set_path_fault(EDGE, mode, **params)
+        assert bad.value.status == 400
+    assert cloud.client.state()["path_faults"][EDGE] is None
+    cloud.client.clear_path_fault(EDGE)  # clearing a healthy edge is fine
+    status, _, _ = http("PUT", cloud.client.base_url + "/paths/bff-%3Ecatalog/fault", body=b"not json")
+    assert status == 400
+
+
+def _sqs(cloud: RunningLocalcloud) -> Any:
+    return boto3.client(
+        "sqs",
+        endpoint_url=cloud.client.state()["sqs_endpoint"],
+        region_name="us-east-1",
+        config=Config(signature_version=UNSIGNED, retries={"total_max_attempts": 1}),
+    )
+
+
+def test_queue_throttling_rejects_about_the_share_of_sends(cloud: RunningLocalcloud) -> None:
+    sqs = _sqs(cloud)
+    url = cloud.client.state()["queues"]["orders"]["url"]
+    applied = cloud.client.set_queue_fault("orders", throttle_share=0.5)
+    assert applied == {"throttle_share": 0.5, "delay_s": 0.0}
+    assert cloud.client.state()["queue_faults"]["orders"] == applied
+    throttled = 0
+    for _ in range(80):
+        try:
+            sqs.send_message(QueueUrl=url, MessageBody="x")
+        except sqs.exceptions.RequestThrottled:
+            throttled += 1
+    assert 20 <= throttled <= 60
+    cloud.client.clear_queue_fault("orders")
+    assert cloud.client.state()["queue_faults"]["orders"] is None
+    for _ in range(10):
+        sqs.send_message(QueueUrl=url, MessageBody="x")
+
+
+def test_queue_delay_holds_messages_until_it_has_passed(cloud: RunningLocalcloud) -> None:
+    sqs = _sqs(cloud)
+    url = cloud.client.state()["queues"]["orders"]["url"]
+    cloud.client.set_queue_fault("orders", delay_s=2)
+    sent = sqs.send_message(QueueUrl=url, MessageBody="late")["MessageId"]
+    cloud.client.clear_queue_fault("orders")  # the delay stays on what was sent under it
+    ids: set[str] = set()
+    held = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=0)
+    ids.update(message["MessageId"] for message in held.get("Messages", []))
+    assert sent not in ids
+    deadline = time.monotonic() + 10
+    while sent not in ids and time.monotonic() < deadline:
+        answer = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=1)
+        ids.update(message["MessageId"] for message in answer.get("Messages", []))
+    assert sent in ids
+
+
+def test_bad_queue_faults_are_clear_errors(cloud: RunningLocalcloud) -> None:
+    with pytest.raises(LocalcloudError, match="no queue named 'nope'") as unknown:
+        cloud.client.set_queue_fault("nope", throttle_share=1)
+    assert unknown.value.status == 404
+    with pytest.raises(LocalcloudError, match="throttle_share") as bad:
+        cloud.client.set_queue_fault("orders", throttle_share=1.5)
+    assert bad.value.status == 400
+    with pytest.raises(LocalcloudError, match="above zero"):
+        cloud.client.set_queue_fault("orders")
+
+
+def test_desired_count_stops_and_starts_tasks(cloud: RunningLocalcloud) -> None:
+    def running(service: str) -> int:
+        count: int = cloud.client.state()["services"][service]["running"]
+        return count
+
+    assert cloud.client.set_desired("worker", 0) == 1
+    assert cloud.client.state()["services"]["worker"]["desired"] == 0
+    assert wait_until(lambda: running("worker") == 0, 10)
+    time.sleep(1.0)  # longer than the start delay: nothing replaces the stopped task
+    assert running("worker") == 0
+    assert cloud.client.set_desired("worker", 1) == 0
+    assert wait_until(lambda: cloud.client.state()["ready"] is True, 15)
+    assert running("worker") == 1
+    with pytest.raises(LocalcloudError, match="no service named 'nope'"):
+        cloud.client.set_desired("nope", 1)
+    with pytest.raises(LocalcloudError, match="count") as bad:
+        cloud.client.set_desired("worker", -1)
+    assert bad.value.status == 400
