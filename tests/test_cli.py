@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from shop_target import write_local_targets, write_shop_stack
 
 from gameday.cli import main
 
@@ -56,32 +57,20 @@ def test_run_refuses_when_the_entry_port_is_taken(tmp_path: Path) -> None:
     """A port in use is a clear error, and nothing is left running."""
     import socket
 
-    import yaml
-
     with socket.socket() as blocker:
         blocker.bind(("127.0.0.1", 0))
         blocker.listen()
         port = blocker.getsockname()[1]
-        stack = yaml.safe_load((ROOT / "shop" / "stack.yaml").read_text())
-        stack["entry"]["port"] = port
-        (tmp_path / "stack.yaml").write_text(yaml.safe_dump(stack))
-        (tmp_path / "targets.yaml").write_text(
-            f"targets:\n  local:\n    kind: localcloud\n    stack: {tmp_path / 'stack.yaml'}\n"
-            f"    control_url: http://127.0.0.1:{_free_port()}\n"
-        )
-        result = _gameday(
-            "run", str(GOOD), "--targets", str(tmp_path / "targets.yaml"), "--reports", str(tmp_path)
-        )
+        targets, _ = write_local_targets(tmp_path, write_shop_stack(tmp_path, entry_port=port))
+        result = _gameday("run", str(GOOD), "--targets", str(targets), "--reports", str(tmp_path))
     assert result.returncode == 2
     assert f"port {port} is in use" in result.stderr
     assert "Traceback" not in result.stderr
 
 
 def test_stack_status_when_nothing_runs(tmp_path: Path) -> None:
-    (tmp_path / "targets.yaml").write_text(
-        f"targets:\n  local:\n    kind: localcloud\n    control_url: http://127.0.0.1:{_free_port()}\n"
-    )
-    result = _gameday("stack", "status", "--targets", str(tmp_path / "targets.yaml"))
+    targets, _ = write_local_targets(tmp_path)
+    result = _gameday("stack", "status", "--targets", str(targets))
     assert result.returncode == 3
     assert "localcloud is not running" in result.stdout
 
@@ -90,11 +79,3 @@ def test_report_on_a_folder_that_is_not_a_run(tmp_path: Path) -> None:
     result = _gameday("report", str(tmp_path))
     assert result.returncode == 2
     assert "not a run folder" in result.stderr
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])

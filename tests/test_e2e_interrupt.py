@@ -5,13 +5,12 @@ from __future__ import annotations
 import json
 import re
 import signal
-import socket
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
-import yaml
+from shop_target import write_local_targets, write_shop_stack
 
 from gameday.processes import pid_alive, wait_until
 from localcloud.client import LocalcloudClient
@@ -31,23 +30,12 @@ expect:
 """
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 def _start_run(tmp_path: Path) -> tuple[subprocess.Popen[str], LocalcloudClient, int]:
     """Start ``gameday run`` and return once its fault has landed, with the load process's pid."""
-    stack = yaml.safe_load((ROOT / "shop" / "stack.yaml").read_text())
-    stack["entry"]["port"] = 0
-    (tmp_path / "stack.yaml").write_text(yaml.safe_dump(stack))
-    control = f"http://127.0.0.1:{_free_port()}"
-    target = {"kind": "localcloud", "stack": str(tmp_path / "stack.yaml"), "control_url": control}
-    (tmp_path / "targets.yaml").write_text(yaml.safe_dump({"targets": {"local": target}}))
+    targets, control = write_local_targets(tmp_path, write_shop_stack(tmp_path))
     (tmp_path / "scenario.yaml").write_text(SCENARIO)
     command = [sys.executable, "-m", "gameday.cli", "run", str(tmp_path / "scenario.yaml")]
-    command += ["--targets", str(tmp_path / "targets.yaml"), "--reports", str(tmp_path / "reports")]
+    command += ["--targets", str(targets), "--reports", str(tmp_path / "reports")]
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     assert process.stderr is not None
     load_pid = 0

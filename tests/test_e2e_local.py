@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import yaml
+from shop_target import write_shop_stack
 
 from gameday.cli import main
 from gameday.evidence.bundle import RunEvidence
@@ -30,11 +30,9 @@ pytestmark = pytest.mark.e2e
 def shop(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningLocalcloud]:
     """The shop stack on free ports, so a running demo or another test run never collides."""
     folder = tmp_path_factory.mktemp("shop")
-    stack = yaml.safe_load((ROOT / "shop" / "stack.yaml").read_text())
-    stack["entry"]["port"] = 0
-    stack_path = folder / "stack.yaml"
-    stack_path.write_text(yaml.safe_dump(stack))
-    running = start_localcloud(stack_path, 0, detached=False, log_path=folder / "localcloud.log")
+    running = start_localcloud(
+        write_shop_stack(folder), 0, detached=False, log_path=folder / "localcloud.log"
+    )
     try:
         yield running
     finally:

@@ -1,0 +1,30 @@
+"""The real shop stack for end-to-end tests, on free ports so a running demo never collides."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+
+from localcloud.ports import free_port
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def write_shop_stack(folder: Path, entry_port: int = 0) -> Path:
+    stack = yaml.safe_load((ROOT / "shop" / "stack.yaml").read_text())
+    stack["entry"]["port"] = entry_port
+    path = folder / "stack.yaml"
+    path.write_text(yaml.safe_dump(stack))
+    return path
+
+
+def write_local_targets(folder: Path, stack: Path | None = None) -> tuple[Path, str]:
+    """A targets file whose ``local`` target runs ``stack`` with its control API on a free port."""
+    control_url = f"http://127.0.0.1:{free_port()}"
+    target: dict[str, str] = {"kind": "localcloud", "control_url": control_url}
+    if stack is not None:
+        target["stack"] = str(stack)
+    path = folder / "targets.yaml"
+    path.write_text(yaml.safe_dump({"targets": {"local": target}}))
+    return path, control_url
