@@ -14,9 +14,9 @@ import pytest
 from faults.base import InjectOutcome
 from faults.revert import REVERTERS, RevertContext, execute_revert_plan
 from gameday.cli import main
-from gameday.commands.rollback import refuse_if_unreverted
 from gameday.errors import EnvironmentProblem
 from gameday.ledger import FailedRevert, Ledger, Reverted
+from gameday.run.open_faults import refuse_if_unreverted
 
 ROOT = Path(__file__).resolve().parent.parent
 GOOD = ROOT / "scenarios" / "ci-orders-kill-one.yaml"

@@ -17,13 +17,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
 
-from gameday.commands.rollback import refuse_if_unreverted
 from gameday.errors import EnvironmentProblem
 from gameday.evidence.bundle import RunEvidence
 from gameday.evidence.records import Gap, LoadSecond, RequestRecord, Verdict
 from gameday.ledger import Ledger
 from gameday.reporting import write_reports
 from gameday.run.console import Console
+from gameday.run.open_faults import refuse_if_unreverted
 from gameday.run.plan import Plan, build_plan
 from gameday.run.rundir import new_run_dir, point_latest
 from gameday.run.sessions import TargetEvidence, TargetSession, open_session
