@@ -13,6 +13,7 @@ import contextlib
 import random
 import socket
 import struct
+from http import HTTPStatus
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, field_validator
@@ -20,7 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError,
 from localcloud.proxy import CHUNK, ProxyMode, open_upstream, pump
 from localcloud.roundrobin import RoundRobin
 
-MAX_HEAD_BYTES = 65536
+MODES = ("blackhole", "reset", "latency", "http-errors")
 
 
 class _Spec(BaseModel):
@@ -66,6 +67,10 @@ class FaultSpecError(ValueError):
 
 def parse_path_fault(document: Any) -> PathFault:
     """Build the fault a JSON spec describes, e.g. ``{"mode": "latency", "delay_ms": 200}``."""
+    if not isinstance(document, dict):
+        raise FaultSpecError('the body must be a JSON object, e.g. {"mode": "blackhole"}')
+    if document.get("mode") not in MODES:
+        raise FaultSpecError(f"mode: must be one of {', '.join(MODES)} (got {document.get('mode')!r})")
     try:
         spec = _SPEC.validate_python(document)
     except ValidationError as error:
@@ -83,12 +88,9 @@ def describe_validation(error: ValidationError) -> str:
     """One line per problem, ``field: message``, in words a person reads."""
     problems = []
     for problem in error.errors():
-        where = ".".join(str(part) for part in problem["loc"] if part not in _MODE_TAGS) or "body"
+        where = ".".join(str(part) for part in problem["loc"] if part not in MODES) or "body"
         problems.append(f"{where}: {problem['msg']}")
     return "; ".join(problems)
-
-
-_MODE_TAGS = {"blackhole", "reset", "latency", "http-errors"}
 
 
 class PathFault:
@@ -121,7 +123,11 @@ class PathFault:
 
 
 class Blackhole(PathFault):
-    """Connections are accepted and then hang: bytes sent are swallowed and nothing comes back."""
+    """Connections are accepted and then hang: bytes sent are swallowed and nothing comes back.
+
+    Open relayed connections stop passing bytes both ways and resume when the fault is cleared (as
+    TCP does once a path heals); a connection accepted into the blackhole stays dead.
+    """
 
     def __init__(self, spec: _Spec) -> None:
         super().__init__(spec)
@@ -235,10 +241,9 @@ class HttpErrors(PathFault):
                     continue
                 if upstream is None:
                     upstream = await open_upstream(targets)
-                    if upstream is None:
-                        writer.write(_error_response(502, True))
+                    if upstream is None:  # no healthy task: closed, as the plain relay does
                         return
-                    responses = asyncio.get_running_loop().create_task(_copy(upstream[0], writer))
+                    responses = asyncio.get_running_loop().create_task(_answers(upstream[0], writer))
                 if not framed:
                     upstream[1].write(head)
                     if await pump(reader, upstream[1]) and responses is not None:
@@ -279,7 +284,7 @@ def _error_response(status: int, closes: bool) -> bytes:
     body = b'{"error": "injected by localcloud"}'
     connection = b"close" if closes else b"keep-alive"
     return (
-        f"HTTP/1.1 {status} Injected\r\n".encode()
+        f"HTTP/1.1 {status} {_phrase(status)}\r\n".encode()
         + b"Content-Type: application/json\r\nContent-Length: "
         + str(len(body)).encode()
         + b"\r\nConnection: "
@@ -289,12 +294,15 @@ def _error_response(status: int, closes: bool) -> bytes:
     )
 
 
-async def _copy(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> bool:
+async def _answers(upstream: asyncio.StreamReader, client: asyncio.StreamWriter) -> bool:
+    """Relay the task's responses; the task closing its side ends the client's connection too."""
+    clean = await pump(upstream, client, toward_upstream=False)
+    client.close()
+    return clean
+
+
+def _phrase(status: int) -> str:
     try:
-        while data := await reader.read(CHUNK):
-            writer.write(data)
-            await writer.drain()
-    except OSError:
-        return False
-    writer.close()
-    return True
+        return HTTPStatus(status).phrase
+    except ValueError:  # a 5xx code with no registered name, e.g. 599
+        return "Error"

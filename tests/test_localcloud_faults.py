@@ -4,6 +4,7 @@ the recovery after it is cleared."""
 
 from __future__ import annotations
 
+import json
 import socket
 import time
 from collections.abc import Iterator
@@ -144,6 +145,26 @@ def test_http_errors_answer_about_the_share_with_the_status(
     assert _flows(edge)
 
 
+def test_http_errors_reach_keep_alive_connections_opened_before_the_fault(
+    cloud: RunningLocalcloud, edge: tuple[str, int]
+) -> None:
+    opened = _connection(edge)
+    assert _get(opened) == 200
+    cloud.client.set_path_fault(EDGE, "http-errors", share=1, status=500)
+    with pytest.raises(ConnectionError):  # closed by the proxy, so the client reconnects into the fault
+        _get(opened)
+    assert _get(opened) == 500
+
+
+def test_http_errors_relay_a_body_they_cannot_frame(cloud: RunningLocalcloud, edge: tuple[str, int]) -> None:
+    cloud.client.set_path_fault(EDGE, "http-errors", share=0, status=503)
+    connection = _connection(edge)
+    connection.request("POST", "/chunked", body=iter([b"part one, ", b"part two"]), encode_chunked=True)
+    response = connection.getresponse()
+    assert (response.status, json.loads(response.read())["body"]) == (200, "part one, part two")
+    assert _get(connection) == 200  # the rest of the connection is a raw relay
+
+
 def test_bad_path_faults_are_clear_errors(cloud: RunningLocalcloud) -> None:
     with pytest.raises(LocalcloudError, match="no path named 'bff->nowhere'") as unknown:
         cloud.client.set_path_fault("bff->nowhere", "reset")
@@ -154,7 +175,7 @@ def test_bad_path_faults_are_clear_errors(cloud: RunningLocalcloud) -> None:
         ("http-errors", {"share": 2}, "share"),
         ("http-errors", {"share": 0.5, "status": 404}, "status must be 429 or a 5xx code"),
         ("blackhole", {"share": 1}, "share: Extra inputs are not permitted"),
-        ("slow", {}, "mode"),
+        ("slow", {}, "mode: must be one of blackhole, reset, latency, http-errors"),
     ]
     for mode, params, message in cases:
         with pytest.raises(LocalcloudError, match=message) as bad:
