@@ -10,6 +10,7 @@ from __future__ import annotations
 import random
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from botocore.client import BaseClient
 
@@ -48,11 +49,15 @@ def _kill_tasks_aws(fault: KillTasks, target: AwsTarget, args: ProviderArgs) -> 
     return KillTasksInjector(fault, platform, fault_id=args.fault_id, run_id=args.run_id, rng=args.rng)
 
 
-_LOCAL_PROVIDERS: dict[str, Callable[[KillTasks, LocalTarget, ProviderArgs], Injector]] = {
+_Provider = Callable[[Any, Any, "ProviderArgs"], Injector]
+
+# Each provider takes the fault entry of its own kind; the tables are keyed by that kind.
+_LOCAL_PROVIDERS: dict[str, Callable[[Any, LocalTarget, ProviderArgs], Injector]] = {
     "kill-tasks": _kill_tasks_local,
 }
-_AWS_PROVIDERS: dict[str, Callable[[KillTasks, AwsTarget, ProviderArgs], Injector]] = {
-    "kill-tasks": _kill_tasks_aws,
+# On AWS the scenario's ``via`` picks direct API calls or an FIS experiment.
+_AWS_PROVIDERS: dict[str, Callable[[Any, AwsTarget, ProviderArgs], Injector]] = {
+    "kill-tasks/api": _kill_tasks_aws,
 }
 
 
@@ -71,8 +76,20 @@ def build_injector(
         fault_id=fault_id, run_id=run_id, localcloud_client=localcloud_client, ecs_client=ecs_client, rng=rng
     )
     if isinstance(target, LocalTarget):
-        return _LOCAL_PROVIDERS[fault.kind](fault, target, args)
-    return _AWS_PROVIDERS[fault.kind](fault, target, args)
+        return _provider(_LOCAL_PROVIDERS, fault.kind, fault, "localcloud")(fault, target, args)
+    return _provider(_AWS_PROVIDERS, f"{fault.kind}/{fault.via}", fault, f"AWS (via: {fault.via})")(
+        fault, target, args
+    )
+
+
+def _provider(table: dict[str, _Provider], key: str, fault: FaultSpec, backend: str) -> _Provider:
+    """The provider for ``fault``, or a clear error before anything runs."""
+    provider = table.get(key)
+    if provider is None:
+        raise InputError(
+            f"faults: {fault.kind} is not available on {backend} targets in this version of gameday"
+        )
+    return provider
 
 
 def _ecs_service(target: AwsTarget, logical: str) -> EcsService:

@@ -12,10 +12,11 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from gameday.durations import Seconds
+from gameday.faultspecs import NAME_PATTERN, FaultSpec, KillTasks
 from gameday.yamlfile import load_model
 
 PhaseName = Literal["baseline", "fault", "recovery", "all"]
-_NAME_PATTERN = r"^[a-z0-9][a-z0-9-]*$"
+_NAME_PATTERN = NAME_PATTERN
 
 
 class Strict(BaseModel):
@@ -51,39 +52,6 @@ LoadSpec = Annotated[StepLoad, Field(discriminator="shape")]
 # --- faults -----------------------------------------------------------------------------------
 
 
-class ServiceSelection(Strict):
-    """Which logical service a fault acts on."""
-
-    service: str = Field(pattern=_NAME_PATTERN)
-
-
-class KillTasks(Strict):
-    """Stop a count or a percent of a service's running tasks once, at ``at``.
-
-    ``for`` is how long the fault window lasts for scoring: the time the service has to cope.
-    """
-
-    kind: Literal["kill-tasks"]
-    at: Seconds
-    for_: Seconds = Field(alias="for", gt=0)
-    target: ServiceSelection
-    count: int | None = Field(default=None, ge=1)
-    percent: float | None = Field(default=None, gt=0, le=100)
-
-    @model_validator(mode="after")
-    def _count_or_percent(self) -> KillTasks:
-        if (self.count is None) == (self.percent is None):
-            raise ValueError("give exactly one of count or percent")
-        return self
-
-    @property
-    def end(self) -> float:
-        return self.at + self.for_
-
-
-FaultSpec = Annotated[KillTasks, Field(discriminator="kind")]
-
-
 # --- expectations -----------------------------------------------------------------------------
 
 
@@ -117,6 +85,13 @@ Expectation = Annotated[
 ]
 
 
+class Guardrails(Strict):
+    """Live stop conditions: the run aborts (verdict ABORTED, every fault reverted) when breached."""
+
+    max_error_rate: float = Field(gt=0, le=1, description="share of failed requests over `window`")
+    window: Seconds = Field(default=10, gt=0)
+
+
 # --- the scenario -----------------------------------------------------------------------------
 
 
@@ -129,6 +104,7 @@ class Scenario(Strict):
     load: LoadSpec
     faults: list[FaultSpec] = Field(min_length=1)
     expect: list[Expectation] = Field(min_length=1)
+    guardrails: Guardrails | None = None
 
     @model_validator(mode="after")
     def _faults_inside_the_run(self) -> Scenario:
@@ -154,3 +130,6 @@ class Scenario(Strict):
 def load_scenario(path: Path) -> Scenario:
     """Read and validate a scenario file; every problem is reported with its line."""
     return load_model(path, Scenario)
+
+
+__all__ = ["FaultSpec", "KillTasks", "Scenario", "load_scenario"]

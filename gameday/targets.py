@@ -34,8 +34,40 @@ class EcsService(Strict):
     service: str
 
 
+class QueueConsumer(Strict):
+    """What consumes a queue, so mode ``consumer`` of throttle-queue knows what to turn down."""
+
+    ecs: EcsService | None = None
+    lambda_function: str | None = Field(default=None, alias="lambda")
+    via: Literal["desired-count", "reserved-concurrency", "event-source-mapping"] = "desired-count"
+
+
+class AwsQueue(Strict):
+    url: str
+    consumer: QueueConsumer | None = None
+
+
+class AwsPath(Strict):
+    """A network path ``source->destination`` as AWS sees it.
+
+    ``security_group`` is the destination's group whose ingress rule lets the source in
+    (``source_security_group`` or ``source_cidr``) on ``port``; ``subnets`` are the destination's
+    subnets, for NACL deny entries and FIS ``aws:network:disrupt-connectivity``.
+    """
+
+    security_group: str | None = None
+    source_security_group: str | None = None
+    source_cidr: str | None = None
+    port: int | None = Field(default=None, ge=1, le=65535)
+    protocol: Literal["tcp", "udp"] = "tcp"
+    subnets: list[str] = []
+    lambda_function: str | None = Field(default=None, alias="lambda")
+
+
 class AwsTarget(Strict):
     """An AWS account; every resource a scenario names must be mapped here."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
 
     kind: Literal["aws"]
     region: str
@@ -43,7 +75,12 @@ class AwsTarget(Strict):
     account_allowlist: list[str] = Field(min_length=1)
     entry_url: str
     services: dict[str, EcsService] = {}
-    queues: dict[str, str] = {}
+    queues: dict[str, AwsQueue] = {}
+    paths: dict[str, AwsPath] = {}
+    fis_role_arn: str | None = None
+    stop_alarms: list[str] = Field(default=[], description="CloudWatch alarm ARNs that abort the run")
+    opt_in_tag: str = Field(default="gameday:allowed=true", pattern=r"^[^=]+=.*$")
+    blast_radius_percent: float = Field(default=50, gt=0, le=100)
 
 
 Target = Annotated[LocalTarget | AwsTarget, Field(discriminator="kind")]

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from gameday.durations import parse_duration
 from gameday.errors import InputError
-from gameday.scenario import KillTasks, load_scenario
+from gameday.scenario import load_scenario
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -75,7 +75,8 @@ def test_every_problem_is_reported_with_file_line_and_field(tmp_path: Path) -> N
         f"{path}:3: duration: '10q' is not a duration (use 30s, 2m, 1m30s or 1500ms)",
         f"{path}:5: load.shape: 'stepp' is not one of: step",
         f"{path}:8: faults[0]: give exactly one of count or percent",
-        f"{path}:14: faults[1].kind: 'nuke' is not one of: kill-tasks",
+        f"{path}:14: faults[1].kind: 'nuke' is not one of: kill-tasks, throttle-queue, break-network, "
+        "add-latency, fail-requests, stress-cpu, fis-template",
         f"{path}:16: expect[0].min: must be at most 1.0",
         f"{path}:17: expect[1].score: 'nope' is not one of: availability, p95_latency_ms, task_recovery_s",
         f"{path}:18: extra: unknown field",
@@ -114,16 +115,51 @@ yaml_values = st.recursive(
     | st.booleans()
     | st.integers(-5, 500)
     | st.text(max_size=8)
-    | st.sampled_from(["30s", "kill-tasks", "step"]),
+    | st.sampled_from(
+        [
+            "30s",
+            "kill-tasks",
+            "throttle-queue",
+            "break-network",
+            "add-latency",
+            "fail-requests",
+            "stress-cpu",
+            "fis-template",
+            "api",
+            "fis",
+            "delay",
+            "consumer",
+            "reject-sends",
+            "blackhole",
+            "bff->orders",
+            "step",
+        ]
+    ),
     lambda children: (
         st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=8), children, max_size=4)
     ),
     max_leaves=12,
 )
-fault_keys = st.sampled_from(["kind", "at", "for", "target", "count", "percent", "service", "x"])
+fault_keys = st.sampled_from(
+    [
+        "kind",
+        "at",
+        "for",
+        "via",
+        "target",
+        "count",
+        "percent",
+        "mode",
+        "delay",
+        "share",
+        "status",
+        "file",
+        "x",
+    ]
+)
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=300, deadline=None)
 @given(faults=st.lists(st.dictionaries(fault_keys, yaml_values, max_size=6), max_size=3))
 def test_malformed_fault_entries_only_ever_give_clear_errors(
     tmp_path_factory: pytest.TempPathFactory, faults: list[dict[str, object]]
@@ -140,4 +176,4 @@ def test_malformed_fault_entries_only_ever_give_clear_errors(
             assert problem.line is not None and problem.line >= 1
             assert problem.message and "Traceback" not in problem.message
     else:
-        assert all(isinstance(f, KillTasks) for f in scenario.faults)
+        assert all(f.at < scenario.duration for f in scenario.faults)

@@ -38,7 +38,7 @@ class FaultState:
         return FaultRecord(
             id=self.planned.fault_id,
             kind=spec.kind,
-            target=f"service:{spec.target.service}",
+            target=spec.target_label,
             planned_at=self.planned_at,
             injected_at=self.injected_at,
             window_end=self.planned_at + spec.for_,

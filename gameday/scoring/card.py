@@ -58,9 +58,7 @@ def fault_problems(scenario: Scenario, records: list[FaultRecord]) -> list[str]:
     problems = [
         f"fault {r.id} ({r.kind} on {r.target}) did not land: {r.detail}" for r in records if not r.landed
     ]
-    planned: Counter[tuple[str, str]] = Counter(
-        (f.kind, f"service:{f.target.service}") for f in scenario.faults
-    )
+    planned: Counter[tuple[str, str]] = Counter((f.kind, f.target_label) for f in scenario.faults)
     recorded = Counter((r.kind, r.target) for r in records)
     for (kind, target), missing in (planned - recorded).items():
         problems.append(f"no record shows the {kind} fault on {target} was injected ({missing} missing)")
