@@ -11,9 +11,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
+from botocore.client import BaseClient
+
+from gameday.aws_session import aws_client
 from gameday.errors import GamedayError
+from gameday.targets import AwsTarget, Target, load_target
 
 
 @dataclass(frozen=True)
@@ -23,6 +28,20 @@ class RevertContext:
     run_id: str
     fault_id: str
     target_name: str | None  # from the run's plan.json; None when it cannot be read
+    targets_file: Path = Path("targets.yaml")  # where ``target_name`` is defined
+
+    def target(self) -> Target:
+        """The run's target, read from the targets file now: a plan only stores what it changed."""
+        if self.target_name is None:
+            raise RevertFailed(f"run {self.run_id}: plan.json names no target, so it cannot be reached")
+        return load_target(self.targets_file, self.target_name)
+
+    def aws_client(self, service_name: str) -> BaseClient:
+        """A client for the run's AWS target, for reverters that undo a change made through the AWS API."""
+        target = self.target()
+        if not isinstance(target, AwsTarget):
+            raise RevertFailed(f"target '{self.target_name}' in {self.targets_file} is not an AWS target")
+        return aws_client(target, service_name)
 
 
 class RevertFailed(GamedayError):

@@ -70,6 +70,12 @@ def _parser() -> argparse.ArgumentParser:
     rollback.add_argument(
         "--reports", type=Path, default=Path("reports"), help="reports folder (default: reports)"
     )
+    rollback.add_argument(
+        "--targets",
+        type=Path,
+        default=Path("targets.yaml"),
+        help="targets file defining the runs' targets (default: targets.yaml)",
+    )
     return parser
 
 
@@ -102,7 +108,7 @@ def _dispatch(args: argparse.Namespace) -> int:
     if args.command == "rollback":
         from gameday.commands.rollback import rollback
 
-        return rollback(args.run, args.reports)
+        return rollback(args.run, args.reports, args.targets)
     from gameday.commands import stack
 
     return stack.dispatch(args.stack_command, args.target, args.targets, getattr(args, "stack", None))

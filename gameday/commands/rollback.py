@@ -19,8 +19,11 @@ from gameday.run.open_faults import LEDGER, plan_target, run_folders, unreverted
 ROLLBACK_FAILED_EXIT = 3
 
 
-def rollback(run: Path | None, reports: Path) -> int:
-    """Revert every unreverted fault of ``run`` (or of every run under ``reports``); the exit code."""
+def rollback(run: Path | None, reports: Path, targets_file: Path = Path("targets.yaml")) -> int:
+    """Revert every unreverted fault of ``run`` (or of every run under ``reports``); the exit code.
+
+    ``targets_file`` defines the target each run's plan.json names, for reverts that must reach it.
+    """
     if run is not None:
         if not run.is_dir() or not ((run / "plan.json").exists() or (run / LEDGER).exists()):
             raise InputError(f"{run}: not a run folder (no plan.json or {LEDGER})")
@@ -30,7 +33,7 @@ def rollback(run: Path | None, reports: Path) -> int:
     reverted = 0
     failures: list[str] = []
     for run_dir in targets:
-        done, failed = _rollback_run(run_dir)
+        done, failed = _rollback_run(run_dir, targets_file)
         reverted += done
         failures.extend(failed)
     if reverted == 0 and not failures:
@@ -48,7 +51,7 @@ def _has_open_faults(run_dir: Path) -> bool:
         return True  # an unreadable ledger is reported by the rollback itself, never skipped
 
 
-def _rollback_run(run_dir: Path) -> tuple[int, list[str]]:
+def _rollback_run(run_dir: Path, targets_file: Path) -> tuple[int, list[str]]:
     """Revert one run's open faults, newest first; (how many reverted, one line per failure)."""
     run_id = run_dir.resolve().name
     ledger = Ledger(run_dir / LEDGER)
@@ -60,7 +63,9 @@ def _rollback_run(run_dir: Path) -> tuple[int, list[str]]:
     done = 0
     failures: list[str] = []
     for intent in reversed(open_faults):  # undo in the reverse order of injection, like the run does
-        context = RevertContext(run_id=run_id, fault_id=intent.fault_id, target_name=target_name)
+        context = RevertContext(
+            run_id=run_id, fault_id=intent.fault_id, target_name=target_name, targets_file=targets_file
+        )
         try:
             what = execute_revert_plan(intent.revert_plan, context)
         except RevertFailed as exc:
