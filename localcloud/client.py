@@ -54,6 +54,19 @@ class LocalcloudClient:
         previous: int = self._call("PUT", path, {"count": count})["previous"]
         return previous
 
+    def start_stress(self, service: str, load_percent: int, tasks: list[str] | None = None) -> dict[str, int]:
+        """Burn ``load_percent`` of a core in each of ``tasks`` (every running one if None); task id → pid."""
+        body: dict[str, Any] = {"load_percent": load_percent, "tasks": tasks}
+        burners: dict[str, int] = self._call("PUT", f"/services/{_quoted(service)}/stress", body)["burners"]
+        return burners
+
+    def stop_stress(self, service: str, tasks: list[str] | None = None) -> list[str]:
+        """Stop the CPU stress in ``tasks`` (every stressed one if None); the ids that had a burner."""
+        stopped: list[str] = self._call("DELETE", f"/services/{_quoted(service)}/stress", {"tasks": tasks})[
+            "stopped"
+        ]
+        return stopped
+
     def set_path_fault(self, edge: str, mode: str, **params: Any) -> dict[str, Any]:
         """Break the dependency edge ``edge`` (``"bff->orders"``); returns the fault as applied.
 

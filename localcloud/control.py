@@ -1,8 +1,9 @@
 """The control API: how the harness sees and acts on localcloud (JSON over HTTP on loopback).
 
 It is the local stand-in for the ECS, CloudWatch and X-Ray APIs: state, stopping a task, changing
-a service's desired count, task events, metrics, trace documents, setting and clearing network
-faults on dependency edges and faults on queues, and shutting the whole platform down.
+a service's desired count, CPU stress in its tasks, task events, metrics, trace documents, setting
+and clearing network faults on dependency edges and faults on queues, and shutting the whole
+platform down.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from localcloud.scheduler import ServiceScheduler
 from localcloud.sqs import QueueStore
 from localcloud.sqs.errors import SqsError
 from localcloud.sqs.faults import InjectedFaults, QueueFaultSpec, describe
+from localcloud.stress import StopRequest, StressRefused, StressRequest, start_stress, stop_stress
 from localcloud.tasks import StopCode
 from localcloud.xray_daemon import XrayDaemon
 
@@ -69,6 +71,8 @@ class ControlApi:
                 web.get("/state", self._get_state),
                 web.post("/services/{service}/tasks/{task_id}/stop", self._stop_task),
                 web.put("/services/{service}/desired", self._put_desired),
+                web.put("/services/{service}/stress", self._put_stress),
+                web.delete("/services/{service}/stress", self._delete_stress),
                 web.put("/paths/{edge}/fault", self._put_path_fault),
                 web.delete("/paths/{edge}/fault", self._delete_path_fault),
                 web.put("/queues/{queue}/fault", self._put_queue_fault),
@@ -126,6 +130,32 @@ class ControlApi:
             return _error(400, describe_validation(error))
         previous = await scheduler.set_desired(desired.count)
         return web.json_response({"service": service, "desired": desired.count, "previous": previous})
+
+    async def _put_stress(self, request: web.Request) -> web.Response:
+        service = request.match_info["service"]
+        scheduler = self._schedulers.get(service)
+        if scheduler is None:
+            return _error(404, f"no service named '{service}'")
+        try:
+            stress = StressRequest.model_validate(await _json_body(request))
+            burners = await start_stress(scheduler.tasks, stress)
+        except ValidationError as error:
+            return _error(400, describe_validation(error))
+        except StressRefused as refused:
+            return _error(409, f"service '{service}': {refused}")
+        return web.json_response({"service": service, "burners": burners})
+
+    async def _delete_stress(self, request: web.Request) -> web.Response:
+        service = request.match_info["service"]
+        scheduler = self._schedulers.get(service)
+        if scheduler is None:
+            return _error(404, f"no service named '{service}'")
+        try:
+            body = await _json_body(request) if request.can_read_body else {}
+            stopped = stop_stress(scheduler.tasks, StopRequest.model_validate(body))
+        except ValidationError as error:
+            return _error(400, describe_validation(error))
+        return web.json_response({"service": service, "stopped": stopped})
 
     async def _put_path_fault(self, request: web.Request) -> web.Response:
         edge = request.match_info["edge"]

@@ -17,11 +17,14 @@ import time
 from collections import deque
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import psutil
 
 from gameday.processes import child_options
+
+if TYPE_CHECKING:
+    from localcloud.stress import Burner
 
 STOP_GRACE_S = 2.0
 _OUTPUT_LINES_KEPT = 5
@@ -62,6 +65,7 @@ class Task:
     last_output: deque[str] = field(default_factory=lambda: deque(maxlen=_OUTPUT_LINES_KEPT))
     usage: psutil.Process | None = None
     output_relay: asyncio.Task[None] | None = None
+    burner: Burner | None = None  # CPU stress run on the task's behalf; its CPU counts as the task's
 
     async def output_flushed(self, timeout_s: float = 0.5) -> None:
         """Wait (briefly) until the output the process wrote before exiting has been read."""
@@ -84,16 +88,18 @@ class Task:
             "status": self.status.value,
             "healthy": self.healthy,
             "started_at": self.started_at,
+            "stress": self.burner.describe() if self.burner is not None else None,
         }
 
     def cpu_percent(self) -> float:
         """CPU used since the previous call, in percent of one core (psutil's convention)."""
+        burner = self.burner.cpu_percent() if self.burner is not None else 0.0
         if self.usage is None:
-            return 0.0
+            return burner
         try:
-            return self.usage.cpu_percent(interval=None)
+            return self.usage.cpu_percent(interval=None) + burner
         except psutil.Error:
-            return 0.0
+            return burner
 
 
 def new_task_id(service: str) -> str:
@@ -140,6 +146,8 @@ async def _relay_output(task: Task) -> None:
 
 async def terminate(task: Task, grace_s: float = STOP_GRACE_S) -> None:
     """SIGTERM to the task's process group, SIGKILL after ``grace_s``; returns once it has exited."""
+    if task.burner is not None:
+        task.burner.stop()
     _signal_group(task.pid, signal.SIGTERM)
     try:
         await asyncio.wait_for(task.exited.wait(), grace_s)
