@@ -10,14 +10,17 @@ from __future__ import annotations
 import random
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from botocore.client import BaseClient
 
+from faults.api_change import AwsClients
 from faults.base import Injector
 from faults.kill_tasks.aws import EcsTasks
 from faults.kill_tasks.core import KillTasksInjector
 from faults.kill_tasks.local import LocalcloudApi, LocalcloudTasks
+from faults.queue.aws import throttle_queue_aws
 from gameday.aws_session import aws_client
 from gameday.errors import InputError
 from gameday.scenario import FaultSpec, KillTasks
@@ -49,6 +52,16 @@ def _kill_tasks_aws(fault: KillTasks, target: AwsTarget, args: ProviderArgs) -> 
     return KillTasksInjector(fault, platform, fault_id=args.fault_id, run_id=args.run_id, rng=args.rng)
 
 
+def _via_api(build: Callable[..., Injector]) -> Callable[[Any, AwsTarget, ProviderArgs], Injector]:
+    """A provider that changes settings through the AWS API with clients for the target's account."""
+
+    def provider(fault: Any, target: AwsTarget, args: ProviderArgs) -> Injector:
+        clients: AwsClients = partial(aws_client, target)
+        return build(fault, target, clients, fault_id=args.fault_id)
+
+    return provider
+
+
 _Provider = Callable[[Any, Any, "ProviderArgs"], Injector]
 
 # Each provider takes the fault entry of its own kind; the tables are keyed by that kind.
@@ -58,6 +71,7 @@ _LOCAL_PROVIDERS: dict[str, Callable[[Any, LocalTarget, ProviderArgs], Injector]
 # On AWS the scenario's ``via`` picks direct API calls or an FIS experiment.
 _AWS_PROVIDERS: dict[str, Callable[[Any, AwsTarget, ProviderArgs], Injector]] = {
     "kill-tasks/api": _kill_tasks_aws,
+    "throttle-queue/api": _via_api(throttle_queue_aws),
 }
 
 

@@ -16,6 +16,8 @@ from typing import Any
 
 from botocore.client import BaseClient
 
+from faults.api_change import Undo
+from faults.queue.aws import UNDO as QUEUE_AWS_UNDO
 from gameday.aws_session import aws_client
 from gameday.errors import GamedayError
 from gameday.targets import AwsTarget, Target, load_target
@@ -57,8 +59,14 @@ def _nothing_to_undo(plan: dict[str, Any], _context: RevertContext) -> str:
     return f"nothing to undo: {why}" if why else "nothing to undo"
 
 
+def _through_aws(undo: Undo) -> Reverter:
+    """An AWS undo run from the ledger, with clients for the run's target from the targets file."""
+    return lambda plan, context: undo(plan, context.aws_client)
+
+
 REVERTERS: dict[str, Reverter] = {
     "none": _nothing_to_undo,
+    **{action: _through_aws(undo) for action, undo in QUEUE_AWS_UNDO.items()},
 }
 
 

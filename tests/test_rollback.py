@@ -73,9 +73,9 @@ def test_an_unknown_action_is_a_clear_error_and_the_fault_stays_open(
     run_dir = _killed_run(tmp_path, "20260101T000000Z-demo", plan={"action": "restore-teleporter"})
     assert main(["rollback", str(run_dir)]) == 3
     err = capsys.readouterr().err
-    assert err.strip() == (
+    assert err.strip().startswith(
         "gameday: rollback failed: run 20260101T000000Z-demo, fault f1-kill-tasks: "
-        "unknown revert action 'restore-teleporter' (known: none)"
+        "unknown revert action 'restore-teleporter' (known: "
     )
     assert [f.fault_id for f in Ledger(run_dir / "ledger.jsonl").unreverted()] == ["f1-kill-tasks"]
     last = Ledger.read(run_dir / "ledger.jsonl")[-1]

@@ -1,0 +1,296 @@
+"""throttle-queue on AWS through direct API calls: a queue delay, or fewer consumers.
+
+``delay`` sets the queue's SQS ``DelaySeconds``; ``consumer`` turns the queue's consumer down,
+whichever the target maps: an ECS service's desired count, a Lambda function's reserved
+concurrency, or the Lambda event source mappings that poll the queue (disabled). Each records
+the exact prior value first and puts that value back on revert. AWS has no API that makes
+SendMessage fail, so ``reject-sends`` exists only on localcloud.
+"""
+
+from __future__ import annotations
+
+from functools import partial
+from typing import Any
+
+from botocore.client import BaseClient
+
+from faults.api_change import ApiChange, ApiChangeInjector, AwsClients, call
+from faults.aws_calls import aws_call
+from faults.base import FaultNotLanded
+from gameday.errors import InputError
+from gameday.faultspecs import ThrottleQueue
+from gameday.targets import AwsQueue, AwsTarget
+
+ENABLED_MAPPING_STATES = frozenset({"Enabled", "Enabling", "Updating"})
+DISABLED_MAPPING_STATES = frozenset({"Disabled", "Disabling"})
+
+
+def throttle_queue_aws(
+    fault: ThrottleQueue, target: AwsTarget, clients: AwsClients, *, fault_id: str
+) -> ApiChangeInjector:
+    """The injector for ``fault`` on ``target``; a targets-file gap is an :class:`InputError` now."""
+    queue = _mapped_queue(fault, target)
+    if fault.mode == "reject-sends":
+        raise InputError("faults: throttle-queue mode reject-sends is localcloud-only")
+    change: ApiChange
+    if fault.mode == "delay":
+        assert fault.delay is not None  # the fault's validator requires it in mode delay
+        change = QueueDelay(clients("sqs"), queue.url, round(fault.delay))
+        return ApiChangeInjector(change, UNDO["aws-sqs-attributes"], clients, fault_id=fault_id)
+    consumer = queue.consumer
+    name = fault.target.queue
+    if consumer is None:
+        raise InputError(
+            f"targets: queue '{name}' maps no consumer, so mode consumer has nothing to turn down"
+        )
+    if consumer.via == "desired-count":
+        if consumer.ecs is None:
+            raise InputError(
+                f"targets: queue '{name}' consumer via desired-count needs ecs (cluster, service)"
+            )
+        change = EcsDesiredCount(clients("ecs"), consumer.ecs.cluster, consumer.ecs.service, fault.consumers)
+        action = "aws-ecs-desired-count"
+    elif consumer.lambda_function is None:
+        raise InputError(
+            f"targets: queue '{name}' consumer via {consumer.via} needs lambda (a function name)"
+        )
+    elif consumer.via == "reserved-concurrency":
+        change = LambdaConcurrency(clients("lambda"), consumer.lambda_function, fault.consumers)
+        action = "aws-lambda-reserved-concurrency"
+    else:
+        if fault.consumers:
+            raise InputError(
+                f"faults: queue '{name}' is consumed through event source mappings, which can only be "
+                "paused: use consumers: 0 or map the consumer via reserved-concurrency"
+            )
+        change = PausedMappings(clients("lambda"), clients("sqs"), queue.url, consumer.lambda_function)
+        action = "aws-lambda-enable-mappings"
+    return ApiChangeInjector(change, UNDO[action], clients, fault_id=fault_id)
+
+
+def _mapped_queue(fault: ThrottleQueue, target: AwsTarget) -> AwsQueue:
+    name = fault.target.queue
+    if name not in target.queues:
+        known = ", ".join(sorted(target.queues)) or "none"
+        raise InputError(f"targets: the AWS target maps no queue '{name}' (it maps: {known})")
+    return target.queues[name]
+
+
+class QueueDelay:
+    """SQS ``DelaySeconds``: every message sent during the window waits before it can be received."""
+
+    def __init__(self, sqs: BaseClient, url: str, delay_s: int) -> None:
+        self._sqs = sqs
+        self._url = url
+        self._delay = str(delay_s)
+        self._prior = ""
+
+    def describe(self) -> str:
+        return f"set DelaySeconds of SQS queue {self._url} to {self._delay}"
+
+    def prepare(self) -> dict[str, Any]:
+        self._prior = self._delay_now()
+        return {
+            "action": "aws-sqs-attributes",
+            "queue_url": self._url,
+            "attributes": {"DelaySeconds": self._prior},
+        }
+
+    def apply(self) -> tuple[str, list[str]]:
+        with aws_call("sqs:SetQueueAttributes"):
+            call(self._sqs.set_queue_attributes, QueueUrl=self._url, Attributes={"DelaySeconds": self._delay})
+        return f"DelaySeconds of SQS queue {self._url} from {self._prior} to {self._delay}", [self._url]
+
+    def not_observed(self) -> str | None:
+        now = self._delay_now()
+        return None if now == self._delay else f"SQS still shows DelaySeconds {now}"
+
+    def _delay_now(self) -> str:
+        with aws_call("sqs:GetQueueAttributes"):
+            got = call(self._sqs.get_queue_attributes, QueueUrl=self._url, AttributeNames=["DelaySeconds"])
+        return str(got["Attributes"]["DelaySeconds"])
+
+
+class EcsDesiredCount:
+    """The consumer service's desired count: ECS stops the tasks above ``consumers``."""
+
+    def __init__(self, ecs: BaseClient, cluster: str, service: str, consumers: int) -> None:
+        self._ecs = ecs
+        self._cluster = cluster
+        self._service = service
+        self._consumers = consumers
+        self._prior = 0
+
+    def describe(self) -> str:
+        return f"set the desired count of ECS service {self._service} to {self._consumers}"
+
+    def prepare(self) -> dict[str, Any]:
+        self._prior = self._desired_now()
+        return {
+            "action": "aws-ecs-desired-count",
+            "cluster": self._cluster,
+            "service": self._service,
+            "desired_count": self._prior,
+        }
+
+    def apply(self) -> tuple[str, list[str]]:
+        with aws_call("ecs:UpdateService"):
+            call(
+                self._ecs.update_service,
+                cluster=self._cluster,
+                service=self._service,
+                desiredCount=self._consumers,
+            )
+        where = f"ECS service {self._service} in cluster {self._cluster}"
+        return f"desired count of {where} from {self._prior} to {self._consumers}", [self._service]
+
+    def not_observed(self) -> str | None:
+        now = self._desired_now()
+        return None if now == self._consumers else f"ECS still shows desired count {now}"
+
+    def _desired_now(self) -> int:
+        with aws_call("ecs:DescribeServices"):
+            got = call(self._ecs.describe_services, cluster=self._cluster, services=[self._service])
+        active = [s for s in got["services"] if s.get("status") == "ACTIVE"]
+        if not active:
+            raise FaultNotLanded(f"ECS has no active service {self._service} in cluster {self._cluster}")
+        return int(active[0]["desiredCount"])
+
+
+class LambdaConcurrency:
+    """The consumer function's reserved concurrency: 0 throttles every invocation."""
+
+    def __init__(self, lam: BaseClient, function: str, consumers: int) -> None:
+        self._lambda = lam
+        self._function = function
+        self._consumers = consumers
+        self._prior: int | None = None
+
+    def describe(self) -> str:
+        return f"set the reserved concurrency of Lambda function {self._function} to {self._consumers}"
+
+    def prepare(self) -> dict[str, Any]:
+        self._prior = self._reserved_now()
+        return {
+            "action": "aws-lambda-reserved-concurrency",
+            "function": self._function,
+            "reserved": self._prior,
+        }
+
+    def apply(self) -> tuple[str, list[str]]:
+        with aws_call("lambda:PutFunctionConcurrency"):
+            call(
+                self._lambda.put_function_concurrency,
+                FunctionName=self._function,
+                ReservedConcurrentExecutions=self._consumers,
+            )
+        prior = "unreserved" if self._prior is None else str(self._prior)
+        return (
+            f"reserved concurrency of Lambda function {self._function} from {prior} to {self._consumers}",
+            [self._function],
+        )
+
+    def not_observed(self) -> str | None:
+        now = self._reserved_now()
+        return None if now == self._consumers else f"Lambda still shows reserved concurrency {now}"
+
+    def _reserved_now(self) -> int | None:
+        with aws_call("lambda:GetFunctionConcurrency"):
+            got = call(self._lambda.get_function_concurrency, FunctionName=self._function)
+        reserved = got.get("ReservedConcurrentExecutions")
+        return None if reserved is None else int(reserved)
+
+
+class PausedMappings:
+    """The event source mappings from the queue to the function, disabled: nothing polls the queue."""
+
+    def __init__(self, lam: BaseClient, sqs: BaseClient, url: str, function: str) -> None:
+        self._lambda = lam
+        self._sqs = sqs
+        self._url = url
+        self._function = function
+        self._paused: list[str] = []
+
+    def describe(self) -> str:
+        return f"disable the event source mappings from SQS queue {self._url} to function {self._function}"
+
+    def prepare(self) -> dict[str, Any]:
+        with aws_call("sqs:GetQueueAttributes"):
+            got = call(self._sqs.get_queue_attributes, QueueUrl=self._url, AttributeNames=["QueueArn"])
+        queue_arn = got["Attributes"]["QueueArn"]
+        with aws_call("lambda:ListEventSourceMappings"):
+            pages = self._lambda.get_paginator("list_event_source_mappings").paginate(
+                EventSourceArn=queue_arn, FunctionName=self._function
+            )
+            mappings = call(lambda: [m for page in pages for m in page["EventSourceMappings"]])
+        self._paused = [m["UUID"] for m in mappings if m.get("State") in ENABLED_MAPPING_STATES]
+        if not self._paused:
+            raise FaultNotLanded(
+                f"no enabled event source mapping from {queue_arn} to Lambda function {self._function}: "
+                "already paused?"
+            )
+        return {"action": "aws-lambda-enable-mappings", "uuids": list(self._paused)}
+
+    def apply(self) -> tuple[str, list[str]]:
+        with aws_call("lambda:UpdateEventSourceMapping"):
+            for uuid in self._paused:
+                call(self._lambda.update_event_source_mapping, UUID=uuid, Enabled=False)
+        return (
+            f"disabled {len(self._paused)} event source mapping(s) of Lambda function {self._function}: "
+            + ", ".join(self._paused),
+            list(self._paused),
+        )
+
+    def not_observed(self) -> str | None:
+        with aws_call("lambda:GetEventSourceMapping"):
+            states = {
+                uuid: call(self._lambda.get_event_source_mapping, UUID=uuid)["State"] for uuid in self._paused
+            }
+        still = [
+            f"{uuid} ({state})" for uuid, state in states.items() if state not in DISABLED_MAPPING_STATES
+        ]
+        return f"Lambda still shows mappings enabled: {', '.join(still)}" if still else None
+
+
+def _restore_attributes(plan: dict[str, Any], clients: AwsClients) -> str:
+    attributes = {str(k): str(v) for k, v in plan["attributes"].items()}
+    call(clients("sqs").set_queue_attributes, QueueUrl=plan["queue_url"], Attributes=attributes)
+    shown = ", ".join(f"{k}={v}" for k, v in attributes.items())
+    return f"SQS queue {plan['queue_url']} back to {shown}"
+
+
+def _restore_desired_count(plan: dict[str, Any], clients: AwsClients) -> str:
+    count = int(plan["desired_count"])
+    call(clients("ecs").update_service, cluster=plan["cluster"], service=plan["service"], desiredCount=count)
+    return f"ECS service {plan['service']} in cluster {plan['cluster']} back to desired count {count}"
+
+
+def _restore_concurrency(plan: dict[str, Any], clients: AwsClients) -> str:
+    lam = clients("lambda")
+    function = plan["function"]
+    if plan["reserved"] is None:
+        call(lam.delete_function_concurrency, FunctionName=function)
+        return f"Lambda function {function} back to unreserved concurrency"
+    call(
+        lam.put_function_concurrency,
+        FunctionName=function,
+        ReservedConcurrentExecutions=int(plan["reserved"]),
+    )
+    return f"Lambda function {function} back to reserved concurrency {plan['reserved']}"
+
+
+def _enable_mappings(plan: dict[str, Any], clients: AwsClients) -> str:
+    lam = clients("lambda")
+    enable = partial(call, lam.update_event_source_mapping, Enabled=True)
+    for uuid in plan["uuids"]:
+        enable(UUID=uuid)
+    return f"re-enabled event source mapping(s) {', '.join(plan['uuids'])}"
+
+
+UNDO = {
+    "aws-sqs-attributes": _restore_attributes,
+    "aws-ecs-desired-count": _restore_desired_count,
+    "aws-lambda-reserved-concurrency": _restore_concurrency,
+    "aws-lambda-enable-mappings": _enable_mappings,
+}
+"""Revert actions of throttle-queue on AWS, keyed by the plan's ``action``; rollback uses them too."""
