@@ -1,0 +1,126 @@
+"""``make bench``: measure on a fresh localcloud, merge the figures into reports/bench.json, print them."""
+
+from __future__ import annotations
+
+import argparse
+import random
+import statistics
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from bench.abort_revert import AbortTrials, abort_to_reverted
+from bench.inject_delay import Injection, break_network_injections, kill_task_injections
+from bench.proxy_latency import Latencies, proxy_and_direct
+from bench.results import machine_facts, merge_results
+from bench.scheduled import DRIVE_TICK_S
+from bench.stack import localcloud_up_s, shop_localcloud
+from gameday.evidence.stats import percentile
+
+REPORT = Path(__file__).resolve().parent.parent / "reports" / "bench.json"
+EDGE = "bff->catalog"
+UP_RUNS = 3
+INJECTIONS = 20  # per fault kind
+ABORT_TRIALS = 20
+PROXY_REQUESTS = 2000  # each way
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument("--out", type=Path, default=REPORT, help="JSON file to merge into")
+    out: Path = parser.parse_args(argv).out
+    rng = random.Random()
+    with tempfile.TemporaryDirectory(prefix="bench-") as scratch:
+        folder = Path(scratch)
+        up = localcloud_up_s(folder, UP_RUNS)
+        with shop_localcloud(folder) as localcloud:
+            client = localcloud.client
+            latencies = proxy_and_direct(client, EDGE, PROXY_REQUESTS)
+            ledger = folder / "ledger.jsonl"
+            injections = kill_task_injections(client, ledger, INJECTIONS, rng)
+            injections += break_network_injections(client, EDGE, ledger, INJECTIONS, rng)
+            aborts = abort_to_reverted(client, EDGE, ledger, ABORT_TRIALS)
+    figures = summarise(up, injections, aborts, latencies)
+    merge_results(out, figures)
+    print(table(figures))
+    print(f"merged into {out}")
+    return 0
+
+
+def summarise(
+    up: list[float], injections: list[Injection | None], aborts: AbortTrials, latencies: Latencies
+) -> dict[str, Any]:
+    seen = [i for i in injections if i is not None]
+    if not seen:
+        raise RuntimeError("no injected fault was ever observed on the target")
+    kinds = sorted({i.kind for i in seen})
+    proxy_p50 = _ms(percentile(latencies.via_proxy_s, 50))
+    direct_p50 = _ms(percentile(latencies.direct_s, 50))
+    notes = {
+        "abort_to_reverted_p99_ms": (
+            "breach is a recorded time followed by Timeline.revert_all, the abort path the orchestrator "
+            "runs; no guardrail evaluation is included" + (f"; {aborts.note}" if aborts.note else "")
+        ),
+        "fault_inject_delay": (
+            f"kinds: {', '.join(kinds)}; includes the run clock tick ({DRIVE_TICK_S * 1000:g} ms, "
+            "faults planned at a random phase of it)"
+        ),
+    }
+    return {
+        "fault_inject_delay_p50_ms": _ms(percentile([i.delay_s for i in seen], 50)),
+        "fault_inject_delay_p99_ms": _ms(percentile([i.delay_s for i in seen], 99)),
+        "abort_to_reverted_p99_ms": _ms(percentile(aborts.seconds, 99)),
+        "proxy_added_latency_p50_ms": round(proxy_p50 - direct_p50, 3),
+        "localcloud_up_s": round(statistics.median(up), 2),
+        "machine": machine_facts(),
+        "notes": notes,
+        "details": {
+            "fault_inject_delay": {
+                "observed": len(seen),
+                "not_observed": len(injections) - len(seen),
+                "after_due_p50_ms": _ms(percentile([i.after_due_s for i in seen], 50)),
+                "after_due_p99_ms": _ms(percentile([i.after_due_s for i in seen], 99)),
+                "by_kind": {kind: _delays([i for i in seen if i.kind == kind]) for kind in kinds},
+            },
+            "abort_to_reverted": {
+                "trials": len(aborts.seconds),
+                "p50_ms": _ms(percentile(aborts.seconds, 50)),
+                "max_ms": _ms(max(aborts.seconds)),
+            },
+            "proxy_added_latency": {
+                "edge": EDGE,
+                "requests_each": len(latencies.direct_s),
+                "via_proxy_p50_ms": proxy_p50,
+                "direct_p50_ms": direct_p50,
+                "via_proxy_p99_ms": _ms(percentile(latencies.via_proxy_s, 99)),
+                "direct_p99_ms": _ms(percentile(latencies.direct_s, 99)),
+            },
+            "localcloud_up": {"runs_s": [round(s, 2) for s in up]},
+        },
+    }
+
+
+def table(figures: dict[str, Any]) -> str:
+    rows = [
+        ("fault inject delay p50", f"{figures['fault_inject_delay_p50_ms']} ms"),
+        ("fault inject delay p99", f"{figures['fault_inject_delay_p99_ms']} ms"),
+        ("abort → reverted p99", f"{figures['abort_to_reverted_p99_ms']} ms"),
+        ("proxy added latency p50", f"{figures['proxy_added_latency_p50_ms']} ms"),
+        ("localcloud up (median)", f"{figures['localcloud_up_s']} s"),
+    ]
+    width = max(len(name) for name, _ in rows)
+    return "\n".join(f"{name:<{width}}  {value:>12}" for name, value in rows)
+
+
+def _delays(injections: list[Injection]) -> dict[str, float]:
+    delays = [i.delay_s for i in injections]
+    return {"n": len(delays), "p50_ms": _ms(percentile(delays, 50)), "p99_ms": _ms(percentile(delays, 99))}
+
+
+def _ms(seconds: float) -> float:
+    return round(seconds * 1000, 2)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
