@@ -30,6 +30,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("--out", type=Path, default=REPORT, help="JSON file to merge into")
     out: Path = parser.parse_args(argv).out
+    machine = machine_facts()  # before measuring: the load average of the machine as we found it
     rng = random.Random()
     with tempfile.TemporaryDirectory(prefix="bench-") as scratch:
         folder = Path(scratch)
@@ -42,7 +43,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             injections += break_network_injections(client, EDGE, ledger, INJECTIONS, rng)
             aborts = abort_to_reverted(client, EDGE, ledger, ABORT_TRIALS)
     figures = summarise(up, injections, aborts, latencies)
-    merge_results(out, figures)
+    merge_results(out, {**figures, "machine": machine})
     print(table(figures))
     print(f"merged into {out}")
     return 0
@@ -75,7 +76,6 @@ def summarise(
         "abort_to_reverted_p99_ms": _ms(percentile(aborts.seconds, 99)),
         "proxy_added_latency_p50_ms": round(proxy_p50 - direct_p50, 3),
         "localcloud_up_s": round(statistics.median(up), 2),
-        "machine": machine_facts(),
         "notes": notes,
         "details": {
             "fault_inject_delay": {

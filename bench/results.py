@@ -37,9 +37,10 @@ def merge_results(path: Path, updates: dict[str, Any]) -> dict[str, Any]:
 
 
 def machine_facts() -> dict[str, Any]:
-    """What a figure depends on besides the code: the machine and interpreter it was measured on."""
+    """What a figure depends on besides the code: the machine, how busy it was, the interpreter."""
     return {
         "cpu_count": os.cpu_count(),
+        "load_average_1m": round(os.getloadavg()[0], 2),
         "python": platform.python_version(),
         "platform": platform.platform(),
         "measured_at": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),

@@ -61,4 +61,5 @@ def test_machine_facts_name_the_machine() -> None:
     facts = machine_facts()
     assert facts["cpu_count"] == os.cpu_count()
     assert facts["python"].count(".") == 2
+    assert facts["load_average_1m"] >= 0
     assert "T" in facts["measured_at"]
