@@ -20,6 +20,7 @@ from faults.base import Injector
 from faults.kill_tasks.aws import EcsTasks
 from faults.kill_tasks.core import KillTasksInjector
 from faults.kill_tasks.local import LocalcloudApi, LocalcloudTasks
+from faults.network.aws import break_network_aws
 from faults.queue.aws import throttle_queue_aws
 from gameday.aws_session import aws_client
 from gameday.errors import InputError
@@ -72,6 +73,7 @@ _LOCAL_PROVIDERS: dict[str, Callable[[Any, LocalTarget, ProviderArgs], Injector]
 _AWS_PROVIDERS: dict[str, Callable[[Any, AwsTarget, ProviderArgs], Injector]] = {
     "kill-tasks/api": _kill_tasks_aws,
     "throttle-queue/api": _via_api(throttle_queue_aws),
+    "break-network/api": _via_api(break_network_aws),
 }
 
 

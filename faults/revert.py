@@ -17,6 +17,7 @@ from typing import Any
 from botocore.client import BaseClient
 
 from faults.api_change import Undo
+from faults.network.aws import UNDO as NETWORK_AWS_UNDO
 from faults.queue.aws import UNDO as QUEUE_AWS_UNDO
 from gameday.aws_session import aws_client
 from gameday.errors import GamedayError
@@ -67,6 +68,7 @@ def _through_aws(undo: Undo) -> Reverter:
 REVERTERS: dict[str, Reverter] = {
     "none": _nothing_to_undo,
     **{action: _through_aws(undo) for action, undo in QUEUE_AWS_UNDO.items()},
+    **{action: _through_aws(undo) for action, undo in NETWORK_AWS_UNDO.items()},
 }
 
 

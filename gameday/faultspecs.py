@@ -159,6 +159,17 @@ class BreakNetwork(FaultBase):
     kind: Literal["break-network"]
     target: PathSelection
     mode: Literal["blackhole", "reset"] = "blackhole"
+    method: Literal["security-group", "nacl"] = Field(
+        default="security-group",
+        description="on AWS via api: revoke the ingress rule (existing connections survive) or add "
+        "network ACL deny entries (existing connections break too)",
+    )
+
+    @model_validator(mode="after")
+    def _method_is_for_the_api(self) -> BreakNetwork:
+        if self.via == "fis" and "method" in self.model_fields_set:
+            raise ValueError("method only applies to via: api (FIS cuts the path with its own network ACL)")
+        return self
 
     @property
     def target_label(self) -> str:
