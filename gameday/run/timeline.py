@@ -1,8 +1,9 @@
 """The fault timeline: inject each fault at its time, and revert every fault however the run ends.
 
-Order per fault, always: ledger intent (with the revert plan) → inject → ledger outcome. Reverts run
-in reverse order of injection and are recorded too, so a killed run leaves a ledger that
-``gameday rollback`` can act on.
+Order per fault, always: ledger intent (with the revert plan) → inject → ledger outcome. A fault is
+reverted when its window (``for``) ends, so the recovery phase sees the target heal; whatever is
+still applied when the run ends is reverted then, in reverse order of injection. Reverts are
+recorded too, so a killed run leaves a ledger that ``gameday rollback`` can act on.
 """
 
 from __future__ import annotations
@@ -56,15 +57,27 @@ class Timeline:
         self._faults = faults
         self._ledger = ledger
         self._say = say
-        self._pool = ThreadPoolExecutor(max_workers=max(1, len(faults)), thread_name_prefix="fault")
+        # One worker per fault for its injection and one for its window's end.
+        self._pool = ThreadPoolExecutor(max_workers=max(1, 2 * len(faults)), thread_name_prefix="fault")
         self._pending: dict[str, Future[None]] = {}
+        self._ending: dict[str, Future[None]] = {}
 
     def due(self, now: float) -> None:
-        """Start every fault whose time has come and that has not started yet."""
+        """Start every fault whose time has come, and end every started fault whose window is over."""
         for state in self._faults:
             fault_id = state.planned.fault_id
             if fault_id not in self._pending and now >= state.planned_at:
                 self._pending[fault_id] = self._pool.submit(self._inject, state)
+            elif (
+                fault_id in self._pending
+                and fault_id not in self._ending
+                and now >= state.planned_at + state.planned.spec.for_
+            ):
+                self._ending[fault_id] = self._pool.submit(self._end_window, state, self._pending[fault_id])
+
+    def _end_window(self, state: FaultState, injection: Future[None]) -> None:
+        injection.exception()  # never revert while the inject call is still in flight
+        self._revert(state)
 
     def _inject(self, state: FaultState) -> None:
         fault_id = state.planned.fault_id
@@ -84,18 +97,21 @@ class Timeline:
         self._say(f"fault {fault_id} {mark}: {state.outcome.detail}")
 
     def revert_all(self) -> None:
-        """Wait for injections in flight, then revert in reverse order; never raises."""
-        for future in self._pending.values():
+        """Wait for injections and window ends in flight, then revert what is still applied (a
+        failed window-end revert is tried again) in reverse order; never raises."""
+        for future in [*self._pending.values(), *self._ending.values()]:
             future.exception()
         self._pool.shutdown(wait=True)
         for state in reversed(self._faults):
-            if state.planned.fault_id not in self._pending:
-                continue
-            try:
-                state.injector.revert()
-            except Exception as exc:
-                self._ledger.failed_revert(state.planned.fault_id, f"{type(exc).__name__}: {exc}")
-                self._say(f"fault {state.planned.fault_id}: REVERT FAILED: {exc}")
-                continue
-            state.reverted_at = time.time()
-            self._ledger.reverted(state.planned.fault_id)
+            if state.planned.fault_id in self._pending and state.reverted_at is None:
+                self._revert(state)
+
+    def _revert(self, state: FaultState) -> None:
+        try:
+            state.injector.revert()
+        except Exception as exc:
+            self._ledger.failed_revert(state.planned.fault_id, f"{type(exc).__name__}: {exc}")
+            self._say(f"fault {state.planned.fault_id}: REVERT FAILED: {exc}")
+            return
+        state.reverted_at = time.time()
+        self._ledger.reverted(state.planned.fault_id)
