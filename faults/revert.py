@@ -18,8 +18,6 @@ from botocore.client import BaseClient
 
 from faults.api_change import Undo
 from faults.network.aws import UNDO as NETWORK_AWS_UNDO
-from faults.network.local import REVERT_ACTION as CLEAR_LOCAL_PATH_FAULT
-from faults.network.local import clear_path_fault_from_plan
 from faults.queue.aws import UNDO as QUEUE_AWS_UNDO
 from gameday.aws_session import aws_client
 from gameday.errors import GamedayError
@@ -70,7 +68,6 @@ def _through_aws(undo: Undo) -> Reverter:
 REVERTERS: dict[str, Reverter] = {
     "none": _nothing_to_undo,
     **{action: _through_aws(undo) for action, undo in QUEUE_AWS_UNDO.items()},
-    CLEAR_LOCAL_PATH_FAULT: clear_path_fault_from_plan,
     **{action: _through_aws(undo) for action, undo in NETWORK_AWS_UNDO.items()},
 }
 

@@ -15,6 +15,7 @@ from botocore.stub import Stubber
 
 from faults.api_change import ApiChangeInjector
 from faults.network.aws import break_network_aws
+from faults.registry import build_injector
 from gameday.commands.rollback import rollback
 from gameday.errors import InputError
 from gameday.faultspecs import BreakNetwork
@@ -232,3 +233,12 @@ def test_targets_file_gaps_are_input_errors_before_the_run(
 def test_method_is_refused_with_fis() -> None:
     with pytest.raises(ValueError, match="method only applies to via: api"):
         fault(method="nacl", via="fis")
+
+
+def test_the_registry_serves_break_network_via_api_on_aws(moto: None) -> None:
+    net = vpc()
+    allow(net.orders, UserIdGroupPairs=[{"GroupId": net.bff}])
+    mapped = target(security_group=net.orders, source_security_group=net.bff)
+    built = build_injector(fault(mode="reset"), mapped, fault_id="f1", run_id="r1")
+    assert built.describe() == f"revoke the ingress rule of {net.orders} that lets {net.bff} in (bff->orders)"
+    assert built.revert_plan()["action"] == "aws-sg-ingress"

@@ -13,11 +13,13 @@ from typing import Any
 
 import boto3
 import pytest
+import yaml
 from aws_fault_run import REGION, aws_target, client, killed_run, mocked_account
 from botocore.stub import Stubber
 
 from faults.api_change import ApiChangeInjector
 from faults.queue.aws import throttle_queue_aws
+from faults.registry import build_injector
 from gameday.commands.rollback import rollback
 from gameday.errors import InputError
 from gameday.faultspecs import ThrottleQueue
@@ -274,3 +276,37 @@ def test_rollback_from_the_ledger_puts_the_queue_back(moto: None, tmp_path: Path
     assert delay_of(url) == "5"
     assert Ledger(run_dir / "ledger.jsonl").unreverted() == []
     assert rollback(run_dir, tmp_path, tmp_path / "targets.yaml") == 0  # nothing left the second time
+
+
+def test_the_registry_serves_throttle_queue_via_api_on_aws(moto: None) -> None:
+    url = sqs_queue(delay="0")
+    built = build_injector(fault("delay", delay=10), target({"url": url}), fault_id="f1", run_id="r1")
+    assert built.describe() == f"set DelaySeconds of SQS queue {url} to 10"
+    assert built.revert_plan()["attributes"] == {"DelaySeconds": "0"}
+
+
+@pytest.mark.parametrize(
+    ("targets_yaml", "message"),
+    [
+        (None, "no targets file, so no target named 'shop-aws'"),
+        ({"targets": {"shop-aws": {"kind": "localcloud"}}}, "is not an AWS target"),
+    ],
+)
+def test_rollback_without_the_runs_aws_target_keeps_the_fault_open(
+    moto: None, tmp_path: Path, capsys: pytest.CaptureFixture[str], targets_yaml: Any, message: str
+) -> None:
+    url = sqs_queue(delay="5")
+    mapped = target({"url": url})
+    run_dir = killed_run(
+        tmp_path, mapped, injector(fault("delay", delay=60), {"url": url}), "throttle-queue", "q"
+    )
+    targets = tmp_path / "targets.yaml"
+    if targets_yaml is None:
+        targets.unlink()
+    else:
+        targets.write_text(yaml.safe_dump(targets_yaml))
+
+    assert rollback(run_dir, tmp_path, targets) == 3
+    assert message in capsys.readouterr().err
+    assert [f.fault_id for f in Ledger(run_dir / "ledger.jsonl").unreverted()] == ["f1-throttle-queue"]
+    assert delay_of(url) == "60"

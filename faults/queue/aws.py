@@ -9,6 +9,7 @@ SendMessage fail, so ``reject-sends`` exists only on localcloud.
 
 from __future__ import annotations
 
+import math
 from functools import partial
 from typing import Any
 
@@ -35,7 +36,7 @@ def throttle_queue_aws(
     change: ApiChange
     if fault.mode == "delay":
         assert fault.delay is not None  # the fault's validator requires it in mode delay
-        change = QueueDelay(clients("sqs"), queue.url, round(fault.delay))
+        change = QueueDelay(clients("sqs"), queue.url, math.ceil(fault.delay))
         return ApiChangeInjector(change, UNDO["aws-sqs-attributes"], clients, fault_id=fault_id)
     consumer = queue.consumer
     name = fault.target.queue
