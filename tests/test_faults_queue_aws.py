@@ -20,6 +20,7 @@ from botocore.stub import Stubber
 from faults.api_change import ApiChangeInjector
 from faults.queue.aws import throttle_queue_aws
 from faults.registry import build_injector
+from gameday.cli import main
 from gameday.commands.rollback import rollback
 from gameday.errors import InputError
 from gameday.faultspecs import ThrottleQueue
@@ -272,7 +273,7 @@ def test_rollback_from_the_ledger_puts_the_queue_back(moto: None, tmp_path: Path
     )
     assert delay_of(url) == "60"
 
-    assert rollback(run_dir, tmp_path, tmp_path / "targets.yaml") == 0
+    assert main(["rollback", str(run_dir), "--targets", str(tmp_path / "targets.yaml")]) == 0
     assert delay_of(url) == "5"
     assert Ledger(run_dir / "ledger.jsonl").unreverted() == []
     assert rollback(run_dir, tmp_path, tmp_path / "targets.yaml") == 0  # nothing left the second time
