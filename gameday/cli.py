@@ -56,6 +56,11 @@ def _parser() -> argparse.ArgumentParser:
         action.add_argument("--target", default="local", help="localcloud target (default: local)")
         action.add_argument("--targets", type=Path, default=Path("targets.yaml"), help="targets file")
 
+    fis = commands.add_parser("fis-template", help="print the AWS FIS experiment templates of a scenario")
+    fis.add_argument("scenario", type=Path, help="scenario YAML file")
+    fis.add_argument("--target", default="local", help="AWS target name in the targets file")
+    fis.add_argument("--targets", type=Path, default=Path("targets.yaml"), help="targets file")
+
     report = commands.add_parser("report", help="re-score and re-render a run from its saved evidence")
     report.add_argument("run", type=Path, help="run folder, e.g. reports/latest")
 
@@ -101,6 +106,10 @@ def _dispatch(args: argparse.Namespace) -> int:
         from gameday.commands.run import run
 
         return EXIT_CODES[run(args.scenario, args.target, args.targets, args.reports)]
+    if args.command == "fis-template":
+        from gameday.commands.fis_template import fis_template
+
+        return fis_template(args.scenario, args.target, args.targets)
     if args.command == "report":
         from gameday.commands.report import report
 

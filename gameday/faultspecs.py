@@ -7,10 +7,11 @@ AWS can only do through FIS default to ``fis`` and refuse ``api`` at validation 
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 from gameday.durations import Seconds
 
@@ -236,8 +237,24 @@ class FisTemplateFile(FaultBase):
     """
 
     kind: Literal["fis-template"]
-    file: Path
+    file: Path = Field(description="JSON file, relative to the scenario file's folder")
     via: Via = "fis"
+
+    @field_validator("file")
+    @classmethod
+    def _readable_json(cls, file: Path, info: ValidationInfo) -> Path:
+        """Resolved against ``scenario_dir`` (the validation context) and checked to be JSON, if given."""
+        folder = (info.context or {}).get("scenario_dir")
+        if folder is None:
+            return file  # a run folder's copy of the scenario: the template was checked when it ran
+        resolved = file if file.is_absolute() else Path(folder) / file
+        try:
+            json.loads(resolved.read_text(encoding="utf-8"))
+        except OSError as exc:
+            raise ValueError(f"cannot read {resolved}: {exc.strerror}") from None
+        except json.JSONDecodeError as exc:
+            raise ValueError(f"{resolved}:{exc.lineno}: not valid JSON: {exc.msg}") from None
+        return resolved
 
     @model_validator(mode="after")
     def _fis_only(self) -> FisTemplateFile:

@@ -127,9 +127,13 @@ class Scenario(Strict):
         return max(f.end for f in self.faults)
 
 
-def load_scenario(path: Path) -> Scenario:
-    """Read and validate a scenario file; every problem is reported with its line."""
-    return load_model(path, Scenario)
+def load_scenario(path: Path, *, check_files: bool = True) -> Scenario:
+    """Read and validate a scenario file; every problem is reported with its line.
+
+    With ``check_files``, files the scenario names (FIS templates) are resolved against the
+    scenario's folder and must exist; a run folder's copy is loaded without.
+    """
+    return load_model(path, Scenario, context={"scenario_dir": path.parent} if check_files else None)
 
 
 __all__ = ["FaultSpec", "KillTasks", "Scenario", "load_scenario"]

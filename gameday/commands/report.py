@@ -16,7 +16,7 @@ def report(run_dir: Path) -> Verdict:
     scenario_file = run_dir / "scenario.yaml"
     if not scenario_file.exists():
         raise InputError(f"{run_dir}: not a run folder (no scenario.yaml)")
-    scenario = load_scenario(scenario_file)
+    scenario = load_scenario(scenario_file, check_files=False)
     evidence = RunEvidence.load(run_dir)
     card = score_run(scenario, evidence)
     write_reports(run_dir, scenario, evidence, card)

@@ -1,0 +1,41 @@
+"""``gameday fis-template SCENARIO --target NAME``: the FIS templates a run would create, as JSON.
+
+For review before a game day, or to run a fault by hand with ``aws fis create-experiment-template
+--cli-input-json``. Templates need the AWS target's role, alarms and resource mappings, so a local
+target is refused. The run id tag holds a placeholder: the real one is known only when a run starts.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from faults.fis.aws import fis_template_for
+from gameday.errors import InputError
+from gameday.run.plan import build_plan
+from gameday.scenario import load_scenario
+from gameday.targets import AwsTarget, load_target
+
+RUN_ID_PLACEHOLDER = "RUN-ID"
+
+
+def fis_template(scenario_path: Path, target_name: str, targets_path: Path) -> int:
+    """Print ``{fault id: template}`` for every ``via: fis`` fault of the scenario."""
+    scenario = load_scenario(scenario_path)
+    target = load_target(targets_path, target_name)
+    if not isinstance(target, AwsTarget):
+        raise InputError(
+            f"target '{target_name}' is localcloud: FIS templates are built for an AWS target (use --target)"
+        )
+    plan = build_plan(scenario, target_name, RUN_ID_PLACEHOLDER)  # the fault ids a run would use
+    templates = {
+        planned.fault_id: fis_template_for(
+            planned.spec, target, run_id=RUN_ID_PLACEHOLDER, fault_id=planned.fault_id
+        )
+        for planned in plan.faults
+        if planned.spec.via == "fis"
+    }
+    if not templates:
+        raise InputError(f"{scenario_path}: no fault runs through FIS (none has via: fis)")
+    print(json.dumps(templates, indent=2))
+    return 0

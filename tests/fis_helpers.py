@@ -1,0 +1,44 @@
+"""Shared pieces of the FIS tests: an AWS target and botocore's own check of a template."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import botocore.session
+from botocore.validate import ParamValidator
+
+from gameday.targets import AwsPath, AwsTarget, EcsService
+
+REGION = "eu-west-1"
+ROLE = "arn:aws:iam::111122223333:role/gameday-fis"
+ALARM = "arn:aws:cloudwatch:eu-west-1:111122223333:alarm:shop-5xx"
+
+
+def aws_target(**changes: Any) -> AwsTarget:
+    fields: dict[str, Any] = {
+        "kind": "aws",
+        "region": REGION,
+        "account_allowlist": ["111122223333"],
+        "entry_url": "https://shop.example.com",
+        "services": {
+            "orders": EcsService(cluster="shop", service="orders"),
+            "bff": EcsService(cluster="shop", service="bff"),
+        },
+        "paths": {
+            "bff->orders": AwsPath(port=8080, subnets=["subnet-0a", "subnet-0b"]),
+            "bff->catalog": AwsPath(port=8081),
+            "bff->pricing": AwsPath.model_validate({"lambda": "pricing-fn"}),
+        },
+        "fis_role_arn": ROLE,
+        "stop_alarms": [ALARM],
+    }
+    fields.update(changes)
+    return AwsTarget(**fields)
+
+
+def create_template_problems(template: dict[str, Any]) -> str:
+    """botocore's validation report for a CreateExperimentTemplate input ('' when it is valid)."""
+    model = botocore.session.get_session().get_service_model("fis")
+    shape = model.operation_model("CreateExperimentTemplate").input_shape
+    report = ParamValidator().validate({"clientToken": "token", **template}, shape)
+    return str(report.generate_report()) if report.has_errors() else ""

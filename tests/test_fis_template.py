@@ -1,0 +1,265 @@
+"""FIS template files and ``gameday fis-template``: reading, completing, printing, translating."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from fis_helpers import ALARM, ROLE, aws_target, create_template_problems
+
+from faults.fis.local import translate
+from faults.fis.template_file import complete_template, read_template
+from faults.registry import build_injector
+from faults.revert import RevertContext, execute_revert_plan
+from gameday.cli import main
+from gameday.errors import InputError
+from gameday.faultspecs import AddLatency, BreakNetwork, FailRequests, FisTemplateFile, KillTasks, StressCpu
+from gameday.scenario import load_scenario
+from gameday.targets import LocalTarget
+
+REPO = Path(__file__).resolve().parent.parent
+EXAMPLE = REPO / "scenarios" / "orders-fis-template.yaml"
+
+
+def write_json(path: Path, data: Any) -> Path:
+    path.write_text(json.dumps(data), encoding="utf-8")
+    return path
+
+
+def scenario_with(folder: Path, faults: list[dict[str, Any]]) -> Path:
+    path = folder / "scenario.yaml"
+    scenario = {
+        "name": "fis-check",
+        "description": "FIS faults",
+        "duration": "5m",
+        "load": {"shape": "step", "users": 1, "step_users": 0, "step_every": "10s", "max_users": 1},
+        "faults": faults,
+        "expect": [{"score": "availability", "min": 0.9}],
+    }
+    path.write_text(yaml.safe_dump(scenario), encoding="utf-8")
+    return path
+
+
+def template_file_fault(file: Path) -> FisTemplateFile:
+    return FisTemplateFile.model_validate({"kind": "fis-template", "file": file, "at": "10s", "for": "1m"})
+
+
+# --- reading and completing ---------------------------------------------------------------------
+
+
+def test_the_example_template_completes_to_a_valid_create_input() -> None:
+    template = read_template(REPO / "scenarios" / "fis" / "orders-stop-tasks.json")
+    completed = complete_template(template, aws_target(), run_id="run-1", fault_id="f1-fis-template")
+    assert completed["roleArn"] == ROLE
+    assert completed["stopConditions"] == [{"source": "aws:cloudwatch:alarm", "value": ALARM}]
+    assert completed["tags"] == {"gameday:run": "run-1", "gameday:fault": "f1-fis-template"}
+    assert create_template_problems(completed) == ""
+
+
+def test_the_file_keeps_its_own_role_and_stop_conditions_and_drops_ids(tmp_path: Path) -> None:
+    saved = {
+        "experimentTemplate": {
+            "id": "EXT123",
+            "arn": "arn:aws:fis:eu-west-1:111122223333:experiment-template/EXT123",
+            "roleArn": "arn:aws:iam::111122223333:role/own",
+            "stopConditions": [{"source": "none"}],
+            "actions": {"wait": {"actionId": "aws:fis:wait", "parameters": {"duration": "PT1M"}}},
+            "tags": {"team": "shop"},
+        }
+    }
+    completed = complete_template(
+        read_template(write_json(tmp_path / "t.json", saved)), aws_target(), run_id="r", fault_id="f"
+    )
+    assert "id" not in completed and "arn" not in completed
+    assert completed["roleArn"] == "arn:aws:iam::111122223333:role/own"
+    assert completed["stopConditions"] == [{"source": "none"}]
+    assert completed["tags"] == {"team": "shop", "gameday:run": "r", "gameday:fault": "f"}
+    assert create_template_problems(completed) == ""
+
+
+def test_a_template_without_role_on_a_target_without_role_is_an_input_error() -> None:
+    template = read_template(REPO / "scenarios" / "fis" / "orders-stop-tasks.json")
+    with pytest.raises(InputError, match="fis_role_arn"):
+        complete_template(template, aws_target(fis_role_arn=None), run_id="r", fault_id="f")
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("{not json", "t.json:1: not valid JSON"),
+        ('{"targets": {}}', "needs an 'actions' object"),
+        ("[]", "needs"),
+    ],
+)
+def test_bad_template_files_are_input_errors(tmp_path: Path, content: str, message: str) -> None:
+    (tmp_path / "t.json").write_text(content, encoding="utf-8")
+    with pytest.raises(InputError, match=message):
+        read_template(tmp_path / "t.json")
+
+
+def test_the_scenario_names_a_missing_or_broken_template_file_with_its_line(tmp_path: Path) -> None:
+    scenario = scenario_with(
+        tmp_path, [{"kind": "fis-template", "file": "gone.json", "at": "10s", "for": "1m"}]
+    )
+    with pytest.raises(InputError, match=r"scenario.yaml:\d+: faults\[0\].file: cannot read .*gone.json"):
+        load_scenario(scenario)
+    (tmp_path / "gone.json").write_text("{", encoding="utf-8")
+    with pytest.raises(InputError, match="not valid JSON"):
+        load_scenario(scenario)
+
+
+def test_the_file_is_resolved_against_the_scenario_folder() -> None:
+    fault = load_scenario(EXAMPLE).faults[0]
+    assert isinstance(fault, FisTemplateFile)
+    assert fault.file == REPO / "scenarios" / "fis" / "orders-stop-tasks.json"
+
+
+# --- gameday fis-template ---------------------------------------------------------------------
+
+
+def test_the_command_prints_templates_botocore_accepts(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    write_json(
+        tmp_path / "orders-stop.json", json.loads((REPO / "scenarios/fis/orders-stop-tasks.json").read_text())
+    )
+    scenario = scenario_with(
+        tmp_path,
+        [
+            {
+                "kind": "kill-tasks",
+                "via": "fis",
+                "target": {"service": "orders"},
+                "count": 1,
+                "at": "10s",
+                "for": "1m",
+            },
+            {"kind": "stress-cpu", "target": {"service": "orders"}, "percent": 50, "at": "20s", "for": "2m"},
+            {"kind": "kill-tasks", "target": {"service": "orders"}, "count": 1, "at": "30s", "for": "1m"},
+            {"kind": "fis-template", "file": "orders-stop.json", "at": "40s", "for": "1m"},
+        ],
+    )
+    targets = tmp_path / "targets.yaml"
+    target = aws_target().model_dump(mode="json", by_alias=True, exclude_none=True)
+    targets.write_text(yaml.safe_dump({"targets": {"prod": target}}), encoding="utf-8")
+
+    assert main(["fis-template", str(scenario), "--target", "prod", "--targets", str(targets)]) == 0
+    printed = json.loads(capsys.readouterr().out)
+    assert sorted(printed) == ["f1-kill-tasks", "f2-stress-cpu", "f4-fis-template"]  # f3 goes through the API
+    assert printed["f2-stress-cpu"]["actions"]["f2-stress-cpu"]["parameters"]["duration"] == "PT2M"
+    for template in printed.values():
+        assert create_template_problems(template) == ""
+
+
+def test_the_command_refuses_a_local_target(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["fis-template", str(EXAMPLE), "--targets", str(tmp_path / "none.yaml")]) == 2
+    assert "AWS target" in capsys.readouterr().err
+
+
+# --- localcloud translation -------------------------------------------------------------------
+
+
+def action(action_id: str, target: str, **parameters: str) -> dict[str, Any]:
+    found: dict[str, Any] = {"actionId": action_id, "targets": {"Tasks": target}}
+    if parameters:
+        found["parameters"] = parameters
+    return found
+
+
+TARGETS = {
+    "orders-two": {
+        "resourceType": "aws:ecs:task",
+        "resourceTags": {"gameday:target": "orders"},
+        "selectionMode": "COUNT(2)",
+    },
+    "orders-half": {
+        "resourceType": "aws:ecs:task",
+        "parameters": {"cluster": "shop", "service": "orders"},
+        "selectionMode": "PERCENT(50)",
+    },
+    "bff-orders": {
+        "resourceType": "aws:ecs:task",
+        "resourceTags": {"gameday:target": "bff->orders"},
+        "selectionMode": "ALL",
+    },
+    "pricing": {
+        "resourceType": "aws:lambda:function",
+        "resourceTags": {"gameday:target": "bff->pricing"},
+        "selectionMode": "ALL",
+    },
+}
+
+
+def test_supported_actions_become_local_faults(tmp_path: Path) -> None:
+    template = {
+        "targets": TARGETS,
+        "actions": {
+            "stop": action("aws:ecs:stop-task", "orders-two"),
+            "burn": action("aws:ecs:task-cpu-stress", "orders-half", duration="PT1M", percent="70"),
+            "slow": action(
+                "aws:ecs:task-network-latency", "bff-orders", delayMilliseconds="300", jitterMilliseconds="5"
+            ),
+            "cut": action(
+                "aws:ecs:task-network-blackhole-port", "bff-orders", port="8080", trafficType="egress"
+            ),
+            "nacl": action("aws:network:disrupt-connectivity", "bff-orders", scope="all"),
+            "err": action(
+                "aws:lambda:invocation-error", "pricing", invocationPercentage="40", preventExecution="true"
+            ),
+            "http": action(
+                "aws:lambda:invocation-http-integration-response",
+                "pricing",
+                statusCode="429",
+                preventExecution="true",
+            ),
+            "delay": action("aws:lambda:invocation-add-delay", "pricing", startupDelayMilliseconds="900"),
+        },
+    }
+    specs = dict(translate(template, template_file_fault(tmp_path / "t.json")))
+    assert isinstance(specs["stop"], KillTasks) and (specs["stop"].target.service, specs["stop"].count) == (
+        "orders",
+        2,
+    )
+    assert isinstance(specs["burn"], StressCpu) and (specs["burn"].percent, specs["burn"].load_percent) == (
+        50,
+        70,
+    )
+    assert isinstance(specs["slow"], AddLatency) and (specs["slow"].target.path, specs["slow"].delay_ms) == (
+        "bff->orders",
+        300,
+    )
+    assert isinstance(specs["cut"], BreakNetwork) and isinstance(specs["nacl"], BreakNetwork)
+    assert isinstance(specs["err"], FailRequests) and (specs["err"].share, specs["err"].status) == (0.4, 503)
+    assert isinstance(specs["http"], FailRequests) and specs["http"].status == 429
+    assert isinstance(specs["delay"], AddLatency) and specs["delay"].delay_ms == 900
+    assert all((spec.at, spec.for_) == (10, 60) for spec in specs.values())
+
+
+def test_an_unsupported_action_is_an_input_error_naming_it(tmp_path: Path) -> None:
+    template = {"targets": TARGETS, "actions": {"reboot": action("aws:ec2:reboot-instances", "orders-two")}}
+    with pytest.raises(
+        InputError, match=r"action 'reboot' \(aws:ec2:reboot-instances\): localcloud has no equivalent"
+    ):
+        translate(template, template_file_fault(tmp_path / "t.json"))
+
+
+def test_a_target_without_a_logical_name_is_an_input_error(tmp_path: Path) -> None:
+    targets = {"any": {"resourceType": "aws:ecs:task", "selectionMode": "ALL"}}
+    template = {"targets": targets, "actions": {"stop": action("aws:ecs:stop-task", "any")}}
+    with pytest.raises(InputError, match="gameday:target"):
+        translate(template, template_file_fault(tmp_path / "t.json"))
+
+
+def test_the_example_scenario_builds_on_localcloud_and_its_plan_reverts_from_the_ledger() -> None:
+    fault = load_scenario(EXAMPLE).faults[0]
+    injector = build_injector(
+        fault, LocalTarget(kind="localcloud"), fault_id="f1-fis-template", run_id="run-1"
+    )
+    assert "stop 1 of the running tasks of service orders" in injector.describe()
+    plan = injector.revert_plan()
+    assert plan["action"] == "in-reverse-order" and plan["plans"][0]["action"] == "none"
+    context = RevertContext(run_id="run-1", fault_id="f1-fis-template", target_name="local")
+    assert execute_revert_plan(plan, context).startswith("nothing to undo")
