@@ -9,6 +9,9 @@ throttling during a game day, when the account is busy by design.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
 import boto3
 from botocore.client import BaseClient
 from botocore.config import Config
@@ -48,7 +51,24 @@ def aws_client(target: AwsTarget, service_name: str) -> BaseClient:
         session = boto3.session.Session(profile_name=target.profile, region_name=target.region)
     except ProfileNotFound as error:
         raise EnvironmentProblem(f"AWS profile '{target.profile}' is not configured: {error}") from error
-    return session.client(service_name, config=STANDARD_RETRIES)
+    client = session.client(service_name, config=STANDARD_RETRIES)
+    for hook in _client_hooks:
+        hook(client)
+    return client
+
+
+ClientHook = Callable[[BaseClient], None]
+_client_hooks: list[ClientHook] = []
+
+
+@contextmanager
+def client_hook(hook: ClientHook) -> Iterator[None]:
+    """Pass every client :func:`aws_client` makes inside the block to ``hook`` (the dry run's interceptor)."""
+    _client_hooks.append(hook)
+    try:
+        yield
+    finally:
+        _client_hooks.remove(hook)
 
 
 def is_throttle(error: BaseException) -> bool:

@@ -38,6 +38,11 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--reports", type=Path, default=Path("reports"), help="reports folder (default: reports)"
     )
+    run.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="print every change the run would make (AWS: after pre-flight, reads only) and make none",
+    )
 
     validate = commands.add_parser("validate", help="check scenario files without running anything")
     validate.add_argument("scenarios", type=Path, nargs="+", help="scenario YAML files")
@@ -103,8 +108,10 @@ def _dispatch(args: argparse.Namespace) -> int:
 
         return validate(args.scenarios)
     if args.command == "run":
-        from gameday.commands.run import run
+        from gameday.commands.run import dry_run, run
 
+        if args.dry_run:
+            return dry_run(args.scenario, args.target, args.targets)
         return EXIT_CODES[run(args.scenario, args.target, args.targets, args.reports)]
     if args.command == "fis-template":
         from gameday.commands.fis_template import fis_template

@@ -1,8 +1,9 @@
 """One game day, end to end: the composition root of a run.
 
 Plain Python and threads, no gevent: Locust lives in its own process. The orchestrator owns the
-clock; whatever ends the run (its end, an exception, Ctrl-C, SIGTERM) load is stopped, every
-fault is reverted, what this run started is stopped, and the evidence gathered so far is scored.
+clock; whatever ends the run (its end, an exception, Ctrl-C, SIGTERM, a guardrail breach) every
+fault is reverted, load is stopped, what this run started is stopped, and the evidence gathered so
+far is scored.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from gameday.run.plan import Plan, build_plan
 from gameday.run.rundir import new_run_dir, point_latest
 from gameday.run.sessions import TargetEvidence, TargetSession, open_session
 from gameday.run.timeline import FaultState, Timeline
+from gameday.safety.guardrails import Breach, Guards
 from gameday.scenario import Scenario, load_scenario
 from gameday.scoring import ScoreCard, score_run
 from gameday.targets import Target
@@ -40,6 +42,14 @@ TRACE_FLUSH_S = 2.0
 
 class Interrupted(Exception):
     """The run was asked to stop (SIGINT or SIGTERM); the cleanup still runs."""
+
+
+class GuardrailBreached(Exception):
+    """A stop condition fired: the run is aborted, every fault reverted, the verdict ABORTED."""
+
+    def __init__(self, breach: Breach) -> None:
+        super().__init__(breach.reason)
+        self.breach = breach
 
 
 @dataclass(frozen=True)
@@ -81,7 +91,7 @@ def run_game_day(
     (run_dir / "plan.json").write_text(json.dumps(plan.to_json(), indent=2) + "\n")
     point_latest(reports, run_dir)
     console.say(f"run {plan.run_id}: {scenario.name} on target '{target_name}' → {run_dir}")
-    with _signals_interrupt(), open_session(target, run_dir, console.say) as session:
+    with _signals_interrupt(), open_session(target, plan, run_dir, console.say) as session:
         evidence = _execute(plan, session, run_dir, console)
     card = score_run(scenario, evidence)
     write_reports(run_dir, scenario, evidence, card)
@@ -110,15 +120,25 @@ def _execute(plan: Plan, session: TargetSession, run_dir: Path, console: Console
     console.say(
         f"load started (pid {load.pid}): {scenario.load.shape} shape, up to {scenario.load.max_users} users"
     )
+    guards = Guards(scenario.guardrails, session.stop_conditions)
     aborted: str | None = None
+    breach: Breach | None = None
     try:
-        _drive(plan, timeline, load, started_at, console, latest)
+        _drive(plan, timeline, load, started_at, console, latest, guards)
     except Interrupted as exc:
         aborted = str(exc)
-        console.say(f"{aborted}: stopping load and reverting faults")
+        console.say(f"{aborted}: reverting faults and stopping load")
+    except GuardrailBreached as exc:
+        breach = exc.breach
+        aborted = breach.reason
+        console.say(f"ABORT, {aborted}: reverting faults and stopping load")
     finally:
-        load.stop()
+        # Reverts first: the harm ends as soon as possible, the load can wait a moment.
         timeline.revert_all()
+        reverted_at = time.time()
+        load.stop()
+    if breach is not None:
+        _write_abort(run_dir, breach, reverted_at)
     ended_at = time.time()
     time.sleep(TRACE_FLUSH_S)  # segments are sent over UDP when requests end; let the last ones land
     collected = session.collect(started_at - 1.0, ended_at + TRACE_FLUSH_S)
@@ -132,11 +152,14 @@ def _drive(
     started_at: float,
     console: Console,
     latest: list[LoadSecond],
+    guards: Guards,
 ) -> None:
-    """The run clock: start faults on time, show progress, end when the scenario's duration is over."""
+    """The run clock: start faults on time, show progress, abort on a breach, end after the duration."""
     scenario = plan.scenario
     phases = plan.phases(started_at)
     while (now := time.time()) < started_at + scenario.duration:
+        if (breach := guards.check(latest)) is not None:
+            raise GuardrailBreached(breach)
         timeline.due(now)
         phase = next((p.name for p in phases if p.start <= now < p.end), "recovery")
         active = sum(1 for f in plan.faults if f.offset_s <= now - started_at < f.spec.end)
@@ -146,6 +169,17 @@ def _drive(
         time.sleep(0.2)
     if load.wait(timeout=LOAD_EXIT_GRACE_S) is None:
         console.say("load process did not stop by itself; stopping it")
+
+
+def _write_abort(run_dir: Path, breach: Breach, reverted_at: float) -> None:
+    """When the breach was seen and when every fault was back: the abort-to-reverted latency."""
+    abort = {
+        "reason": breach.reason,
+        "breached_at": breach.at,
+        "reverted_at": reverted_at,
+        "abort_to_reverted_ms": round((reverted_at - breach.at) * 1000, 1),
+    }
+    (run_dir / "abort.json").write_text(json.dumps(abort, indent=2) + "\n")
 
 
 def _write_load_config(run_dir: Path, scenario: Scenario, host: str) -> Path:

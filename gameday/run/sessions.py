@@ -15,11 +15,14 @@ from typing import Protocol
 
 from faults.base import Injector
 from faults.registry import build_injector
+from gameday.aws_session import aws_client
 from gameday.errors import EnvironmentProblem
 from gameday.evidence.records import Gap, MetricPoint, TaskEvent
 from gameday.processes import wait_until
 from gameday.run.console import Say
-from gameday.run.plan import PlannedFault
+from gameday.run.plan import Plan, PlannedFault
+from gameday.safety.guardrails import AlarmWatcher, StopCondition
+from gameday.safety.preflight import preflight_plan
 from gameday.targets import AwsTarget, LocalTarget, Target
 from localcloud.client import LocalcloudClient
 from localcloud.launcher import start_localcloud
@@ -39,6 +42,7 @@ class TargetEvidence:
 
 class TargetSession(Protocol):
     entry_url: str
+    stop_conditions: list[StopCondition]  # the target's own reasons to abort, besides the guardrails
 
     def injector_for(self, planned: PlannedFault, run_id: str) -> Injector: ...
 
@@ -52,6 +56,7 @@ class LocalSession:
     target: LocalTarget
     client: LocalcloudClient
     entry_url: str
+    stop_conditions: list[StopCondition] = field(default_factory=list)
 
     def injector_for(self, planned: PlannedFault, run_id: str) -> Injector:
         return build_injector(
@@ -76,6 +81,7 @@ class AwsSession:
 
     target: AwsTarget
     entry_url: str
+    stop_conditions: list[StopCondition] = field(default_factory=list)
 
     def injector_for(self, planned: PlannedFault, run_id: str) -> Injector:
         return build_injector(planned.spec, self.target, fault_id=planned.fault_id, run_id=run_id)
@@ -96,10 +102,11 @@ def control_port(url: str) -> int:
 
 
 @contextlib.contextmanager
-def open_session(target: Target, log_dir: Path, say: Say) -> Iterator[TargetSession]:
+def open_session(target: Target, plan: Plan, log_dir: Path, say: Say) -> Iterator[TargetSession]:
     """Yield a ready session; stop whatever this function started, however the run ends."""
     if isinstance(target, AwsTarget):
-        yield AwsSession(target=target, entry_url=target.entry_url)
+        with _aws_session(target, plan, say) as session:
+            yield session
         return
     client = LocalcloudClient(target.control_url)
     if client.reachable():
@@ -121,3 +128,19 @@ def open_session(target: Target, log_dir: Path, say: Say) -> Iterator[TargetSess
     finally:
         running.stop()
         say("localcloud stopped")
+
+
+@contextlib.contextmanager
+def _aws_session(target: AwsTarget, plan: Plan, say: Say) -> Iterator[AwsSession]:
+    """Pre-flight first (the account check is the run's first AWS call), then watch the stop alarms."""
+    account = preflight_plan(target, plan)
+    say(f"AWS account {account}: allowed, every resource opted in, blast radius within limits")
+    if not target.stop_alarms:
+        yield AwsSession(target=target, entry_url=target.entry_url)
+        return
+    watcher = AlarmWatcher(aws_client(target, "cloudwatch"), target.stop_alarms, say)
+    watcher.start()
+    try:
+        yield AwsSession(target=target, entry_url=target.entry_url, stop_conditions=[watcher])
+    finally:
+        watcher.stop()

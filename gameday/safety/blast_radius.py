@@ -1,0 +1,46 @@
+"""The blast-radius limit: the largest share of a service's tasks one fault may take.
+
+The share is judged against the service's desired count, the size the service is meant to have:
+a percent above the limit is refused as written, and a count is refused when it is more than the
+limit's share of the desired tasks (a count of 1 on a single-task service is 100 %).
+"""
+
+from __future__ import annotations
+
+import math
+
+from gameday.errors import EnvironmentProblem
+from gameday.faultspecs import KillTasks, StressCpu
+from gameday.safety.resources import Clients, Resource
+from gameday.scenario import FaultSpec
+
+
+def task_share_percent(fault: FaultSpec, desired: int) -> float | None:
+    """The percent of ``desired`` tasks ``fault`` takes, or None for faults that take no tasks."""
+    if not isinstance(fault, (KillTasks, StressCpu)):
+        return None
+    if fault.percent is not None:
+        return fault.percent
+    if fault.count is None:  # stress-cpu without a share: every task
+        return 100.0
+    if desired == 0:
+        return 0.0
+    return 100.0 * min(fault.count, desired) / desired
+
+
+def check_blast_radius(fault: FaultSpec, service: Resource, limit_percent: float, clients: Clients) -> None:
+    """Refuse ``fault`` when it would take more of ``service``'s tasks than the target allows."""
+    if not isinstance(fault, (KillTasks, StressCpu)):
+        return
+    described = clients("ecs").describe_services(cluster=service.cluster, services=[service.name])
+    services = described.get("services", [])
+    if not services:
+        raise EnvironmentProblem(f"{service} does not exist")
+    desired = int(services[0].get("desiredCount", 0))
+    share = task_share_percent(fault, desired)
+    if share is not None and share > limit_percent:
+        taken = fault.count if fault.count is not None else math.floor(desired * share / 100)
+        raise EnvironmentProblem(
+            f"faults: {fault.kind} on {service} would take {share:g}% of its tasks "
+            f"({taken} of {desired} desired), above the target's blast_radius_percent of {limit_percent:g}"
+        )

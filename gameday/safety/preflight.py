@@ -1,0 +1,53 @@
+"""Pre-flight on an AWS target: account, opt-in tags, blast radius — all reads, all before any fault.
+
+Order matters: the account comes first, before any other AWS call, so credentials for the wrong
+account never even read a resource there.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from gameday.aws_session import aws_client, describe_error
+from gameday.errors import EnvironmentProblem
+from gameday.run.plan import Plan
+from gameday.safety.account import check_account
+from gameday.safety.blast_radius import check_blast_radius
+from gameday.safety.resources import Clients, Resource, read_tags, touched_resources
+from gameday.scenario import FaultSpec
+from gameday.targets import AwsTarget
+
+
+def preflight(target: AwsTarget, target_name: str, faults: Sequence[FaultSpec], clients: Clients) -> str:
+    """Check everything a run on ``target`` needs to be allowed; return the account id."""
+    account = check_account(target, target_name, clients("sts"))
+    key, value = target.opt_in_tag.split("=", 1)
+    for fault in faults:
+        for resource in touched_resources(fault, target):
+            with _reading(resource):
+                tags = read_tags(resource, clients)
+                if tags.get(key) != value:
+                    raise EnvironmentProblem(
+                        f"{resource} is not opted in to game days: it needs the tag {key}={value} "
+                        f"(target '{target_name}', fault {fault.kind} on {fault.target_label})"
+                    )
+                if resource.type == "ECS service":
+                    check_blast_radius(fault, resource, target.blast_radius_percent, clients)
+    return account
+
+
+def preflight_plan(target: AwsTarget, plan: Plan) -> str:
+    """:func:`preflight` for a run's plan, with the target's own clients."""
+    return preflight(target, plan.target_name, [p.spec for p in plan.faults], lambda s: aws_client(target, s))
+
+
+@contextmanager
+def _reading(resource: Resource) -> Iterator[None]:
+    try:
+        yield
+    except (ClientError, BotoCoreError) as error:
+        problem = describe_error(error)
+        raise EnvironmentProblem(f"cannot check {resource} before the run: {problem}") from error

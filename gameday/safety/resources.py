@@ -1,0 +1,130 @@
+"""Which real resources each fault touches, and how to read their tags: one table per resource type.
+
+A fault names logical resources; the target maps them. What a fault will change (or whose tasks
+it will stop) is what must carry the opt-in tag, so discovery follows the target mapping, not the
+account: nothing outside the mapping is ever touched.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Literal
+
+from botocore.client import BaseClient
+
+from gameday.errors import EnvironmentProblem, InputError
+from gameday.faultspecs import PathSelection, QueueSelection, ServiceSelection, ThrottleQueue
+from gameday.scenario import FaultSpec
+from gameday.targets import AwsPath, AwsTarget, EcsService
+
+ResourceType = Literal["ECS service", "SQS queue", "security group", "subnet", "Lambda function"]
+Clients = Callable[[str], BaseClient]
+
+
+@dataclass(frozen=True)
+class Resource:
+    type: ResourceType
+    name: str  # the id AWS knows it by (service name, queue URL, sg-…, subnet-…, function name)
+    cluster: str | None = None  # ECS services only
+
+    def __str__(self) -> str:
+        where = f" in cluster {self.cluster}" if self.cluster else ""
+        return f"{self.type} {self.name}{where}"
+
+
+def touched_resources(fault: FaultSpec, target: AwsTarget) -> list[Resource]:
+    """The mapped resources ``fault`` will act on; an unmapped logical name is the targets file's fault."""
+    selection = getattr(fault, "target", None)
+    if isinstance(selection, ServiceSelection):
+        return [_service(target, selection.service)]
+    if isinstance(selection, QueueSelection):
+        consumer = isinstance(fault, ThrottleQueue) and fault.mode == "consumer"
+        return _queue(target, selection.queue, consumer=consumer)
+    if isinstance(selection, PathSelection):
+        return _path(_mapped_path(target, selection.path))
+    return []  # a FIS template file names its own targets
+
+
+def read_tags(resource: Resource, clients: Clients) -> dict[str, str]:
+    """The resource's tags as a plain mapping, through the reader for its type."""
+    return _TAG_READERS[resource.type](resource, clients)
+
+
+def _service(target: AwsTarget, logical: str) -> Resource:
+    mapped = _ecs(target, logical)
+    return Resource("ECS service", mapped.service, cluster=mapped.cluster)
+
+
+def _ecs(target: AwsTarget, logical: str) -> EcsService:
+    if logical not in target.services:
+        known = ", ".join(sorted(target.services)) or "none"
+        raise InputError(f"targets: the AWS target maps no service '{logical}' (it maps: {known})")
+    return target.services[logical]
+
+
+def _queue(target: AwsTarget, logical: str, *, consumer: bool) -> list[Resource]:
+    if logical not in target.queues:
+        known = ", ".join(sorted(target.queues)) or "none"
+        raise InputError(f"targets: the AWS target maps no queue '{logical}' (it maps: {known})")
+    queue = target.queues[logical]
+    found = [Resource("SQS queue", queue.url)]
+    owner = queue.consumer
+    if consumer and owner is not None:
+        if owner.ecs is not None:
+            found.append(Resource("ECS service", owner.ecs.service, cluster=owner.ecs.cluster))
+        if owner.lambda_function is not None:
+            found.append(Resource("Lambda function", owner.lambda_function))
+    return found
+
+
+def _mapped_path(target: AwsTarget, logical: str) -> AwsPath:
+    if logical not in target.paths:
+        known = ", ".join(sorted(target.paths)) or "none"
+        raise InputError(f"targets: the AWS target maps no path '{logical}' (it maps: {known})")
+    return target.paths[logical]
+
+
+def _path(path: AwsPath) -> list[Resource]:
+    found = [Resource("security group", path.security_group)] if path.security_group else []
+    found += [Resource("subnet", subnet) for subnet in path.subnets]
+    if path.lambda_function:
+        found.append(Resource("Lambda function", path.lambda_function))
+    return found
+
+
+def _ecs_tags(resource: Resource, clients: Clients) -> dict[str, str]:
+    described = clients("ecs").describe_services(
+        cluster=resource.cluster, services=[resource.name], include=["TAGS"]
+    )
+    services = described.get("services", [])
+    if not services:
+        raise EnvironmentProblem(f"{resource} does not exist")
+    return {t["key"]: t.get("value", "") for t in services[0].get("tags", [])}
+
+
+def _sqs_tags(resource: Resource, clients: Clients) -> dict[str, str]:
+    return dict(clients("sqs").list_queue_tags(QueueUrl=resource.name).get("Tags", {}))
+
+
+def _security_group_tags(resource: Resource, clients: Clients) -> dict[str, str]:
+    groups = clients("ec2").describe_security_groups(GroupIds=[resource.name])["SecurityGroups"]
+    return {t["Key"]: t.get("Value", "") for t in groups[0].get("Tags", [])}
+
+
+def _subnet_tags(resource: Resource, clients: Clients) -> dict[str, str]:
+    subnets = clients("ec2").describe_subnets(SubnetIds=[resource.name])["Subnets"]
+    return {t["Key"]: t.get("Value", "") for t in subnets[0].get("Tags", [])}
+
+
+def _lambda_tags(resource: Resource, clients: Clients) -> dict[str, str]:
+    return dict(clients("lambda").get_function(FunctionName=resource.name).get("Tags", {}))
+
+
+_TAG_READERS: dict[ResourceType, Callable[[Resource, Clients], dict[str, str]]] = {
+    "ECS service": _ecs_tags,
+    "SQS queue": _sqs_tags,
+    "security group": _security_group_tags,
+    "subnet": _subnet_tags,
+    "Lambda function": _lambda_tags,
+}

@@ -1,0 +1,260 @@
+"""Pre-flight on AWS targets against moto: the account first, then opt-in tags, then blast radius."""
+
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+from collections.abc import Iterator
+from typing import Any
+
+import boto3
+import pytest
+from botocore.client import BaseClient
+from moto import mock_aws
+
+from gameday.aws_session import client_hook
+from gameday.errors import EnvironmentProblem, InputError
+from gameday.run.plan import build_plan
+from gameday.safety.blast_radius import task_share_percent
+from gameday.safety.preflight import preflight_plan
+from gameday.scenario import Scenario
+from gameday.targets import AwsTarget
+
+REGION = "eu-west-1"
+ACCOUNT = "123456789012"  # moto's account
+OPT_IN = [{"key": "gameday:allowed", "value": "true"}]
+
+
+@pytest.fixture
+def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Dummy credentials only: no test can reach a real account."""
+    for name, value in {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_SESSION_TOKEN": "testing",
+        "AWS_DEFAULT_REGION": REGION,
+    }.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.delenv("AWS_PROFILE", raising=False)
+    with mock_aws():
+        yield
+
+
+@pytest.fixture
+def wire() -> Iterator[list[str]]:
+    """Every operation that reaches the wire (botocore's before-send), from every client gameday makes."""
+    sent: list[str] = []
+
+    def count(client: BaseClient) -> None:
+        client.meta.events.register("before-send.*.*", lambda event_name, **_: sent.append(event_name))
+
+    with client_hook(count):
+        yield sent
+
+
+def _target(allow: str = ACCOUNT, **mapping: Any) -> AwsTarget:
+    return AwsTarget.model_validate(
+        {
+            "kind": "aws",
+            "region": REGION,
+            "account_allowlist": [allow],
+            "entry_url": "https://shop",
+            **mapping,
+        }
+    )
+
+
+def _plan(*faults: dict[str, Any]) -> Any:
+    scenario = Scenario.model_validate(
+        {
+            "name": "safety",
+            "description": "pre-flight",
+            "duration": 60,
+            "load": {"shape": "step", "users": 1, "step_users": 0, "step_every": 10, "max_users": 1},
+            "faults": list(faults),
+            "expect": [{"score": "availability", "min": 0.5}],
+        }
+    )
+    return build_plan(scenario, "staging", run_id="r1")
+
+
+KILL_TWO = {"kind": "kill-tasks", "at": 10, "for": 10, "target": {"service": "orders"}, "count": 2}
+
+
+def _ecs_service(desired: int = 4, tags: list[dict[str, str]] | None = None) -> None:
+    ecs = boto3.client("ecs", region_name=REGION)
+    ecs.create_cluster(clusterName="shop")
+    definition = ecs.register_task_definition(
+        family="orders", containerDefinitions=[{"name": "orders", "image": "shop", "memory": 256}]
+    )["taskDefinition"]["taskDefinitionArn"]
+    ecs.create_service(
+        cluster="shop",
+        serviceName="orders",
+        taskDefinition=definition,
+        desiredCount=desired,
+        tags=OPT_IN if tags is None else tags,
+    )
+
+
+ORDERS: dict[str, Any] = {"services": {"orders": {"cluster": "shop", "service": "orders"}}}
+
+
+def test_an_account_outside_the_allowlist_is_refused_after_one_sts_call(aws: None, wire: list[str]) -> None:
+    _ecs_service()
+    wire.clear()
+
+    with pytest.raises(EnvironmentProblem) as refused:
+        preflight_plan(_target(allow="111122223333", **ORDERS), _plan(KILL_TWO))
+
+    assert str(refused.value) == (
+        f"account {ACCOUNT} is not in the allowlist of target 'staging' (allowed: 111122223333)"
+    )
+    assert refused.value.exit_code == 2
+    assert wire == ["before-send.sts.GetCallerIdentity"]
+
+
+def test_the_account_is_checked_before_any_other_call(aws: None, wire: list[str]) -> None:
+    _ecs_service()
+    wire.clear()
+
+    assert preflight_plan(_target(**ORDERS), _plan(KILL_TWO)) == ACCOUNT
+
+    assert wire[0] == "before-send.sts.GetCallerIdentity"
+    assert set(wire[1:]) == {"before-send.ecs.DescribeServices"}
+
+
+@pytest.mark.parametrize(
+    "tags", [[], [{"key": "gameday:allowed", "value": "false"}], [{"key": "team", "value": "shop"}]]
+)
+def test_an_ecs_service_without_the_opt_in_tag_is_refused(aws: None, tags: list[dict[str, str]]) -> None:
+    _ecs_service(tags=tags)
+
+    with pytest.raises(
+        EnvironmentProblem, match="ECS service orders in cluster shop is not opted in"
+    ) as refused:
+        preflight_plan(_target(**ORDERS), _plan(KILL_TWO))
+    assert "needs the tag gameday:allowed=true" in str(refused.value)
+
+
+def test_a_custom_opt_in_tag_is_honoured(aws: None) -> None:
+    _ecs_service(tags=[{"key": "chaos", "value": "yes"}])
+
+    assert preflight_plan(_target(opt_in_tag="chaos=yes", **ORDERS), _plan(KILL_TWO)) == ACCOUNT
+
+
+def test_queues_and_their_consumers_must_be_opted_in(aws: None) -> None:
+    _ecs_service()
+    sqs = boto3.client("sqs", region_name=REGION)
+    url = sqs.create_queue(QueueName="orders", tags={"gameday:allowed": "true"})["QueueUrl"]
+    bare = sqs.create_queue(QueueName="bare")["QueueUrl"]
+    throttle = {
+        "kind": "throttle-queue",
+        "at": 10,
+        "for": 10,
+        "target": {"queue": "orders"},
+        "mode": "consumer",
+    }
+    consumer = {"ecs": {"cluster": "shop", "service": "orders"}}
+
+    assert preflight_plan(_target(queues={"orders": {"url": url, "consumer": consumer}}), _plan(throttle))
+    with pytest.raises(EnvironmentProblem, match=f"SQS queue {bare} is not opted in"):
+        preflight_plan(_target(queues={"orders": {"url": bare, "consumer": consumer}}), _plan(throttle))
+
+
+def _network(tagged_group: bool, tagged_subnet: bool) -> dict[str, Any]:
+    ec2 = boto3.client("ec2", region_name=REGION)
+    vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
+    subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.0.1.0/24")["Subnet"]["SubnetId"]
+    group = ec2.create_security_group(GroupName="orders", Description="orders", VpcId=vpc)["GroupId"]
+    opt_in = [{"Key": "gameday:allowed", "Value": "true"}]
+    if tagged_group:
+        ec2.create_tags(Resources=[group], Tags=opt_in)
+    if tagged_subnet:
+        ec2.create_tags(Resources=[subnet], Tags=opt_in)
+    return {"paths": {"bff->orders": {"security_group": group, "port": 8080, "subnets": [subnet]}}}
+
+
+BREAK = {"kind": "break-network", "at": 10, "for": 10, "target": {"path": "bff->orders"}}
+
+
+def test_security_groups_and_subnets_of_a_path_must_be_opted_in(aws: None) -> None:
+    assert preflight_plan(_target(**_network(True, True)), _plan(BREAK)) == ACCOUNT
+    with pytest.raises(EnvironmentProblem, match=r"security group sg-\w+ is not opted in"):
+        preflight_plan(_target(**_network(False, True)), _plan(BREAK))
+    with pytest.raises(EnvironmentProblem, match=r"subnet subnet-\w+ is not opted in"):
+        preflight_plan(_target(**_network(True, False)), _plan(BREAK))
+
+
+def _function(name: str, tags: dict[str, str]) -> None:
+    role = boto3.client("iam", region_name=REGION).create_role(
+        RoleName=f"{name}-role",
+        AssumeRolePolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": []}),
+    )["Role"]["Arn"]
+    code = io.BytesIO()
+    with zipfile.ZipFile(code, "w") as archive:
+        archive.writestr("handler.py", "def handle(event, context):\n    return event\n")
+    boto3.client("lambda", region_name=REGION).create_function(
+        FunctionName=name,
+        Runtime="python3.12",
+        Role=role,
+        Handler="handler.handle",
+        Code={"ZipFile": code.getvalue()},
+        Tags=tags,
+    )
+
+
+def test_a_lambda_function_must_be_opted_in(aws: None) -> None:
+    _function("payments", {"gameday:allowed": "true"})
+    _function("ledger", {})
+    latency = {"kind": "add-latency", "at": 10, "for": 10, "target": {"path": "orders->payments"}}
+
+    assert preflight_plan(_target(paths={"orders->payments": {"lambda": "payments"}}), _plan(latency))
+    with pytest.raises(EnvironmentProblem, match="Lambda function ledger is not opted in"):
+        preflight_plan(_target(paths={"orders->payments": {"lambda": "ledger"}}), _plan(latency))
+
+
+def test_unmapped_resources_are_the_targets_files_fault(aws: None) -> None:
+    with pytest.raises(InputError, match="the AWS target maps no service 'orders'"):
+        preflight_plan(_target(), _plan(KILL_TWO))
+
+
+def test_a_missing_resource_is_one_clear_line(aws: None) -> None:
+    with pytest.raises(
+        EnvironmentProblem, match="cannot check ECS service orders in cluster shop before the run"
+    ):
+        preflight_plan(_target(**ORDERS), _plan(KILL_TWO))
+
+
+@pytest.mark.parametrize(
+    ("selection", "desired", "allowed"),
+    [
+        ({"count": 2}, 4, True),
+        ({"count": 3}, 4, False),
+        ({"percent": 50}, 4, True),
+        ({"percent": 60}, 10, False),
+    ],
+)
+def test_blast_radius(aws: None, selection: dict[str, float], desired: int, allowed: bool) -> None:
+    _ecs_service(desired=desired)
+    fault = {**KILL_TWO, "count": None, **selection}
+    target = _target(blast_radius_percent=50, **ORDERS)
+
+    if allowed:
+        assert preflight_plan(target, _plan(fault)) == ACCOUNT
+        return
+    with pytest.raises(EnvironmentProblem, match="above the target's blast_radius_percent of 50") as refused:
+        preflight_plan(target, _plan(fault))
+    assert "kill-tasks on ECS service orders in cluster shop would take" in str(refused.value)
+
+
+def test_task_shares() -> None:
+    scenario = _plan(
+        KILL_TWO,
+        {"kind": "stress-cpu", "at": 10, "for": 10, "target": {"service": "orders"}},
+        {"kind": "stress-cpu", "at": 10, "for": 10, "target": {"service": "orders"}, "count": 1},
+        BREAK,
+    )
+    shares = [task_share_percent(p.spec, 4) for p in scenario.faults]
+    assert shares == [50.0, 100.0, 25.0, None]
+    assert task_share_percent(scenario.faults[0].spec, 0) == 0.0
