@@ -17,11 +17,12 @@ from typing import Any
 from botocore.client import BaseClient
 
 from faults.api_change import Undo
-from faults.fis.local import SEQUENCE_ACTION
-from faults.fis.runner import REVERT_ACTION as STOP_FIS_EXPERIMENT
-from faults.fis.runner import revert_from_plan as stop_fis_experiment
+from faults.cpu.local import REVERT_ACTION as STOP_LOCAL_CPU_STRESS
+from faults.cpu.local import undo_cpu_stress
 from faults.network.aws import UNDO as NETWORK_AWS_UNDO
 from faults.queue.aws import UNDO as QUEUE_AWS_UNDO
+from faults.queue.local import REVERT_ACTION as RESTORE_LOCAL_QUEUE
+from faults.queue.local import undo_queue_throttle
 from gameday.aws_session import aws_client
 from gameday.errors import GamedayError
 from gameday.targets import AwsTarget, Target, load_target
@@ -68,15 +69,10 @@ def _through_aws(undo: Undo) -> Reverter:
     return lambda plan, context: undo(plan, context.aws_client)
 
 
-def _in_reverse_order(plan: dict[str, Any], context: RevertContext) -> str:
-    """Several faults recorded as one (an FIS template on localcloud): undo the last one first."""
-    return "; ".join(execute_revert_plan(part, context) for part in reversed(plan["plans"]))
-
-
 REVERTERS: dict[str, Reverter] = {
     "none": _nothing_to_undo,
-    STOP_FIS_EXPERIMENT: _through_aws(stop_fis_experiment),
-    SEQUENCE_ACTION: _in_reverse_order,
+    RESTORE_LOCAL_QUEUE: undo_queue_throttle,
+    STOP_LOCAL_CPU_STRESS: undo_cpu_stress,
     **{action: _through_aws(undo) for action, undo in QUEUE_AWS_UNDO.items()},
     **{action: _through_aws(undo) for action, undo in NETWORK_AWS_UNDO.items()},
 }

@@ -104,7 +104,7 @@ def stop_stress(tasks: Sequence[Task], request: StopRequest) -> list[str]:
             task.burner.stop()
             task.burner = None
             stopped.append(task.id)
-    return stopped
+    return sorted(stopped)
 
 
 async def _spawn_burner(task: Task, load_percent: int) -> Burner:

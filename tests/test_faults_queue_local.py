@@ -1,0 +1,202 @@
+"""throttle-queue on a real localcloud (echo tasks, the real SQS endpoint): each mode's harm is
+seen through the control API and the queue itself, and the revert — the run's own and the one
+``gameday rollback`` runs from the ledger's plan — puts back exactly what was there."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+from botocore import UNSIGNED
+from botocore.config import Config
+from localcloud_apps.stacks import echo_service, write_stack
+from pydantic import TypeAdapter
+
+from faults.base import Injector
+from faults.queue.local import queue_consumers
+from faults.registry import build_injector
+from faults.revert import RevertContext, execute_revert_plan
+from gameday.errors import InputError
+from gameday.scenario import FaultSpec
+from gameday.targets import LocalTarget
+from localcloud.launcher import RunningLocalcloud, start_localcloud
+from localcloud.stack import load_stack
+
+ROOT = Path(__file__).resolve().parent.parent
+QUEUE = "jobs"
+
+
+@pytest.fixture(scope="module")
+def cloud(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[RunningLocalcloud, LocalTarget]]:
+    """An entry service that sends to the queue, one it calls that also sends, and a consumer."""
+    directory = tmp_path_factory.mktemp("queue-faults")
+    stack = write_stack(
+        directory,
+        {
+            "api": echo_service(1, depends_on=["orders"], queues=[QUEUE]),
+            "orders": echo_service(1, queues=[QUEUE]),
+            "drain": echo_service(1, queues=[QUEUE]),
+        },
+        entry="api",
+        queues={QUEUE: {"visibility_timeout": "30s"}},
+    )
+    running = start_localcloud(stack, 0, detached=False, log_path=directory / "localcloud.log", timeout_s=60)
+    try:
+        yield running, LocalTarget(kind="localcloud", stack=stack, control_url=running.client.base_url)
+    finally:
+        running.stop()
+
+
+@pytest.fixture
+def healthy(cloud: tuple[RunningLocalcloud, LocalTarget]) -> Iterator[tuple[RunningLocalcloud, LocalTarget]]:
+    """Each test starts from, and must leave, the stack as it was: no queue fault, drain at 1."""
+    running = cloud[0]
+    yield cloud
+    state = running.client.state()
+    assert state["queue_faults"][QUEUE] is None
+    assert state["services"]["drain"]["desired"] == 1
+
+
+def _injector(target: LocalTarget, **fault: Any) -> Injector:
+    entry = {"kind": "throttle-queue", "at": "1s", "for": "5s", "target": {"queue": QUEUE}, **fault}
+    spec: FaultSpec = TypeAdapter(FaultSpec).validate_python(entry)
+    return build_injector(spec, target, fault_id="f1", run_id="run-1")
+
+
+def _sqs(running: RunningLocalcloud) -> Any:
+    return boto3.client(
+        "sqs",
+        endpoint_url=running.client.state()["sqs_endpoint"],
+        region_name="us-east-1",
+        config=Config(signature_version=UNSIGNED, retries={"total_max_attempts": 1}),
+    )
+
+
+def _drain(sqs: Any, url: str) -> int:
+    """Receive and delete until a long poll comes back empty; how many messages there were."""
+    received = 0
+    while messages := sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=3).get(
+        "Messages", []
+    ):
+        for message in messages:
+            sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+        received += len(messages)
+    return received
+
+
+def test_consumers_are_the_services_that_list_the_queue_and_receive_no_requests(tmp_path: Path) -> None:
+    assert queue_consumers(load_stack(ROOT / "shop" / "stack.yaml"), "orders") == ["worker"]
+    senders_only = write_stack(
+        tmp_path, {"api": echo_service(1, queues=[QUEUE])}, entry="api", queues={QUEUE: {}}
+    )
+    with pytest.raises(InputError, match=r"no service consumes queue 'jobs'.*api"):
+        queue_consumers(load_stack(senders_only), QUEUE)
+
+
+def test_consumer_mode_stops_the_consumer_and_puts_its_count_back(
+    healthy: tuple[RunningLocalcloud, LocalTarget],
+) -> None:
+    running, target = healthy
+    injector = _injector(target, mode="consumer")
+
+    plan = injector.revert_plan()
+    assert plan == {
+        "action": "localcloud-queue-throttle",
+        "control_url": target.control_url,
+        "queue": QUEUE,
+        "desired": {"drain": 1},
+        "clear_queue_fault": False,
+    }
+    outcome = injector.inject()
+
+    assert outcome.landed, outcome.detail
+    assert outcome.affected == ["drain"]
+    services = running.client.state()["services"]
+    assert (services["drain"]["desired"], services["drain"]["running"]) == (0, 0)
+    assert services["orders"]["desired"] == services["api"]["desired"] == 1  # senders untouched
+    injector.revert()
+    injector.revert()  # idempotent
+    services = running.client.state()["services"]
+    assert (services["drain"]["desired"], services["drain"]["running"]) == (1, 1)
+
+
+def test_delay_mode_sets_the_queue_fault_and_the_ledger_plan_clears_it(
+    healthy: tuple[RunningLocalcloud, LocalTarget],
+) -> None:
+    running, target = healthy
+    injector = _injector(target, mode="delay", delay="2s")
+    plan = injector.revert_plan()
+
+    outcome = injector.inject()
+
+    assert outcome.landed, outcome.detail
+    assert running.client.state()["queue_faults"][QUEUE] == {"throttle_share": 0.0, "delay_s": 2.0}
+    sqs = _sqs(running)
+    url = running.client.state()["queues"][QUEUE]["url"]
+    sqs.send_message(QueueUrl=url, MessageBody="late")
+    assert "Messages" not in sqs.receive_message(QueueUrl=url, WaitTimeSeconds=0)
+    context = RevertContext(run_id="run-1", fault_id="f1", target_name="local")
+    assert execute_revert_plan(plan, context) == f"queue {QUEUE}: fault cleared"
+    assert execute_revert_plan(plan, context) == f"queue {QUEUE}: fault cleared"
+    assert _drain(sqs, url) == 1  # delivered once its delay had passed
+
+
+def test_reject_sends_mode_throttles_sends_until_reverted(
+    healthy: tuple[RunningLocalcloud, LocalTarget],
+) -> None:
+    running, target = healthy
+    injector = _injector(target, mode="reject-sends", share=1)
+    injector.revert_plan()
+    sqs = _sqs(running)
+    url = running.client.state()["queues"][QUEUE]["url"]
+
+    outcome = injector.inject()
+
+    assert outcome.landed, outcome.detail
+    with pytest.raises(sqs.exceptions.RequestThrottled):
+        sqs.send_message(QueueUrl=url, MessageBody="x")
+    injector.revert()
+    sqs.send_message(QueueUrl=url, MessageBody="x")
+    assert _drain(sqs, url) == 1
+
+
+def test_a_queue_that_already_has_a_fault_is_not_touched(
+    healthy: tuple[RunningLocalcloud, LocalTarget],
+) -> None:
+    running, target = healthy
+    running.client.set_queue_fault(QUEUE, delay_s=5)
+    try:
+        injector = _injector(target, mode="reject-sends", share=0.5)
+        assert injector.revert_plan()["action"] == "none"
+        outcome = injector.inject()
+        injector.revert()
+        assert not outcome.landed
+        assert "already has a fault" in outcome.detail
+        assert running.client.state()["queue_faults"][QUEUE] == {"throttle_share": 0.0, "delay_s": 5.0}
+    finally:
+        running.client.clear_queue_fault(QUEUE)
+
+
+def test_a_consumer_already_at_the_count_is_not_landed(
+    healthy: tuple[RunningLocalcloud, LocalTarget],
+) -> None:
+    _running, target = healthy
+    injector = _injector(target, mode="consumer", consumers=1)
+    outcome = injector.inject()
+    assert not outcome.landed
+    assert "already run at most 1" in outcome.detail
+
+
+def test_an_unreachable_localcloud_is_not_landed_and_rollback_has_nothing_to_undo(tmp_path: Path) -> None:
+    target = LocalTarget(kind="localcloud", stack=tmp_path / "unused.yaml", control_url="http://127.0.0.1:9")
+    injector = _injector(target, mode="delay", delay="5s")
+    assert injector.revert_plan()["action"] == "none"
+    outcome = injector.inject()
+    assert not outcome.landed
+    assert "not reachable" in outcome.detail
+    plan = {"action": "localcloud-queue-throttle", "control_url": target.control_url, "queue": QUEUE}
+    context = RevertContext(run_id="run-1", fault_id="f1", target_name="local")
+    assert execute_revert_plan(plan, context).startswith("nothing to undo: no localcloud answers")

@@ -1,0 +1,83 @@
+"""throttle-queue mode consumer in a whole game day on the real shop: the worker is turned down, the
+orders queue backs up while checkout keeps succeeding, and after the revert the worker is back and
+drains the backlog — all of it visible in the run's evidence."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from shop_target import write_shop_stack
+
+from gameday.evidence.bundle import RunEvidence
+from gameday.evidence.records import MetricPoint
+from gameday.processes import pid_alive
+from gameday.run.orchestrator import run_game_day
+from gameday.targets import LocalTarget
+from localcloud.launcher import RunningLocalcloud, start_localcloud
+
+pytestmark = pytest.mark.e2e
+
+SCENARIO = """\
+name: worker-paused
+description: The worker stops consuming orders for a while; checkout must not notice.
+duration: 14s
+load: {shape: step, users: 8, step_users: 0, step_every: 30s, max_users: 8, spawn_rate: 8}
+faults:
+  - {kind: throttle-queue, at: 2s, for: 7s, target: {queue: orders}, mode: consumer}
+expect:
+  - {score: availability, phase: fault, min: 0.95}
+"""
+
+
+@pytest.fixture(scope="module")
+def shop(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[RunningLocalcloud, Path]]:
+    folder = tmp_path_factory.mktemp("shop")
+    stack = write_shop_stack(folder)
+    running = start_localcloud(stack, 0, detached=False, log_path=folder / "localcloud.log")
+    try:
+        yield running, stack
+    finally:
+        running.stop()
+    assert not pid_alive(running.pid)
+
+
+def _series(metrics: list[MetricPoint], name: str, dimension: str) -> list[tuple[float, float]]:
+    return [(m.t, m.value) for m in metrics if m.name == name and dimension in m.dimensions.values()]
+
+
+def test_a_paused_worker_backs_the_queue_up_and_it_drains_after_the_revert(
+    shop: tuple[RunningLocalcloud, Path], tmp_path: Path
+) -> None:
+    running, stack = shop
+    scenario = tmp_path / "worker-paused.yaml"
+    scenario.write_text(SCENARIO)
+    target = LocalTarget(kind="localcloud", stack=stack, control_url=running.client.base_url)
+
+    outcome = run_game_day(scenario, "local", target, tmp_path / "reports")
+
+    evidence = RunEvidence.load(outcome.run_dir)
+    (fault,) = evidence.faults
+    assert fault.landed, fault.detail
+    assert fault.affected == ["worker"]
+    assert fault.injected_at is not None and fault.reverted_at is not None
+    desired = _series(evidence.metrics, "DesiredTaskCount", "worker")
+    before = [v for t, v in desired if t < fault.injected_at]
+    during = [v for t, v in desired if fault.injected_at + 1 < t < fault.window_end]
+    after = [v for t, v in desired if t > fault.reverted_at + 1]
+    assert before and set(before) == {1.0}
+    assert during and set(during) == {0.0}
+    assert after and set(after) == {1.0}
+    backlog = _series(evidence.metrics, "ApproximateNumberOfMessagesVisible", "orders")
+    # About one request in ten is a checkout, so 8 users place several orders in the window.
+    assert max(v for t, v in backlog if fault.injected_at < t <= fault.window_end) >= 1
+    assert backlog[-1][1] == 0  # the worker came back and drained it
+    assert outcome.card.verdict.value == "PASS", outcome.card.reason
+    lines = (outcome.run_dir / "ledger.jsonl").read_text().splitlines()
+    ledger = [json.loads(line)["event"] for line in lines]
+    assert ledger == ["intent", "injected", "reverted"]
+    state = running.client.state()
+    assert state["services"]["worker"]["desired"] == state["services"]["worker"]["running"] == 1
+    assert state["queue_faults"]["orders"] is None
