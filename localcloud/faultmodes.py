@@ -202,7 +202,8 @@ class HttpErrors(PathFault):
     stays a raw byte relay. Responses from the task are relayed raw: clients that do not pipeline
     (aiohttp, urllib, requests) never have a faked answer land inside a real one. A request the
     parser cannot frame (chunked body) turns the rest of its connection into a raw relay. Open
-    connections are closed when the fault is set, so keep-alive clients reconnect into it.
+    connections are closed when the fault is set, so keep-alive clients reconnect into it; once it
+    is cleared, connections opened inside it relay every request, as a healed path does.
     """
 
     spec: HttpErrorsSpec
@@ -210,6 +211,10 @@ class HttpErrors(PathFault):
     def __init__(self, spec: HttpErrorsSpec) -> None:
         super().__init__(spec)
         self.spec = spec
+        self._lifted = False
+
+    def cleared(self) -> None:
+        self._lifted = True
 
     def applied(self, clients: set[asyncio.StreamWriter]) -> None:
         for writer in list(clients):
@@ -231,7 +236,7 @@ class HttpErrors(PathFault):
                 except (asyncio.IncompleteReadError, asyncio.LimitOverrunError, OSError):
                     return
                 length, framed, closes = _framing(head)
-                if framed and random.random() < self.spec.share:
+                if framed and not self._lifted and random.random() < self.spec.share:
                     if length:
                         await reader.readexactly(length)
                     writer.write(_error_response(self.spec.status, closes))

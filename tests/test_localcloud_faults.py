@@ -157,6 +157,16 @@ def test_http_errors_reach_keep_alive_connections_opened_before_the_fault(
     assert _get(opened) == 500
 
 
+def test_keep_alive_connections_opened_inside_http_errors_heal_when_cleared(
+    cloud: RunningLocalcloud, edge: tuple[str, int]
+) -> None:
+    cloud.client.set_path_fault(EDGE, "http-errors", share=1, status=503)
+    inside = _connection(edge)
+    assert _get(inside) == 503
+    cloud.client.clear_path_fault(EDGE)
+    assert [_get(inside) for _ in range(20)] == [200] * 20
+
+
 def test_http_errors_relay_a_body_they_cannot_frame(cloud: RunningLocalcloud, edge: tuple[str, int]) -> None:
     cloud.client.set_path_fault(EDGE, "http-errors", share=0, status=503)
     connection = _connection(edge)
