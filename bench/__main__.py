@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from bench.abort_revert import AbortTrials, abort_to_reverted
+from bench.abort_revert import abort_to_reverted
 from bench.inject_delay import Injection, break_network_injections, kill_task_injections
 from bench.proxy_latency import Latencies, proxy_and_direct
 from bench.results import machine_facts, merge_results
@@ -50,7 +50,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def summarise(
-    up: list[float], injections: list[Injection | None], aborts: AbortTrials, latencies: Latencies
+    up: list[float], injections: list[Injection | None], aborts: list[float], latencies: Latencies
 ) -> dict[str, Any]:
     seen = [i for i in injections if i is not None]
     if not seen:
@@ -60,8 +60,11 @@ def summarise(
     direct_p50 = _ms(percentile(latencies.direct_s, 50))
     notes = {
         "abort_to_reverted_p99_ms": (
-            "breach is a recorded time followed by Timeline.revert_all, the abort path the orchestrator "
-            "runs; no guardrail evaluation is included" + (f"; {aborts.note}" if aborts.note else "")
+            "breach timestamped by gameday.safety.guardrails.Guards (error-rate guard fed one second of "
+            "failed requests), then Timeline.revert_all as the orchestrator runs it on a breach; reverted "
+            "when GET /state shows no fault on the edge and a request through its proxy succeeds. Not "
+            "included: the load process's one-second aggregation and the run-clock tick before the guard "
+            "is asked"
         ),
         "fault_inject_delay": (
             f"kinds: {', '.join(kinds)}; includes the run clock tick ({DRIVE_TICK_S * 1000:g} ms, "
@@ -73,7 +76,7 @@ def summarise(
     return {
         "fault_inject_delay_p50_ms": _ms(percentile([i.delay_s for i in seen], 50)),
         "fault_inject_delay_p99_ms": _ms(percentile([i.delay_s for i in seen], 99)),
-        "abort_to_reverted_p99_ms": _ms(percentile(aborts.seconds, 99)),
+        "abort_to_reverted_p99_ms": _ms(percentile(aborts, 99)),
         "proxy_added_latency_p50_ms": round(proxy_p50 - direct_p50, 3),
         "localcloud_up_s": round(statistics.median(up), 2),
         "notes": notes,
@@ -86,9 +89,9 @@ def summarise(
                 "by_kind": {kind: _delays([i for i in seen if i.kind == kind]) for kind in kinds},
             },
             "abort_to_reverted": {
-                "trials": len(aborts.seconds),
-                "p50_ms": _ms(percentile(aborts.seconds, 50)),
-                "max_ms": _ms(max(aborts.seconds)),
+                "trials": len(aborts),
+                "p50_ms": _ms(percentile(aborts, 50)),
+                "max_ms": _ms(max(aborts)),
             },
             "proxy_added_latency": {
                 "edge": EDGE,

@@ -1,41 +1,39 @@
 """Guardrail breach → every fault reverted, as the target shows it.
 
-A path fault is injected through the Timeline and allowed to settle; then, at a recorded breach
-time, the run's abort path (``Timeline.revert_all``, what the orchestrator calls when a run is cut
-short) runs while a watcher waits for ``GET /state`` to show no fault on the edge *and* a request
-through the edge's proxy to succeed.
+A path fault is injected through the Timeline and allowed to settle. Then the run's guard
+(:class:`gameday.safety.guardrails.Guards`) is fed one load second of failures, so it reports a
+breach with its own timestamp, and the abort path the orchestrator takes on a breach runs:
+``Timeline.revert_all``. A watcher waits for ``GET /state`` to show no fault on the edge *and* a
+request through the edge's proxy to succeed. Not included: the load process's one-second
+aggregation and the run-clock tick before the guard is asked.
 """
 
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
 from pathlib import Path
 
+from bench.injectors import break_path
 from bench.observe import answers, path_fault_shown
-from bench.path_fault import break_network, path_fault_injector
 from bench.scheduled import ScheduledFault
 from bench.watch import Watch
+from gameday.evidence.records import LoadSecond
 from gameday.processes import wait_until
+from gameday.safety.guardrails import Breach, Guards
+from gameday.scenario import Guardrails
 from localcloud.client import LocalcloudClient
 
 SETTLE_TIMEOUT_S = 30.0
 REVERT_TIMEOUT_S = 30.0
+FAILING_REQUESTS = 50  # enough for the error-rate guard to judge a rate
 
 
-@dataclass(frozen=True)
-class AbortTrials:
-    seconds: list[float]  # breach → revert observed, one per trial
-    note: str | None  # set when the fault was the stand-in, not the library's provider
-
-
-def abort_to_reverted(client: LocalcloudClient, edge: str, ledger: Path, trials: int) -> AbortTrials:
+def abort_to_reverted(client: LocalcloudClient, edge: str, ledger: Path, trials: int) -> list[float]:
+    """Seconds from each breach to its revert being observed, one per trial."""
     proxy_url = client.state()["paths"][edge]
     seconds = []
-    note = None
     for index in range(trials):
-        spec = break_network(edge)
-        injector, note = path_fault_injector(spec, client, f"abort-{index}")
+        spec, injector = break_path(client, edge, f"abort-{index}")
         fault = ScheduledFault(spec, injector, time.time(), ledger)
         fault.timeline.due(time.time())
         if not wait_until(fault.settled, SETTLE_TIMEOUT_S, interval_s=0.005):
@@ -45,10 +43,28 @@ def abort_to_reverted(client: LocalcloudClient, edge: str, ledger: Path, trials:
             fault.timeline.revert_all()
             raise RuntimeError(f"the fault on {edge} did not land: {outcome or fault.state.error}")
         watch = Watch(lambda: not path_fault_shown(client, edge) and answers(proxy_url), REVERT_TIMEOUT_S)
-        breach_at = time.time()
+        breach = _breach()
         fault.timeline.revert_all()
         seen = watch.seen_at()
         if seen is None:
             raise RuntimeError(f"the fault on {edge} was still seen {REVERT_TIMEOUT_S:g}s after the abort")
-        seconds.append(seen - breach_at)
-    return AbortTrials(seconds, note)
+        seconds.append(seen - breach.at)
+    return seconds
+
+
+def _breach() -> Breach:
+    """What the orchestrator's clock gets from its guard when the load fails: a timestamped breach."""
+    guards = Guards(Guardrails(max_error_rate=0.5))
+    failing = LoadSecond(
+        t=time.time(),
+        users=1,
+        requests=FAILING_REQUESTS,
+        failures=FAILING_REQUESTS,
+        p50_ms=None,
+        p95_ms=None,
+        p99_ms=None,
+    )
+    breach = guards.check([failing])
+    if breach is None:
+        raise RuntimeError("the error-rate guard saw no breach in a second of failed requests")
+    return breach

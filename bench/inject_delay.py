@@ -15,16 +15,13 @@ from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 
+from bench.injectors import break_path, kill_one_task
 from bench.observe import answers, running_tasks
-from bench.path_fault import RUN_ID, break_network, path_fault_injector
 from bench.scheduled import DRIVE_TICK_S, ScheduledFault
 from bench.watch import Watch
 from faults.base import Injector
-from faults.registry import build_injector
-from gameday.faultspecs import KillTasks
 from gameday.processes import wait_until
 from gameday.scenario import FaultSpec
-from gameday.targets import LocalTarget
 from localcloud.client import LocalcloudClient
 
 LEAD_S = 0.3  # plan this far ahead so the watcher is polling before the fault is due
@@ -59,20 +56,13 @@ def timed_injection(
 def kill_task_injections(
     client: LocalcloudClient, ledger: Path, count: int, rng: random.Random
 ) -> list[Injection | None]:
-    target = LocalTarget(kind="localcloud", control_url=client.base_url)
     results = []
     for index in range(count):
         service = KILLED_SERVICES[index % len(KILLED_SERVICES)]
         if not wait_until(partial(_at_full_strength, client, service), RECOVERY_TIMEOUT_S):
             raise RuntimeError(f"service {service} did not get back to full strength")
-        before = running_tasks(client, service)
-        spec = KillTasks.model_validate(
-            {"kind": "kill-tasks", "target": {"service": service}, "count": 1, "at": 0, "for": 1}
-        )
-        injector = build_injector(
-            spec, target, fault_id=f"kill-{index}", run_id=RUN_ID, localcloud_client=client, rng=rng
-        )
-        harm = _task_gone(client, service, before)
+        harm = _task_gone(client, service, running_tasks(client, service))
+        spec, injector = kill_one_task(client, service, f"kill-{index}", rng)
         results.append(timed_injection(spec, injector, harm, ledger, rng))
     return results
 
@@ -80,14 +70,10 @@ def kill_task_injections(
 def break_network_injections(
     client: LocalcloudClient, edge: str, ledger: Path, count: int, rng: random.Random
 ) -> list[Injection | None]:
-    """Empty when break-network has no localcloud provider: a stand-in would not time the library."""
     proxy_url = client.state()["paths"][edge]
     results = []
     for index in range(count):
-        spec = break_network(edge)
-        injector, stand_in = path_fault_injector(spec, client, f"break-{index}")
-        if stand_in is not None:
-            return []
+        spec, injector = break_path(client, edge, f"break-{index}")
         results.append(timed_injection(spec, injector, lambda: not answers(proxy_url), ledger, rng))
         if not wait_until(lambda: answers(proxy_url), RECOVERY_TIMEOUT_S, interval_s=0.01):
             raise RuntimeError(f"{edge} did not relay again after its fault was reverted")

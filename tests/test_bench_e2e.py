@@ -25,8 +25,8 @@ def test_proxy_latency_and_abort_to_reverted_on_localcloud(tmp_path: Path) -> No
         assert len(latencies.via_proxy_s) == len(latencies.direct_s) == 20
         assert min(latencies.via_proxy_s + latencies.direct_s) > 0
 
-        trials = abort_to_reverted(client, EDGE, tmp_path / "ledger.jsonl", trials=2)
-        assert len(trials.seconds) == 2
-        assert all(seconds > 0 for seconds in trials.seconds)
+        aborts = abort_to_reverted(client, EDGE, tmp_path / "ledger.jsonl", trials=2)
+        assert len(aborts) == 2
+        assert all(seconds > 0 for seconds in aborts)
         assert not path_fault_shown(client, EDGE)
         assert answers(client.state()["paths"][EDGE])

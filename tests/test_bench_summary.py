@@ -8,7 +8,6 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # bench/ is a tool, not an installed package
 from bench.__main__ import summarise, table
-from bench.abort_revert import AbortTrials
 from bench.inject_delay import Injection
 from bench.proxy_latency import Latencies
 from bench.watch import Watch
@@ -19,7 +18,7 @@ def _figures() -> dict[str, object]:
         Injection("kill-tasks", delay_s=ms / 1000, after_due_s=ms / 2000) for ms in range(1, 101)
     ]
     injections.append(None)
-    aborts = AbortTrials(seconds=[ms / 1000 for ms in range(1, 21)], note=None)
+    aborts = [ms / 1000 for ms in range(1, 21)]
     latencies = Latencies(via_proxy_s=[0.0004] * 10, direct_s=[0.0003] * 10)
     return summarise([3.0, 4.0, 3.5], injections, aborts, latencies)
 
