@@ -230,3 +230,59 @@ def test_a_local_dry_run_lists_the_faults_and_contacts_nothing(
     out = capsys.readouterr().out.splitlines()
     assert out[0].startswith("dry run of kill-two on target 'local' (localcloud)")
     assert out[1] == "f1-kill-tasks at 10s for 20s: stop 2 of the running tasks of service orders"
+
+
+def test_a_dry_run_of_queue_and_network_faults_lists_their_changes_and_makes_none(
+    aws: None, wire: list[str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    sqs = boto3.client("sqs", region_name=REGION)
+    url = sqs.create_queue(QueueName="orders", tags=TAGGED)["QueueUrl"]
+    ec2 = boto3.client("ec2", region_name=REGION)
+    group = ec2.create_security_group(GroupName="orders", Description="orders")["GroupId"]
+    ec2.create_tags(Resources=[group], Tags=[{"Key": "gameday:allowed", "Value": "true"}])
+    rule = {"IpProtocol": "tcp", "FromPort": 8080, "ToPort": 8080, "IpRanges": [{"CidrIp": "10.0.1.0/24"}]}
+    ec2.authorize_security_group_ingress(GroupId=group, IpPermissions=[rule])
+    targets = tmp_path / "targets.yaml"
+    path = {"security_group": group, "source_cidr": "10.0.1.0/24", "port": 8080}
+    staging = {
+        "kind": "aws",
+        "region": REGION,
+        "account_allowlist": [ACCOUNT],
+        "entry_url": "https://shop.example.com",
+        "queues": {"orders": {"url": url}},
+        "paths": {"bff->orders": path},
+    }
+    targets.write_text(yaml.safe_dump({"targets": {"staging": staging}}))
+    scenario = tmp_path / "slow-and-cut.yaml"
+    scenario.write_text(
+        """\
+name: slow-and-cut
+description: Orders messages wait, then bff cannot reach orders.
+duration: 60s
+load: {shape: step, users: 1, step_users: 0, step_every: 10s, max_users: 1}
+faults:
+  - {kind: throttle-queue, at: 10s, for: 20s, target: {queue: orders}, mode: delay, delay: 30s}
+  - {kind: break-network, at: 15s, for: 10s, target: {path: bff->orders}}
+expect:
+  - {score: availability, min: 0.9}
+"""
+    )
+    wire.clear()
+
+    exit_code = main(["run", str(scenario), "--target", "staging", "--targets", str(targets), "--dry-run"])
+
+    out = capsys.readouterr().out
+    assert exit_code == 0, out
+    assert [op for op in wire if is_mutating(op)] == []
+    changes = [line.split(" {")[0] for line in out.splitlines() if line.startswith("  ") and "{" in line]
+    assert changes == [
+        "  inject: sqs:SetQueueAttributes",
+        "  revert: sqs:SetQueueAttributes",
+        "  inject: ec2:RevokeSecurityGroupIngress",
+        "  revert: ec2:AuthorizeSecurityGroupIngress",
+    ]
+    assert '"DelaySeconds": "30"' in out
+    delay = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["DelaySeconds"])["Attributes"]
+    assert delay == {"DelaySeconds": "0"}
+    rules = ec2.describe_security_groups(GroupIds=[group])["SecurityGroups"][0]["IpPermissions"]
+    assert [r["FromPort"] for r in rules] == [8080]

@@ -113,9 +113,10 @@ def intercepting() -> Iterator[MutationInterceptor]:
 
 
 def rehearse(interceptor: MutationInterceptor, fault_id: str, injector: Injector) -> str:
-    """Inject then revert one fault under ``interceptor``; one line on how the rehearsal ended."""
+    """Plan, inject, then revert one fault under ``interceptor``, in a run's order; how it ended."""
     interceptor.rehearse(fault_id, "inject")
     try:
+        injector.revert_plan()  # reads the values a revert would put back, as a run does first
         outcome = injector.inject().detail
     except Exception as exc:  # a provider that does not expect a skeleton answer still must not stop the plan
         outcome = f"inject stopped: {type(exc).__name__}: {exc}"
