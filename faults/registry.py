@@ -22,6 +22,8 @@ from faults.kill_tasks.aws import EcsTasks
 from faults.kill_tasks.core import KillTasksInjector
 from faults.kill_tasks.local import LocalcloudApi, LocalcloudTasks
 from faults.network.aws import break_network_aws
+from faults.network.core import PathFault, PathFaultInjector
+from faults.network.local import LocalcloudPaths, PathControlApi
 from faults.queue.aws import throttle_queue_aws
 from faults.queue.local import QueueControlApi, throttle_queue_local
 from gameday.aws_session import aws_client
@@ -56,6 +58,12 @@ def _kill_tasks_aws(fault: KillTasks, target: AwsTarget, args: ProviderArgs) -> 
     return KillTasksInjector(fault, platform, fault_id=args.fault_id, run_id=args.run_id, rng=args.rng)
 
 
+def _path_fault_local(fault: PathFault, target: LocalTarget, args: ProviderArgs) -> Injector:
+    given = args.localcloud_client
+    client = given if isinstance(given, PathControlApi) else LocalcloudClient(target.control_url)
+    return PathFaultInjector(fault, LocalcloudPaths(client, target.control_url), fault_id=args.fault_id)
+
+
 def _via_api(build: Callable[..., Injector]) -> Callable[[Any, AwsTarget, ProviderArgs], Injector]:
     """A provider that changes settings through the AWS API with clients for the target's account."""
 
@@ -83,6 +91,9 @@ _Provider = Callable[[Any, Any, "ProviderArgs"], Injector]
 # Each provider takes the fault entry of its own kind; the tables are keyed by that kind.
 _LOCAL_PROVIDERS: dict[str, Callable[[Any, LocalTarget, ProviderArgs], Injector]] = {
     "kill-tasks": _kill_tasks_local,
+    "break-network": _path_fault_local,
+    "add-latency": _path_fault_local,
+    "fail-requests": _path_fault_local,
     "throttle-queue": _throttle_queue_local,
     "stress-cpu": _stress_cpu_local,
 }

@@ -20,6 +20,8 @@ from faults.api_change import Undo
 from faults.cpu.local import REVERT_ACTION as STOP_LOCAL_CPU_STRESS
 from faults.cpu.local import undo_cpu_stress
 from faults.network.aws import UNDO as NETWORK_AWS_UNDO
+from faults.network.local import REVERT_ACTION as CLEAR_LOCAL_PATH_FAULT
+from faults.network.local import clear_path_fault_from_plan
 from faults.queue.aws import UNDO as QUEUE_AWS_UNDO
 from faults.queue.local import REVERT_ACTION as RESTORE_LOCAL_QUEUE
 from faults.queue.local import undo_queue_throttle
@@ -74,6 +76,7 @@ REVERTERS: dict[str, Reverter] = {
     RESTORE_LOCAL_QUEUE: undo_queue_throttle,
     STOP_LOCAL_CPU_STRESS: undo_cpu_stress,
     **{action: _through_aws(undo) for action, undo in QUEUE_AWS_UNDO.items()},
+    CLEAR_LOCAL_PATH_FAULT: clear_path_fault_from_plan,
     **{action: _through_aws(undo) for action, undo in NETWORK_AWS_UNDO.items()},
 }
 
