@@ -22,7 +22,7 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 
 typecheck: $(STAMP)
-	$(BIN)/mypy gameday faults loadprofiles localcloud shop tests
+	$(BIN)/mypy gameday faults loadprofiles localcloud shop bench tests
 
 unit: $(STAMP)
 	$(BIN)/pytest -q tests

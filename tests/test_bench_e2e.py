@@ -3,12 +3,10 @@ observe the target, and they leave it as they found it. No figure is asserted.""
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # bench/ is a tool, not an installed package
 from bench.abort_revert import abort_to_reverted
 from bench.observe import answers, path_fault_shown
 from bench.proxy_latency import proxy_and_direct

@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import json
 import os
-import sys
 from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # bench/ is a tool, not an installed package
 from bench.results import BenchFileCorrupt, machine_facts, merge_results
 
 

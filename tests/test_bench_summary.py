@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import itertools
-import sys
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # bench/ is a tool, not an installed package
 from bench.__main__ import summarise, table
 from bench.inject_delay import Injection
 from bench.proxy_latency import Latencies
