@@ -177,3 +177,19 @@ def test_malformed_fault_entries_only_ever_give_clear_errors(
             assert problem.message and "Traceback" not in problem.message
     else:
         assert all(f.at < scenario.duration for f in scenario.faults)
+
+
+def test_the_commented_aws_example_in_targets_yaml_is_valid(tmp_path: Path) -> None:
+    from gameday.targets import AwsTarget, load_target
+
+    lines = (ROOT / "targets.yaml").read_text().splitlines()
+    uncommented = [
+        line.replace("  # ", "  ", 1) if line.startswith("  #   ") or line == "  # staging:" else line
+        for line in lines
+    ]
+    path = tmp_path / "targets.yaml"
+    path.write_text("\n".join(uncommented) + "\n")
+    staging = load_target(path, "staging")
+    assert isinstance(staging, AwsTarget)
+    assert staging.queues["orders"].consumer is not None
+    assert staging.paths["bff->orders"].port == 8080
