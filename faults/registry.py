@@ -18,6 +18,9 @@ from botocore.client import BaseClient
 from faults.api_change import AwsClients
 from faults.base import Injector
 from faults.cpu.local import StressControlApi, stress_cpu_local
+from faults.fis.aws import fis_injector
+from faults.fis.local import template_on_localcloud
+from faults.fis.template_file import read_template
 from faults.kill_tasks.aws import EcsTasks
 from faults.kill_tasks.core import KillTasksInjector
 from faults.kill_tasks.local import LocalcloudApi, LocalcloudTasks
@@ -28,7 +31,7 @@ from faults.queue.aws import throttle_queue_aws
 from faults.queue.local import QueueControlApi, throttle_queue_local
 from gameday.aws_session import aws_client
 from gameday.errors import InputError
-from gameday.faultspecs import StressCpu, ThrottleQueue
+from gameday.faultspecs import FisTemplateFile, StressCpu, ThrottleQueue
 from gameday.scenario import FaultSpec, KillTasks
 from gameday.targets import AwsTarget, EcsService, LocalTarget, Target
 from localcloud.client import LocalcloudClient
@@ -74,6 +77,27 @@ def _via_api(build: Callable[..., Injector]) -> Callable[[Any, AwsTarget, Provid
     return provider
 
 
+def _via_fis(fault: Any, target: AwsTarget, args: ProviderArgs) -> Injector:
+    """Any ``via: fis`` fault, and FIS template files: one FIS experiment in the target's account."""
+    return fis_injector(fault, target, aws_client(target, "fis"), run_id=args.run_id, fault_id=args.fault_id)
+
+
+def _fis_template_local(fault: FisTemplateFile, target: LocalTarget, args: ProviderArgs) -> Injector:
+    """Each action of the template as the local provider's fault, all driven as this one fault."""
+
+    def build(spec: FaultSpec, part_id: str) -> Injector:
+        return build_injector(
+            spec,
+            target,
+            fault_id=part_id,
+            run_id=args.run_id,
+            localcloud_client=args.localcloud_client,
+            rng=args.rng,
+        )
+
+    return template_on_localcloud(read_template(fault.file), fault, args.fault_id, build)
+
+
 def _throttle_queue_local(fault: ThrottleQueue, target: LocalTarget, args: ProviderArgs) -> Injector:
     given = args.localcloud_client
     client = given if isinstance(given, QueueControlApi) else LocalcloudClient(target.control_url)
@@ -91,6 +115,7 @@ _Provider = Callable[[Any, Any, "ProviderArgs"], Injector]
 # Each provider takes the fault entry of its own kind; the tables are keyed by that kind.
 _LOCAL_PROVIDERS: dict[str, Callable[[Any, LocalTarget, ProviderArgs], Injector]] = {
     "kill-tasks": _kill_tasks_local,
+    "fis-template": _fis_template_local,
     "break-network": _path_fault_local,
     "add-latency": _path_fault_local,
     "fail-requests": _path_fault_local,
@@ -100,6 +125,17 @@ _LOCAL_PROVIDERS: dict[str, Callable[[Any, LocalTarget, ProviderArgs], Injector]
 # On AWS the scenario's ``via`` picks direct API calls or an FIS experiment.
 _AWS_PROVIDERS: dict[str, Callable[[Any, AwsTarget, ProviderArgs], Injector]] = {
     "kill-tasks/api": _kill_tasks_aws,
+    **{
+        f"{kind}/fis": _via_fis
+        for kind in (
+            "kill-tasks",
+            "break-network",
+            "add-latency",
+            "fail-requests",
+            "stress-cpu",
+            "fis-template",
+        )
+    },
     "throttle-queue/api": _via_api(throttle_queue_aws),
     "break-network/api": _via_api(break_network_aws),
 }

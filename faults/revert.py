@@ -19,6 +19,9 @@ from botocore.client import BaseClient
 from faults.api_change import Undo
 from faults.cpu.local import REVERT_ACTION as STOP_LOCAL_CPU_STRESS
 from faults.cpu.local import undo_cpu_stress
+from faults.fis.local import SEQUENCE_ACTION
+from faults.fis.runner import REVERT_ACTION as STOP_FIS_EXPERIMENT
+from faults.fis.runner import revert_from_plan as stop_fis_experiment
 from faults.network.aws import UNDO as NETWORK_AWS_UNDO
 from faults.network.local import REVERT_ACTION as CLEAR_LOCAL_PATH_FAULT
 from faults.network.local import clear_path_fault_from_plan
@@ -71,13 +74,20 @@ def _through_aws(undo: Undo) -> Reverter:
     return lambda plan, context: undo(plan, context.aws_client)
 
 
+def _in_reverse_order(plan: dict[str, Any], context: RevertContext) -> str:
+    """Several faults recorded as one (an FIS template on localcloud): undo the last one first."""
+    return "; ".join(execute_revert_plan(part, context) for part in reversed(plan["plans"]))
+
+
 REVERTERS: dict[str, Reverter] = {
     "none": _nothing_to_undo,
+    STOP_FIS_EXPERIMENT: _through_aws(stop_fis_experiment),
+    SEQUENCE_ACTION: _in_reverse_order,
+    **{action: _through_aws(undo) for action, undo in QUEUE_AWS_UNDO.items()},
+    **{action: _through_aws(undo) for action, undo in NETWORK_AWS_UNDO.items()},
+    CLEAR_LOCAL_PATH_FAULT: clear_path_fault_from_plan,
     RESTORE_LOCAL_QUEUE: undo_queue_throttle,
     STOP_LOCAL_CPU_STRESS: undo_cpu_stress,
-    **{action: _through_aws(undo) for action, undo in QUEUE_AWS_UNDO.items()},
-    CLEAR_LOCAL_PATH_FAULT: clear_path_fault_from_plan,
-    **{action: _through_aws(undo) for action, undo in NETWORK_AWS_UNDO.items()},
 }
 
 
