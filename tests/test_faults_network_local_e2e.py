@@ -8,18 +8,23 @@ short window holds enough requests to see the harm and bff's resilience answer i
 from __future__ import annotations
 
 import json
+import re
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from shop_target import write_shop_stack
+import yaml
+from shop_target import ROOT, write_shop_stack
 
 from faults.network.probe import Seen, probe
 from gameday.evidence.bundle import RunEvidence
 from gameday.evidence.records import RequestRecord
 from gameday.evidence.stats import percentile
-from gameday.processes import pid_alive
+from gameday.ledger import Ledger
+from gameday.processes import pid_alive, wait_until
 from gameday.run.orchestrator import RunOutcome, run_game_day
 from gameday.targets import LocalTarget
 from localcloud.launcher import RunningLocalcloud, start_localcloud
@@ -149,3 +154,58 @@ def test_failed_requests_on_the_path_reach_shoppers_as_errors_or_fallbacks(
         for attempt in call.get("subsegments", [])
     }
     assert 503 in statuses  # bff saw the injected answers on its attempts
+
+
+def test_a_path_fault_left_by_a_killed_run_is_cleared_by_rollback(
+    shop: RunningLocalcloud, tmp_path: Path
+) -> None:
+    """The harness dies with the fault applied; the ledger alone is enough to heal the path."""
+    targets, scenario, reports = tmp_path / "targets.yaml", tmp_path / "killed.yaml", tmp_path / "reports"
+    target = {"kind": "localcloud", "control_url": shop.client.base_url}
+    targets.write_text(yaml.safe_dump({"targets": {"local": target}}))
+    scenario.write_text(
+        f"""\
+name: killed
+description: A run killed while its path fault is applied.
+duration: 30s
+load: {{shape: step, users: 1, step_users: 0, step_every: 60s, max_users: 1}}
+faults:
+  - {{kind: break-network, at: 2s, for: 20s, target: {{path: {EDGE}}}, mode: reset}}
+expect:
+  - {{score: availability, min: 0.5}}
+"""
+    )
+    command = [sys.executable, "-m", "gameday.cli", "run", str(scenario), "--targets", str(targets)]
+    process = subprocess.Popen(
+        [*command, "--reports", str(reports)],
+        cwd=ROOT,
+        stderr=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
+        text=True,
+    )
+    assert process.stderr is not None
+    load_pid = 0
+    for line in process.stderr:
+        if match := re.search(r"load started \(pid (\d+)\)", line):
+            load_pid = int(match.group(1))
+        if "landed" in line:
+            break
+    process.kill()
+    process.wait(timeout=10)
+    process.stderr.close()
+    assert wait_until(lambda: not pid_alive(load_pid), 15)
+    assert shop.client.state()["path_faults"][EDGE] == {"mode": "reset"}
+
+    rolled = subprocess.run(
+        [sys.executable, "-m", "gameday.cli", "rollback", str(reports / "latest")],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+    assert rolled.returncode == 0, rolled.stderr
+    assert f"path {EDGE} cleared" in rolled.stdout
+    assert Ledger((reports / "latest" / "ledger.jsonl").resolve()).unreverted() == []
+    assert shop.client.state()["path_faults"][EDGE] is None
+    assert probe(shop.client.state()["paths"][EDGE], 2.0).status == 200
