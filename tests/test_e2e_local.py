@@ -8,11 +8,9 @@ from __future__ import annotations
 
 import json
 import xml.etree.ElementTree as ElementTree
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from shop_target import write_shop_stack
 
 from gameday.cli import main
 from gameday.evidence.bundle import RunEvidence
@@ -20,24 +18,10 @@ from gameday.evidence.records import Verdict
 from gameday.processes import pid_alive
 from gameday.run.orchestrator import run_game_day
 from gameday.targets import LocalTarget
-from localcloud.launcher import RunningLocalcloud, start_localcloud
+from localcloud.launcher import RunningLocalcloud
 
 ROOT = Path(__file__).resolve().parent.parent
 pytestmark = pytest.mark.e2e
-
-
-@pytest.fixture(scope="module")
-def shop(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningLocalcloud]:
-    """The shop stack on free ports, so a running demo or another test run never collides."""
-    folder = tmp_path_factory.mktemp("shop")
-    running = start_localcloud(
-        write_shop_stack(folder), 0, detached=False, log_path=folder / "localcloud.log"
-    )
-    try:
-        yield running
-    finally:
-        running.stop()
-    assert not pid_alive(running.pid)
 
 
 def _target(shop: RunningLocalcloud) -> LocalTarget:

@@ -4,17 +4,14 @@ service's CPUUtilization shows it, and nothing burns once the fault is reverted.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from shop_target import write_shop_stack
 
 from gameday.evidence.bundle import RunEvidence
-from gameday.processes import pid_alive
 from gameday.run.orchestrator import run_game_day
 from gameday.targets import LocalTarget
-from localcloud.launcher import RunningLocalcloud, start_localcloud
+from localcloud.launcher import RunningLocalcloud
 
 pytestmark = pytest.mark.e2e
 
@@ -28,18 +25,6 @@ faults:
 expect:
   - {score: availability, phase: fault, min: 0.9}
 """
-
-
-@pytest.fixture(scope="module")
-def shop(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningLocalcloud]:
-    folder = tmp_path_factory.mktemp("shop")
-    stack = write_shop_stack(folder)
-    running = start_localcloud(stack, 0, detached=False, log_path=folder / "localcloud.log")
-    try:
-        yield running
-    finally:
-        running.stop()
-    assert not pid_alive(running.pid)
 
 
 def test_cpu_stress_shows_in_the_services_cpu_and_ends_with_the_revert(

@@ -11,13 +11,12 @@ import json
 import re
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
-from shop_target import ROOT, write_shop_stack
+from shop_target import ROOT
 
 from faults.network.probe import Seen, probe
 from gameday.evidence.bundle import RunEvidence
@@ -27,23 +26,10 @@ from gameday.ledger import Ledger
 from gameday.processes import pid_alive, wait_until
 from gameday.run.orchestrator import RunOutcome, run_game_day
 from gameday.targets import LocalTarget
-from localcloud.launcher import RunningLocalcloud, start_localcloud
+from localcloud.launcher import RunningLocalcloud
 
 EDGE = "bff->catalog"
 pytestmark = pytest.mark.e2e
-
-
-@pytest.fixture(scope="module")
-def shop(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningLocalcloud]:
-    folder = tmp_path_factory.mktemp("shop-network")
-    running = start_localcloud(
-        write_shop_stack(folder), 0, detached=False, log_path=folder / "localcloud.log"
-    )
-    try:
-        yield running
-    finally:
-        running.stop()
-    assert not pid_alive(running.pid)
 
 
 def _game_day(

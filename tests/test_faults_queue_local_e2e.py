@@ -5,18 +5,15 @@ drains the backlog — all of it visible in the run's evidence."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from shop_target import write_shop_stack
 
 from gameday.evidence.bundle import RunEvidence
 from gameday.evidence.records import MetricPoint
-from gameday.processes import pid_alive
 from gameday.run.orchestrator import run_game_day
 from gameday.targets import LocalTarget
-from localcloud.launcher import RunningLocalcloud, start_localcloud
+from localcloud.launcher import RunningLocalcloud
 
 pytestmark = pytest.mark.e2e
 
@@ -32,26 +29,14 @@ expect:
 """
 
 
-@pytest.fixture(scope="module")
-def shop(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[RunningLocalcloud, Path]]:
-    folder = tmp_path_factory.mktemp("shop")
-    stack = write_shop_stack(folder)
-    running = start_localcloud(stack, 0, detached=False, log_path=folder / "localcloud.log")
-    try:
-        yield running, stack
-    finally:
-        running.stop()
-    assert not pid_alive(running.pid)
-
-
 def _series(metrics: list[MetricPoint], name: str, dimension: str) -> list[tuple[float, float]]:
     return [(m.t, m.value) for m in metrics if m.name == name and dimension in m.dimensions.values()]
 
 
 def test_a_paused_worker_backs_the_queue_up_and_it_drains_after_the_revert(
-    shop: tuple[RunningLocalcloud, Path], tmp_path: Path
+    shop: RunningLocalcloud, shop_stack: Path, tmp_path: Path
 ) -> None:
-    running, stack = shop
+    running, stack = shop, shop_stack
     scenario = tmp_path / "worker-paused.yaml"
     scenario.write_text(SCENARIO)
     target = LocalTarget(kind="localcloud", stack=stack, control_url=running.client.base_url)

@@ -4,38 +4,23 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import yaml
-from shop_target import write_shop_stack
 
 from gameday.cli import main
 from gameday.evidence.bundle import RunEvidence
 from gameday.processes import pid_alive, wait_until
-from localcloud.launcher import RunningLocalcloud, start_localcloud
+from localcloud.launcher import RunningLocalcloud
 
 pytestmark = pytest.mark.e2e
 
 DURATION_S = 25
 
 
-@pytest.fixture(scope="module")
-def shop(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningLocalcloud]:
-    folder = tmp_path_factory.mktemp("shop")
-    running = start_localcloud(
-        write_shop_stack(folder), 0, detached=False, log_path=folder / "localcloud.log"
-    )
-    try:
-        yield running
-    finally:
-        running.stop()
-    assert not pid_alive(running.pid)
-
-
-def _running_orders(shop: RunningLocalcloud) -> int:
-    return sum(1 for t in shop.client.state()["services"]["orders"]["tasks"] if t["status"] == "RUNNING")
+def _running(shop: RunningLocalcloud, service: str) -> int:
+    return sum(1 for t in shop.client.state()["services"][service]["tasks"] if t["status"] == "RUNNING")
 
 
 def test_an_error_rate_breach_aborts_reverts_and_stops_the_load(
@@ -45,15 +30,17 @@ def test_an_error_rate_breach_aborts_reverts_and_stops_the_load(
     targets.write_text(
         yaml.safe_dump({"targets": {"local": {"kind": "localcloud", "control_url": shop.client.base_url}}})
     )
-    scenario = tmp_path / "orders-gone.yaml"
+    # Every bff task stops: the load balancer answers 503 to every request until replacements are
+    # healthy, so the breach does not depend on which requests the shoppers happen to make.
+    scenario = tmp_path / "bff-gone.yaml"
     scenario.write_text(
         f"""\
-name: orders-gone
-description: Every orders task stops, so checkouts fail and the guardrail must end the run.
+name: bff-gone
+description: Every bff task stops, so every request fails and the guardrail must end the run.
 duration: {DURATION_S}s
 load: {{shape: step, users: 6, step_users: 0, step_every: 30s, max_users: 6, spawn_rate: 6}}
 faults:
-  - {{kind: kill-tasks, at: 5s, for: 15s, target: {{service: orders}}, percent: 100}}
+  - {{kind: kill-tasks, at: 5s, for: 15s, target: {{service: bff}}, percent: 100}}
 guardrails: {{max_error_rate: 0.05, window: 5s}}
 expect:
   - {{score: availability, min: 0.5}}
@@ -89,5 +76,5 @@ expect:
     assert started is not None
     assert not pid_alive(int(started.group(1)))
     assert "ABORT, guardrail: error rate" in err
-    # The scheduler brings orders back; the next test module starts from a whole shop.
-    assert wait_until(lambda: _running_orders(shop) == 4, 30.0, interval_s=0.5)
+    # The scheduler brings bff back; the module's other tests start from a whole shop.
+    assert wait_until(lambda: _running(shop, "bff") == 2, 30.0, interval_s=0.5)

@@ -16,7 +16,8 @@ PROGRESS_EVERY_S = 5.0
 class Console:
     """Prints lines prefixed with the run clock once the run has started."""
 
-    def __init__(self, stream: TextIO = sys.stderr) -> None:
+    def __init__(self, stream: TextIO | None = None) -> None:
+        # Looked up at each line, not bound at import: whoever redirects stderr later is obeyed.
         self._stream = stream
         self._started_at: float | None = None
         self._last_progress = 0.0
@@ -26,7 +27,7 @@ class Console:
 
     def say(self, line: str) -> None:
         prefix = "gameday" if self._started_at is None else f"{time.time() - self._started_at:6.1f}s"
-        print(f"[{prefix}] {line}", file=self._stream, flush=True)
+        print(f"[{prefix}] {line}", file=self._stream or sys.stderr, flush=True)
 
     def progress(self, phase: str, duration_s: float, second: LoadSecond | None, active_faults: int) -> None:
         """One status line every few seconds: phase, time left, users, rps, errors, p95, faults."""
