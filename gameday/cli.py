@@ -65,6 +65,11 @@ def _parser() -> argparse.ArgumentParser:
     fis.add_argument("scenario", type=Path, help="scenario YAML file")
     fis.add_argument("--target", default="local", help="AWS target name in the targets file")
     fis.add_argument("--targets", type=Path, default=Path("targets.yaml"), help="targets file")
+    fis.add_argument(
+        "--combined",
+        action="store_true",
+        help="print one template holding every via: fis fault on the scenario timeline (aws:fis:wait)",
+    )
 
     report = commands.add_parser("report", help="re-score and re-render a run from its saved evidence")
     report.add_argument("run", type=Path, help="run folder, e.g. reports/latest")
@@ -116,7 +121,7 @@ def _dispatch(args: argparse.Namespace) -> int:
     if args.command == "fis-template":
         from gameday.commands.fis_template import fis_template
 
-        return fis_template(args.scenario, args.target, args.targets)
+        return fis_template(args.scenario, args.target, args.targets, combined=args.combined)
     if args.command == "report":
         from gameday.commands.report import report
 

@@ -8,7 +8,7 @@ import pytest
 from fis_helpers import ALARM, ROLE, aws_target, create_template_problems
 from pydantic import TypeAdapter
 
-from faults.fis.builder import build_template, iso_duration, selection_mode
+from faults.fis.builder import build_combined_template, build_template, iso_duration, selection_mode
 from gameday.errors import InputError
 from gameday.faultspecs import FaultSpec
 
@@ -168,3 +168,105 @@ def test_a_window_shorter_than_a_minute_is_an_input_error() -> None:
 def test_faults_fis_cannot_do_are_input_errors(entry: dict[str, Any], message: str) -> None:
     with pytest.raises(InputError, match=message):
         template(fault(**entry))
+
+
+# --- one template for the whole scenario (gameday fis-template --combined) ----------------------
+
+
+def combined(*entries: tuple[str, Any]) -> dict[str, Any]:
+    return build_combined_template(list(entries), aws_target(), run_id="run-1", scenario="shop")
+
+
+def test_the_combined_template_runs_each_fault_after_a_wait_of_its_offset() -> None:
+    built = combined(
+        ("f1-kill-tasks", fault(kind="kill-tasks", target={"service": "orders"}, count=1, at=0)),
+        ("f2-stress-cpu", fault(kind="stress-cpu", target={"service": "bff"}, percent=50, at="90s")),
+        ("f3-add-latency", fault(kind="add-latency", target={"path": "bff->catalog"}, delay_ms=200, at="1h")),
+    )
+    assert create_template_problems(built) == ""
+    actions = built["actions"]
+    assert sorted(actions) == [
+        "f1-kill-tasks",
+        "f2-stress-cpu",
+        "f3-add-latency",
+        "wait-f2-stress-cpu",
+        "wait-f3-add-latency",
+    ]
+    assert "startAfter" not in actions["f1-kill-tasks"]  # at 0: starts with the experiment
+    assert actions["wait-f2-stress-cpu"] == {
+        "actionId": "aws:fis:wait",
+        "parameters": {"duration": "PT1M30S"},
+    }
+    assert actions["wait-f3-add-latency"]["parameters"] == {"duration": "PT1H"}
+    assert (
+        "targets" not in actions["wait-f2-stress-cpu"] and "startAfter" not in actions["wait-f3-add-latency"]
+    )
+    assert actions["f2-stress-cpu"]["startAfter"] == ["wait-f2-stress-cpu"]
+    assert actions["f3-add-latency"]["startAfter"] == ["wait-f3-add-latency"]
+    assert actions["f2-stress-cpu"]["parameters"]["duration"] == "PT2M"  # the fault's own 'for'
+    # each fault keeps its own target, named by its fault id
+    assert {name: action["targets"] for name, action in actions.items() if "targets" in action} == {
+        "f1-kill-tasks": {"Tasks": "f1-kill-tasks"},
+        "f2-stress-cpu": {"Tasks": "f2-stress-cpu"},
+        "f3-add-latency": {"Tasks": "f3-add-latency"},
+    }
+    assert built["targets"]["f1-kill-tasks"]["selectionMode"] == "COUNT(1)"
+    assert built["targets"]["f2-stress-cpu"]["parameters"] == {"cluster": "shop", "service": "bff"}
+    assert built["roleArn"] == ROLE
+    assert built["stopConditions"] == [{"source": "aws:cloudwatch:alarm", "value": ALARM}]
+    assert built["tags"] == {"gameday:run": "run-1"}
+    assert "f1-kill-tasks, f2-stress-cpu, f3-add-latency" in built["description"]
+
+
+def test_the_combined_template_shares_the_single_template_pieces() -> None:
+    entry = fault(kind="fail-requests", target={"path": "bff->pricing"}, share=0.25, status=503, at="2m")
+    single = template(entry, stop_alarms=[])
+    built = build_combined_template(
+        [("f1-x", entry)], aws_target(stop_alarms=[]), run_id="run-1", scenario="s"
+    )
+    assert built["stopConditions"] == single["stopConditions"] == [{"source": "none"}]
+    assert built["targets"]["f1-x"] == single["targets"]["chosen"]
+    assert {k: v for k, v in built["actions"]["f1-x"].items() if k not in ("startAfter", "targets")} == {
+        k: v for k, v in single["actions"]["f1-x"].items() if k != "targets"
+    }
+    assert create_template_problems(built) == ""
+
+
+@pytest.mark.parametrize("at", ["1s", "30s", "59s"])
+def test_a_fault_too_early_for_a_wait_is_an_input_error(at: str) -> None:
+    early = fault(kind="kill-tasks", target={"service": "orders"}, count=1, at=at)
+    with pytest.raises(InputError, match=r"f2-kill-tasks starts at \d+s.*aws:fis:wait.*at least 1 minute"):
+        combined(
+            ("f1-kill-tasks", fault(kind="kill-tasks", target={"service": "orders"}, count=1, at=0)),
+            ("f2-kill-tasks", early),
+        )
+
+
+def test_a_wait_beyond_twelve_hours_is_an_input_error() -> None:
+    late = fault(kind="kill-tasks", target={"service": "orders"}, count=1, at="13h")
+    with pytest.raises(InputError, match="12 hours"):
+        combined(("f1-kill-tasks", late))
+
+
+def test_more_than_twenty_actions_is_an_input_error() -> None:
+    kills = [
+        (f"f{n}-kill-tasks", fault(kind="kill-tasks", target={"service": "orders"}, count=1, at=f"{n}m"))
+        for n in range(1, 12)
+    ]
+    assert len(combined(*kills[:10])["actions"]) == 20  # ten faults and their waits fit
+    with pytest.raises(InputError, match=r"22 actions.*at most 20"):
+        combined(*kills)
+
+
+def test_more_than_ten_parallel_actions_is_an_input_error() -> None:
+    kills = [
+        (f"f{n}-kill-tasks", fault(kind="kill-tasks", target={"service": "orders"}, count=1, at=0))
+        for n in range(1, 12)
+    ]
+    with pytest.raises(InputError, match=r"11 actions at once.*at most 10"):
+        combined(*kills)
+
+
+def test_no_fault_is_an_input_error() -> None:
+    with pytest.raises(InputError, match="at least one"):
+        combined()

@@ -263,3 +263,81 @@ def test_the_example_scenario_builds_on_localcloud_and_its_plan_reverts_from_the
     assert plan["action"] == "in-reverse-order" and plan["plans"][0]["action"] == "none"
     context = RevertContext(run_id="run-1", fault_id="f1-fis-template", target_name="local")
     assert execute_revert_plan(plan, context).startswith("nothing to undo")
+
+
+def write_targets(folder: Path) -> Path:
+    targets = folder / "targets.yaml"
+    target = aws_target().model_dump(mode="json", by_alias=True, exclude_none=True)
+    targets.write_text(yaml.safe_dump({"targets": {"prod": target}}), encoding="utf-8")
+    return targets
+
+
+def test_the_combined_command_prints_one_template_on_the_scenario_timeline(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    scenario = scenario_with(
+        tmp_path,
+        [
+            {"kind": "stress-cpu", "target": {"service": "orders"}, "percent": 50, "at": "2m", "for": "1m"},
+            {
+                "kind": "kill-tasks",
+                "via": "fis",
+                "target": {"service": "orders"},
+                "count": 1,
+                "at": "1m",
+                "for": "1m",
+            },
+            {"kind": "kill-tasks", "target": {"service": "orders"}, "count": 1, "at": "30s", "for": "1m"},
+            {
+                "kind": "add-latency",
+                "target": {"path": "bff->catalog"},
+                "delay_ms": 300,
+                "at": "90s",
+                "for": "1m",
+            },
+        ],
+    )
+    argv = ["fis-template", str(scenario), "--target", "prod", "--targets", str(write_targets(tmp_path))]
+    assert main([*argv, "--combined"]) == 0
+    printed = json.loads(capsys.readouterr().out)
+    assert create_template_problems(printed) == ""
+    # f1 (kill-tasks at 30s) goes through the API, so it is not in the template
+    # scenarios keep a baseline before the first fault, so every fault waits
+    starts = {name: action.get("startAfter") for name, action in printed["actions"].items()}
+    assert starts == {
+        "wait-f2-kill-tasks": None,
+        "f2-kill-tasks": ["wait-f2-kill-tasks"],
+        "wait-f3-add-latency": None,
+        "f3-add-latency": ["wait-f3-add-latency"],
+        "wait-f4-stress-cpu": None,
+        "f4-stress-cpu": ["wait-f4-stress-cpu"],
+    }
+    assert printed["actions"]["wait-f2-kill-tasks"]["parameters"] == {"duration": "PT1M"}
+    assert printed["actions"]["wait-f3-add-latency"]["parameters"] == {"duration": "PT1M30S"}
+    assert printed["actions"]["wait-f4-stress-cpu"]["parameters"] == {"duration": "PT2M"}
+    assert sorted(printed["targets"]) == ["f2-kill-tasks", "f3-add-latency", "f4-stress-cpu"]
+    assert printed["tags"] == {"gameday:run": "RUN-ID"}
+
+
+def test_the_combined_command_refuses_a_wait_under_a_minute_and_template_files(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    targets = write_targets(tmp_path)
+    early = scenario_with(
+        tmp_path,
+        [{"kind": "stress-cpu", "target": {"service": "orders"}, "percent": 50, "at": "30s", "for": "1m"}],
+    )
+    argv = ["fis-template", str(early), "--target", "prod", "--targets", str(targets), "--combined"]
+    assert main(argv) == 2
+    assert "f1-stress-cpu starts at 30s" in capsys.readouterr().err
+    write_json(
+        tmp_path / "stop.json", json.loads((REPO / "scenarios/fis/orders-stop-tasks.json").read_text())
+    )
+    with_file = scenario_with(
+        tmp_path, [{"kind": "fis-template", "file": "stop.json", "at": "1m", "for": "1m"}]
+    )
+    assert (
+        main(["fis-template", str(with_file), "--target", "prod", "--targets", str(targets), "--combined"])
+        == 2
+    )
+    assert "f1-fis-template is a FIS template file" in capsys.readouterr().err

@@ -3,6 +3,8 @@
 For review before a game day, or to run a fault by hand with ``aws fis create-experiment-template
 --cli-input-json``. Templates need the AWS target's role, alarms and resource mappings, so a local
 target is refused. The run id tag holds a placeholder: the real one is known only when a run starts.
+With ``--combined`` it prints one template holding every ``via: fis`` fault on the scenario's
+timeline (``aws:fis:wait`` then the fault), for teams that run the whole game day from FIS itself.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import json
 from pathlib import Path
 
 from faults.fis.aws import fis_template_for
+from faults.fis.builder import FisFault, build_combined_template
 from gameday.errors import InputError
 from gameday.run.plan import build_plan
 from gameday.scenario import load_scenario
@@ -19,8 +22,8 @@ from gameday.targets import AwsTarget, load_target
 RUN_ID_PLACEHOLDER = "RUN-ID"
 
 
-def fis_template(scenario_path: Path, target_name: str, targets_path: Path) -> int:
-    """Print ``{fault id: template}`` for every ``via: fis`` fault of the scenario."""
+def fis_template(scenario_path: Path, target_name: str, targets_path: Path, *, combined: bool = False) -> int:
+    """Print ``{fault id: template}`` for every ``via: fis`` fault, or with ``combined`` one template."""
     scenario = load_scenario(scenario_path)
     target = load_target(targets_path, target_name)
     if not isinstance(target, AwsTarget):
@@ -28,14 +31,26 @@ def fis_template(scenario_path: Path, target_name: str, targets_path: Path) -> i
             f"target '{target_name}' is localcloud: FIS templates are built for an AWS target (use --target)"
         )
     plan = build_plan(scenario, target_name, RUN_ID_PLACEHOLDER)  # the fault ids a run would use
+    fis_faults = [planned for planned in plan.faults if planned.spec.via == "fis"]
+    if not fis_faults:
+        raise InputError(f"{scenario_path}: no fault runs through FIS (none has via: fis)")
+    if combined:
+        built: list[tuple[str, FisFault]] = []
+        for planned in fis_faults:
+            if not isinstance(planned.spec, FisFault):
+                raise InputError(
+                    f"{scenario_path}: {planned.fault_id} is a FIS template file; --combined merges only "
+                    "faults gameday builds (print its template without --combined)"
+                )
+            built.append((planned.fault_id, planned.spec))
+        template = build_combined_template(built, target, run_id=RUN_ID_PLACEHOLDER, scenario=scenario.name)
+        print(json.dumps(template, indent=2))
+        return 0
     templates = {
         planned.fault_id: fis_template_for(
             planned.spec, target, run_id=RUN_ID_PLACEHOLDER, fault_id=planned.fault_id
         )
-        for planned in plan.faults
-        if planned.spec.via == "fis"
+        for planned in fis_faults
     }
-    if not templates:
-        raise InputError(f"{scenario_path}: no fault runs through FIS (none has via: fis)")
     print(json.dumps(templates, indent=2))
     return 0
