@@ -14,10 +14,10 @@ from localcloud.launcher import RunningLocalcloud, start_localcloud
 SHOP_STACK = Path(__file__).resolve().parent.parent / "shop" / "stack.yaml"
 
 
-def write_free_port_stack(folder: Path) -> Path:
-    """The shop stack file with its entry on a free port (control port 0 is chosen at start)."""
+def write_free_port_stack(folder: Path, entry_port: int = 0) -> Path:
+    """The shop stack file with its entry on ``entry_port`` (0: a free one; the tests share this)."""
     stack = yaml.safe_load(SHOP_STACK.read_text(encoding="utf-8"))
-    stack["entry"]["port"] = 0
+    stack["entry"]["port"] = entry_port
     path = folder / "stack.yaml"
     path.write_text(yaml.safe_dump(stack), encoding="utf-8")
     return path

@@ -6,17 +6,10 @@ from pathlib import Path
 
 import yaml
 
+from bench.stack import write_free_port_stack as write_shop_stack
 from localcloud.ports import free_port
 
-ROOT = Path(__file__).resolve().parent.parent
-
-
-def write_shop_stack(folder: Path, entry_port: int = 0) -> Path:
-    stack = yaml.safe_load((ROOT / "shop" / "stack.yaml").read_text())
-    stack["entry"]["port"] = entry_port
-    path = folder / "stack.yaml"
-    path.write_text(yaml.safe_dump(stack))
-    return path
+__all__ = ["write_local_targets", "write_shop_stack"]
 
 
 def write_local_targets(folder: Path, stack: Path | None = None) -> tuple[Path, str]:

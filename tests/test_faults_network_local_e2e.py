@@ -16,7 +16,6 @@ from typing import Any
 
 import pytest
 import yaml
-from shop_target import ROOT
 
 from faults.network.probe import Seen, probe
 from gameday.evidence.bundle import RunEvidence
@@ -27,6 +26,8 @@ from gameday.processes import pid_alive, wait_until
 from gameday.run.orchestrator import RunOutcome, run_game_day
 from gameday.targets import LocalTarget
 from localcloud.launcher import RunningLocalcloud
+
+ROOT = Path(__file__).resolve().parent.parent
 
 EDGE = "bff->catalog"
 pytestmark = pytest.mark.e2e
