@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -10,16 +11,19 @@ from pathlib import Path
 import yaml
 
 from localcloud.launcher import RunningLocalcloud, start_localcloud
+from localcloud.variants import variants_path
 
 SHOP_STACK = Path(__file__).resolve().parent.parent / "shop" / "stack.yaml"
 
 
 def write_free_port_stack(folder: Path, entry_port: int = 0) -> Path:
-    """The shop stack file with its entry on ``entry_port`` (0: a free one; the tests share this)."""
+    """The shop stack file with its entry on ``entry_port`` (0: a free one; the tests share this),
+    with the shop's variants beside it."""
     stack = yaml.safe_load(SHOP_STACK.read_text(encoding="utf-8"))
     stack["entry"]["port"] = entry_port
     path = folder / "stack.yaml"
     path.write_text(yaml.safe_dump(stack), encoding="utf-8")
+    shutil.copyfile(variants_path(SHOP_STACK), variants_path(path))
     return path
 
 

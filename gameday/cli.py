@@ -23,6 +23,9 @@ EXIT_CODES = {
 }
 
 
+_VARIANT_HELP = "localcloud only: run the stack as this variant of the variants.yaml beside its stack file"
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="gameday", description="Chaos and resilience game days for microservices on AWS and localcloud."
@@ -43,6 +46,7 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="print every change the run would make (AWS: after pre-flight, reads only) and make none",
     )
+    run.add_argument("--variant", help=_VARIANT_HELP)
 
     validate = commands.add_parser("validate", help="check scenario files without running anything")
     validate.add_argument("scenarios", type=Path, nargs="+", help="scenario YAML files")
@@ -53,6 +57,7 @@ def _parser() -> argparse.ArgumentParser:
     up.add_argument(
         "stack", type=Path, nargs="?", default=None, help="stack file (default: the local target's)"
     )
+    up.add_argument("--variant", help=_VARIANT_HELP)
     for action in (
         up,
         stack_commands.add_parser("down", help="stop localcloud and every task it runs"),
@@ -116,8 +121,8 @@ def _dispatch(args: argparse.Namespace) -> int:
         from gameday.commands.run import dry_run, run
 
         if args.dry_run:
-            return dry_run(args.scenario, args.target, args.targets)
-        return EXIT_CODES[run(args.scenario, args.target, args.targets, args.reports)]
+            return dry_run(args.scenario, args.target, args.targets, args.variant)
+        return EXIT_CODES[run(args.scenario, args.target, args.targets, args.reports, args.variant)]
     if args.command == "fis-template":
         from gameday.commands.fis_template import fis_template
 
@@ -132,7 +137,13 @@ def _dispatch(args: argparse.Namespace) -> int:
         return rollback(args.run, args.reports, args.targets)
     from gameday.commands import stack
 
-    return stack.dispatch(args.stack_command, args.target, args.targets, getattr(args, "stack", None))
+    return stack.dispatch(
+        args.stack_command,
+        args.target,
+        args.targets,
+        getattr(args, "stack", None),
+        getattr(args, "variant", None),
+    )
 
 
 if __name__ == "__main__":

@@ -1,4 +1,4 @@
-"""``python -m localcloud serve STACK_FILE [--control-port N] [--ready-file PATH]``."""
+"""``python -m localcloud serve STACK_FILE [--control-port N] [--ready-file PATH] [--variant NAME]``."""
 
 from __future__ import annotations
 
@@ -23,11 +23,14 @@ def main() -> int:
     serve.add_argument(
         "--ready-file", type=Path, help="write the /state JSON here once every service is ready"
     )
+    serve.add_argument(
+        "--variant", help="run the stack as this variant (from variants.yaml beside the stack file)"
+    )
     args = parser.parse_args()
 
     from localcloud.supervisor import serve as run_supervisor  # keeps --help quick
 
-    return run_supervisor(args.stack, args.control_port, args.ready_file)
+    return run_supervisor(args.stack, args.control_port, args.ready_file, args.variant)
 
 
 if __name__ == "__main__":

@@ -20,7 +20,7 @@ from typing import Any
 from gameday.errors import EnvironmentProblem
 from gameday.processes import child_options, terminate, wait_until
 from localcloud.client import LocalcloudClient
-from localcloud.stack import load_stack
+from localcloud.variants import load_stack_as
 
 READY_TIMEOUT_S = 120.0
 STOP_GRACE_S = 20.0  # the supervisor needs a few seconds to stop its tasks
@@ -50,18 +50,21 @@ def start_localcloud(
     detached: bool,
     log_path: Path,
     timeout_s: float = READY_TIMEOUT_S,
+    variant: str | None = None,
 ) -> RunningLocalcloud:
     """Spawn ``python -m localcloud serve`` and return once every service is ready.
 
     ``detached=True`` lets the supervisor outlive this process (``gameday stack up``); otherwise it
-    is killed when the thread that called this function ends, even by SIGKILL.
+    is killed when the thread that called this function ends, even by SIGKILL. ``variant`` runs the
+    stack as that variant of its ``variants.yaml``.
     """
-    load_stack(stack_path)
+    load_stack_as(stack_path, variant)
     log_path.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="localcloud-") as scratch:
         ready_file = Path(scratch) / "ready.json"
         command = [sys.executable, "-m", "localcloud", "serve", str(stack_path)]
         command += ["--control-port", str(control_port), "--ready-file", str(ready_file)]
+        command += ["--variant", variant] if variant is not None else []
         with log_path.open("ab") as log:
             log_start = log.tell()
             process = subprocess.Popen(

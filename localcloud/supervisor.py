@@ -29,7 +29,8 @@ from localcloud.roundrobin import RoundRobin
 from localcloud.scheduler import ServiceScheduler
 from localcloud.sqs import QueueStore, SqsEndpoint
 from localcloud.sqs.faults import describe
-from localcloud.stack import Stack, load_stack
+from localcloud.stack import Stack
+from localcloud.variants import load_stack_as
 from localcloud.xray_daemon import XrayDaemon
 
 STARTUP_POLL_S = 0.1
@@ -40,8 +41,9 @@ class StartupFailed(Exception):
 
 
 class Supervisor:
-    def __init__(self, stack: Stack) -> None:
+    def __init__(self, stack: Stack, variant: str | None = None) -> None:
         self.stack = stack
+        self.variant = variant  # shown in /state so a run can refuse a stack in another variant
         self.started_at = time.time()
         self.events = EventLog()
         self.queues = QueueStore()
@@ -131,6 +133,7 @@ class Supervisor:
         """The platform as the control API's GET /state shows it."""
         return {
             "stack": self.stack.name,
+            "variant": self.variant,
             "cluster": CLUSTER,
             "started_at": self.started_at,
             "pid": os.getpid(),
@@ -156,19 +159,18 @@ class Supervisor:
         }
 
 
-def serve(stack_path: Path, control_port: int, ready_file: Path | None) -> int:
+def serve(stack_path: Path, control_port: int, ready_file: Path | None, variant: str | None = None) -> int:
     """Run localcloud until SIGINT, SIGTERM or POST /shutdown; the process's exit code."""
     try:
-        stack = load_stack(stack_path)
+        stack = load_stack_as(stack_path, variant)
     except InputError as error:
         for problem in error.problems:
             _fail(str(problem))
         return 2
-    return asyncio.run(_serve(stack, control_port, ready_file))
+    return asyncio.run(_serve(Supervisor(stack, variant), control_port, ready_file))
 
 
-async def _serve(stack: Stack, control_port: int, ready_file: Path | None) -> int:
-    supervisor = Supervisor(stack)
+async def _serve(supervisor: Supervisor, control_port: int, ready_file: Path | None) -> int:
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, supervisor.request_shutdown)

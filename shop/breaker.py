@@ -13,7 +13,9 @@ change are ignored: a slow call that started while closed must not re-open or cl
 that has since moved on. Time comes from an injected monotonic clock, so tests never sleep.
 
 Settings come from ``BREAKER_*`` variables so that scenario variants (a stuck or an absent
-breaker, other thresholds) are configuration, not code.
+breaker, other thresholds) are configuration, not code: ``BREAKER_ENABLED=false`` keeps it closed
+whatever fails (every call goes through, as with no breaker at all), ``BREAKER_NEVER_CLOSE=true``
+leaves it open for good once it has opened (no half-open trial ever).
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from shop.config import integer, number
+from shop.config import flag, integer, number
 
 log = logging.getLogger("shop.breaker")
 
@@ -43,11 +45,14 @@ class BreakerSettings:
     minimum_calls: int = 20
     window_s: float = 10.0
     reset_timeout_s: float = 5.0
+    enabled: bool = True
+    never_close: bool = False
 
     @classmethod
     def from_env(cls) -> BreakerSettings:
         """``BREAKER_FAILURE_THRESHOLD``, ``BREAKER_FAILURE_RATE``, ``BREAKER_MINIMUM_CALLS``,
-        ``BREAKER_WINDOW`` and ``BREAKER_RESET_TIMEOUT`` (both in seconds)."""
+        ``BREAKER_WINDOW`` and ``BREAKER_RESET_TIMEOUT`` (both in seconds), ``BREAKER_ENABLED`` and
+        ``BREAKER_NEVER_CLOSE`` (true or false)."""
         default = cls()
         return cls(
             failure_threshold=integer("BREAKER_FAILURE_THRESHOLD", default.failure_threshold, minimum=1),
@@ -55,6 +60,8 @@ class BreakerSettings:
             minimum_calls=integer("BREAKER_MINIMUM_CALLS", default.minimum_calls, minimum=1),
             window_s=number("BREAKER_WINDOW", default.window_s, minimum=0.1),
             reset_timeout_s=number("BREAKER_RESET_TIMEOUT", default.reset_timeout_s, minimum=0.0),
+            enabled=flag("BREAKER_ENABLED", default.enabled),
+            never_close=flag("BREAKER_NEVER_CLOSE", default.never_close),
         )
 
 
@@ -87,7 +94,8 @@ class CircuitBreaker:
     def acquire(self) -> Permit | None:
         """A permit to call the dependency, or None: short-circuit and use the fallback."""
         waited = self._clock() - self._opened_at
-        if self._state is BreakerState.OPEN and waited >= self.settings.reset_timeout_s:
+        reset_due = waited >= self.settings.reset_timeout_s and not self.settings.never_close
+        if self._state is BreakerState.OPEN and reset_due:
             self._move_to(BreakerState.HALF_OPEN)
         if self._state is BreakerState.OPEN:
             return None
@@ -110,7 +118,8 @@ class CircuitBreaker:
         self._outcomes.append((now, failed))
         while self._outcomes and self._outcomes[0][0] <= now - self.settings.window_s:
             self._outcomes.popleft()
-        if self._consecutive_failures >= self.settings.failure_threshold or self._rate_exceeded():
+        tripped = self._consecutive_failures >= self.settings.failure_threshold or self._rate_exceeded()
+        if tripped and self.settings.enabled:
             self._move_to(BreakerState.OPEN)
         return self._state
 

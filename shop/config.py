@@ -48,6 +48,19 @@ def number(name: str, default: float, minimum: float = 0.0, maximum: float | Non
     return value
 
 
+def choice(name: str, default: str, options: tuple[str, ...]) -> str:
+    """One of a few words (``RETRY_BACKOFF=none``); anything else names the words allowed."""
+    value = text(name, default).lower()
+    if value not in options:
+        raise ConfigError(f"{name}={value!r} must be one of: {', '.join(options)}")
+    return value
+
+
+def flag(name: str, default: bool) -> bool:
+    """``true`` or ``false``: a switch such as ``BREAKER_ENABLED``; ``yes``/``1`` are refused, not guessed."""
+    return choice(name, "true" if default else "false", ("true", "false")) == "true"
+
+
 def _check_range(name: str, raw: str, value: float, minimum: float, maximum: float | None) -> None:
     if maximum is not None and not minimum <= value <= maximum:
         raise ConfigError(f"{name}={raw!r} must be between {minimum:g} and {maximum:g}")

@@ -6,7 +6,9 @@ stampede a recovering dependency; a bounded number of attempts, each with its ow
 Only transient failures are retried: connection errors, timeouts and 5xx answers. A 4xx is the
 caller's mistake and repeating it cannot help.
 
-Settings come from ``RETRY_*`` variables so scenario variants can change or disable retries.
+Settings come from ``RETRY_*`` variables so scenario variants can change or disable retries, or
+turn the backoff off (``RETRY_BACKOFF=none``: every retry at once, the retry storm a game day must
+catch).
 """
 
 from __future__ import annotations
@@ -16,9 +18,18 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 import aiohttp
-from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt, wait_random_exponential
+from tenacity import (
+    AsyncRetrying,
+    retry_if_exception,
+    stop_after_attempt,
+    wait_none,
+    wait_random_exponential,
+)
+from tenacity.wait import wait_base
 
-from shop.config import integer, number
+from shop.config import choice, integer, number
+
+BACKOFFS = ("exponential", "none")
 
 Sleep = Callable[[float], Awaitable[None]]
 
@@ -44,17 +55,19 @@ class RetryPolicy:
     base_delay_s: float = 0.05
     max_delay_s: float = 1.0
     attempt_timeout_s: float = 1.0
+    backoff: str = "exponential"  # one of BACKOFFS
 
     @classmethod
     def from_env(cls) -> RetryPolicy:
-        """``RETRY_MAX_ATTEMPTS`` (1 = no retries), ``RETRY_BASE_DELAY``, ``RETRY_MAX_DELAY`` and
-        ``RETRY_ATTEMPT_TIMEOUT`` (seconds)."""
+        """``RETRY_MAX_ATTEMPTS`` (1 = no retries), ``RETRY_BASE_DELAY``, ``RETRY_MAX_DELAY``,
+        ``RETRY_ATTEMPT_TIMEOUT`` (seconds) and ``RETRY_BACKOFF`` (exponential or none)."""
         default = cls()
         return cls(
             max_attempts=integer("RETRY_MAX_ATTEMPTS", default.max_attempts, minimum=1),
             base_delay_s=number("RETRY_BASE_DELAY", default.base_delay_s),
             max_delay_s=number("RETRY_MAX_DELAY", default.max_delay_s),
             attempt_timeout_s=number("RETRY_ATTEMPT_TIMEOUT", default.attempt_timeout_s, minimum=0.001),
+            backoff=choice("RETRY_BACKOFF", default.backoff, BACKOFFS),
         )
 
     def retrying(self, sleep: Sleep = asyncio.sleep) -> AsyncRetrying:
@@ -65,8 +78,13 @@ class RetryPolicy:
         """
         return AsyncRetrying(
             stop=stop_after_attempt(self.max_attempts),
-            wait=wait_random_exponential(multiplier=self.base_delay_s, max=self.max_delay_s),
+            wait=self._wait(),
             retry=retry_if_exception(is_transient),
             sleep=sleep,
             reraise=True,
         )
+
+    def _wait(self) -> wait_base:
+        if self.backoff == "none":
+            return wait_none()
+        return wait_random_exponential(multiplier=self.base_delay_s, max=self.max_delay_s)

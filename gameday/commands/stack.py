@@ -15,7 +15,9 @@ from localcloud.launcher import start_localcloud
 STOP_TIMEOUT_S = 30.0
 
 
-def dispatch(action: str, target_name: str, targets_path: Path, stack_path: Path | None) -> int:
+def dispatch(
+    action: str, target_name: str, targets_path: Path, stack_path: Path | None, variant: str | None = None
+) -> int:
     target = load_target(targets_path, target_name)
     if not isinstance(target, LocalTarget):
         raise InputError(
@@ -23,21 +25,24 @@ def dispatch(action: str, target_name: str, targets_path: Path, stack_path: Path
         )
     client = LocalcloudClient(target.control_url)
     if action == "up":
-        return _up(target, client, stack_path or target.stack)
+        return _up(target, client, stack_path or target.stack, variant)
     if action == "down":
         return _down(target, client)
     return _status(target, client)
 
 
-def _up(target: LocalTarget, client: LocalcloudClient, stack_path: Path) -> int:
+def _up(target: LocalTarget, client: LocalcloudClient, stack_path: Path, variant: str | None) -> int:
     if client.reachable():
         raise EnvironmentProblem(
             f"localcloud is already running at {target.control_url} (`gameday stack down` stops it)"
         )
     log_path = Path("reports") / "localcloud.log"
     log_path.parent.mkdir(parents=True, exist_ok=True)
-    running = start_localcloud(stack_path, control_port(target.control_url), detached=True, log_path=log_path)
-    print(f"localcloud is up (pid {running.pid}), log in {log_path}")
+    running = start_localcloud(
+        stack_path, control_port(target.control_url), detached=True, log_path=log_path, variant=variant
+    )
+    as_variant = f" as variant '{variant}'" if variant is not None else ""
+    print(f"localcloud is up{as_variant} (pid {running.pid}), log in {log_path}")
     _print_state(running.client.state())
     return 0
 

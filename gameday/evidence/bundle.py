@@ -58,6 +58,7 @@ class RunEvidence:
     target_name: str
     started_at: float
     ended_at: float
+    variant: str | None = None  # the localcloud stack variant the run was made against
     phases: list[Phase] = field(default_factory=list)
     requests: list[RequestRecord] = field(default_factory=list)
     load_seconds: list[LoadSecond] = field(default_factory=list)
@@ -75,6 +76,7 @@ class RunEvidence:
             "run_id": self.run_id,
             "scenario_name": self.scenario_name,
             "target_name": self.target_name,
+            "variant": self.variant,
             "started_at": self.started_at,
             "ended_at": self.ended_at,
             "aborted_reason": self.aborted_reason,
@@ -107,6 +109,7 @@ class RunEvidence:
             run_id=str(scalars["run_id"]),
             scenario_name=str(scalars["scenario_name"]),
             target_name=str(scalars["target_name"]),
+            variant=scalars.get("variant"),
             started_at=float(scalars["started_at"]),
             ended_at=float(scalars["ended_at"]),
             aborted_reason=scalars.get("aborted_reason"),

@@ -79,18 +79,24 @@ def _signals_interrupt() -> Iterator[None]:
 
 
 def run_game_day(
-    scenario_path: Path, target_name: str, target: Target, reports: Path, console: Console | None = None
+    scenario_path: Path,
+    target_name: str,
+    target: Target,
+    reports: Path,
+    console: Console | None = None,
+    variant: str | None = None,
 ) -> RunOutcome:
-    """Validate, run, score and report one scenario against one target."""
+    """Validate, run, score and report one scenario against one target (a localcloud one as ``variant``)."""
     console = console or Console()
     scenario = load_scenario(scenario_path)
     refuse_if_unreverted(reports, target_name)  # before a run folder, a stack or a fault exists
     run_dir = new_run_dir(reports, scenario.name)
-    plan = build_plan(scenario, target_name, run_id=run_dir.name)
+    plan = build_plan(scenario, target_name, run_id=run_dir.name, variant=variant)
     shutil.copyfile(scenario_path, run_dir / "scenario.yaml")
     (run_dir / "plan.json").write_text(json.dumps(plan.to_json(), indent=2) + "\n")
     point_latest(reports, run_dir)
-    console.say(f"run {plan.run_id}: {scenario.name} on target '{target_name}' → {run_dir}")
+    as_variant = f" as variant '{variant}'" if variant is not None else ""
+    console.say(f"run {plan.run_id}: {scenario.name} on target '{target_name}'{as_variant} → {run_dir}")
     with _signals_interrupt(), open_session(target, plan, run_dir, console.say) as session:
         evidence = _execute(plan, session, run_dir, console)
     card = score_run(scenario, evidence)
@@ -213,6 +219,7 @@ def _bundle(
         run_id=plan.run_id,
         scenario_name=plan.scenario.name,
         target_name=plan.target_name,
+        variant=plan.variant,
         started_at=started_at,
         ended_at=ended_at,
         phases=plan.phases(started_at),

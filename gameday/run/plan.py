@@ -25,6 +25,7 @@ class Plan:
     scenario: Scenario
     target_name: str
     faults: tuple[PlannedFault, ...]
+    variant: str | None = None  # the localcloud stack variant the run asks for; None: as written
 
     def phases(self, started_at: float) -> list[Phase]:
         """Baseline before the first fault, fault until the last fault window ends, then recovery."""
@@ -40,6 +41,7 @@ class Plan:
             "run_id": self.run_id,
             "scenario": self.scenario.name,
             "target": self.target_name,
+            "variant": self.variant,
             "duration_s": self.scenario.duration,
             "phases": [
                 {"name": "baseline", "start_s": 0.0, "end_s": self.scenario.fault_start},
@@ -57,9 +59,9 @@ class Plan:
         }
 
 
-def build_plan(scenario: Scenario, target_name: str, run_id: str) -> Plan:
+def build_plan(scenario: Scenario, target_name: str, run_id: str, variant: str | None = None) -> Plan:
     faults = tuple(
         PlannedFault(fault_id=f"f{index + 1}-{spec.kind}", offset_s=spec.at, spec=spec)
         for index, spec in enumerate(sorted(scenario.faults, key=lambda f: f.at))
     )
-    return Plan(run_id=run_id, scenario=scenario, target_name=target_name, faults=faults)
+    return Plan(run_id=run_id, scenario=scenario, target_name=target_name, faults=faults, variant=variant)

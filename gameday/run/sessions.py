@@ -101,6 +101,22 @@ def control_port(url: str) -> int:
     return parsed.port
 
 
+def refuse_other_variant(running: str | None, asked: str | None, control_url: str) -> None:
+    """A run graded against another variant than the one asked for would score the wrong shop."""
+    if running == asked:
+        return
+    fix = f"gameday stack up --variant {asked}" if asked is not None else "gameday stack up"
+    rerun = f"--variant {running}" if running is not None else "no --variant"
+    raise EnvironmentProblem(
+        f"localcloud at {control_url} runs {_as_variant(running)}, this run asks for {_as_variant(asked)}:"
+        f" stop it with `gameday stack down` and start it with `{fix}`, or run with {rerun}"
+    )
+
+
+def _as_variant(name: str | None) -> str:
+    return f"variant '{name}'" if name is not None else "the stack as written (no variant)"
+
+
 @contextlib.contextmanager
 def open_session(target: Target, plan: Plan, log_dir: Path, say: Say) -> Iterator[TargetSession]:
     """Yield a ready session; stop whatever this function started, however the run ends."""
@@ -111,6 +127,7 @@ def open_session(target: Target, plan: Plan, log_dir: Path, say: Say) -> Iterato
     client = LocalcloudClient(target.control_url)
     if client.reachable():
         say(f"using the running localcloud at {target.control_url}")
+        refuse_other_variant(client.state().get("variant"), plan.variant, target.control_url)
         if not wait_until(lambda: bool(client.state().get("ready")), READY_TIMEOUT_S, interval_s=0.5):
             raise EnvironmentProblem(
                 f"localcloud at {target.control_url} is not ready (see `gameday stack status`)"
@@ -119,7 +136,11 @@ def open_session(target: Target, plan: Plan, log_dir: Path, say: Say) -> Iterato
         return
     say(f"starting localcloud with {target.stack} …")
     running = start_localcloud(
-        target.stack, control_port(target.control_url), detached=False, log_path=log_dir / "localcloud.log"
+        target.stack,
+        control_port(target.control_url),
+        detached=False,
+        log_path=log_dir / "localcloud.log",
+        variant=plan.variant,
     )
     try:
         state = running.client.state()

@@ -1,0 +1,121 @@
+"""Stack variants: the same stack with a few settings changed, to check that scores tell the truth.
+
+A variant is an overlay on the stack file, read from ``variants.yaml`` beside it: per service, extra
+``env`` (merged over the service's own) and a ``scaling`` change (``null`` removes the service's
+auto scaling; a mapping is merged over it). A variant changes configuration only, never code, so a
+game day against ``no-retries`` runs exactly the tasks an ECS task definition with the same
+variables would run.
+
+The overlaid stack is validated like the stack file itself, so a variant cannot produce a stack the
+file could not have declared.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from pydantic import Field, ValidationError
+
+from gameday.errors import InputError, Problem
+from gameday.yamlfile import load_model
+from localcloud.stack import Service, Stack, Strict, load_stack
+
+VARIANTS_FILE = "variants.yaml"
+
+
+class ServiceOverride(Strict):
+    env: dict[str, str] = Field(default_factory=dict)
+    scaling: dict[str, Any] | None = Field(
+        default=None, description="null: no auto scaling; a mapping: merged over the service's scaling"
+    )
+
+
+class Variant(Strict):
+    description: str = Field(min_length=1)
+    services: dict[str, ServiceOverride] = Field(default_factory=dict)
+
+    @property
+    def changes_scaling(self) -> bool:
+        return any("scaling" in override.model_fields_set for override in self.services.values())
+
+
+class VariantsFile(Strict):
+    variants: dict[str, Variant] = Field(min_length=1)
+
+
+def variants_path(stack_path: Path) -> Path:
+    return stack_path.parent / VARIANTS_FILE
+
+
+def load_variants(stack_path: Path) -> dict[str, Variant]:
+    """The variants declared beside ``stack_path``; none when there is no variants file."""
+    path = variants_path(stack_path)
+    if not path.exists():
+        return {}
+    return load_model(path, VariantsFile).variants
+
+
+def load_stack_as(stack_path: Path, variant: str | None) -> Stack:
+    """The stack file, validated, as ``variant`` runs it (as written when ``variant`` is None)."""
+    stack = load_stack(stack_path)
+    return stack if variant is None else apply_variant(stack, stack_path, variant)
+
+
+def apply_variant(stack: Stack, stack_path: Path, name: str) -> Stack:
+    """``stack`` as variant ``name`` runs it; InputError names the known variants or what is wrong."""
+    variants = load_variants(stack_path)
+    source = str(variants_path(stack_path))
+    variant = variants.get(name)
+    if variant is None:
+        known = ", ".join(sorted(variants)) or f"none ({source} does not exist)"
+        raise InputError([Problem(source, None, "", f"no variant named '{name}' (known: {known})")])
+    if variant.changes_scaling:
+        _require_scaling(name, variants, source)
+    raw = stack.model_dump()
+    problems: list[Problem] = []
+    for service_name, override in variant.services.items():
+        where = f"variants.{name}.services.{service_name}"
+        service = raw["services"].get(service_name)
+        if service is None:
+            known = ", ".join(sorted(raw["services"]))
+            problems.append(
+                Problem(source, None, where, f"no service named '{service_name}' (known: {known})")
+            )
+            continue
+        service["env"] = {**service["env"], **override.env}
+        if "scaling" in override.model_fields_set:
+            problem = _overlay_scaling(service, override.scaling)
+            if problem:
+                problems.append(Problem(source, None, f"{where}.scaling", problem))
+    if problems:
+        raise InputError(problems)
+    try:
+        return Stack.model_validate(raw)
+    except ValidationError as error:
+        reasons = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in error.errors())
+        raise InputError(
+            [Problem(source, None, f"variants.{name}", f"gives an invalid stack: {reasons}")]
+        ) from None
+
+
+def _overlay_scaling(service: dict[str, Any], scaling: dict[str, Any] | None) -> str | None:
+    if scaling is None:
+        service["scaling"] = None
+        return None
+    if service.get("scaling") is None:
+        return "the service has no scaling in the stack file to change"
+    service["scaling"] = {**service["scaling"], **scaling}
+    return None
+
+
+def _require_scaling(name: str, variants: dict[str, Variant], source: str) -> None:
+    """Variants that change auto scaling need a localcloud that scales; say which ones work now."""
+    if "scaling" in Service.model_fields:
+        return
+    usable = sorted(n for n, v in variants.items() if not v.changes_scaling)
+    message = (
+        f"variant '{name}' changes auto scaling, which this localcloud does not have yet "
+        f"(available variants: {', '.join(usable)})"
+    )
+    raise InputError([Problem(source, None, f"variants.{name}", message)])
