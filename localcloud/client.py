@@ -100,6 +100,12 @@ class LocalcloudClient:
         metrics: list[dict[str, Any]] = self._call("GET", _windowed("/metrics", since, until))["metrics"]
         return metrics
 
+    def scaling_activities(self, since: float, until: float) -> list[dict[str, Any]]:
+        """Scaling activities that started in the window, shaped like DescribeScalingActivities'."""
+        path = _windowed("/scaling/activities", since, until)
+        activities: list[dict[str, Any]] = self._call("GET", path)["activities"]
+        return activities
+
     def traces(self, since: float, until: float) -> list[dict[str, Any]]:
         documents: list[dict[str, Any]] = self._call("GET", _windowed("/traces", since, until))["documents"]
         return documents

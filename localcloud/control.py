@@ -1,9 +1,9 @@
 """The control API: how the harness sees and acts on localcloud (JSON over HTTP on loopback).
 
 It is the local stand-in for the ECS, CloudWatch and X-Ray APIs: state, stopping a task, changing
-a service's desired count, CPU stress in its tasks, task events, metrics, trace documents, setting
-and clearing network faults on dependency edges and faults on queues, and shutting the whole
-platform down.
+a service's desired count, CPU stress in its tasks, task events, metrics, scaling activities,
+trace documents, setting and clearing network faults on dependency edges and faults on queues, and
+shutting the whole platform down.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from typing import Any
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from localcloud.autoscaler_activities import ActivityLog
 from localcloud.events import EventLog
 from localcloud.faultmodes import FaultSpecError, describe_validation, parse_path_fault
 from localcloud.metrics import MetricsRecorder
@@ -25,18 +26,18 @@ from localcloud.scheduler import ServiceScheduler
 from localcloud.sqs import QueueStore
 from localcloud.sqs.errors import SqsError
 from localcloud.sqs.faults import InjectedFaults, QueueFaultSpec, describe
+from localcloud.stack import MAX_TASKS
 from localcloud.stress import StopRequest, StressRefused, StressRequest, start_stress, stop_stress
 from localcloud.tasks import StopCode
 from localcloud.xray_daemon import XrayDaemon
 
 DEFAULT_STOP_REASON = "Task stopped by user"
-MAX_DESIRED = 50  # tasks are local processes: a typo must not fork-bomb the machine
 
 
 class DesiredCount(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    count: int = Field(ge=0, le=MAX_DESIRED, strict=True)
+    count: int = Field(ge=0, le=MAX_TASKS, strict=True)
 
 
 class ControlApi:
@@ -49,6 +50,7 @@ class ControlApi:
         queues: QueueStore,
         events: EventLog,
         metrics: MetricsRecorder,
+        activities: ActivityLog,
         xray: XrayDaemon,
         shutdown: Callable[[], None],
     ) -> None:
@@ -58,6 +60,7 @@ class ControlApi:
         self._queues = queues
         self._events = events
         self._metrics = metrics
+        self._activities = activities
         self._xray = xray
         self._shutdown = shutdown
         self._runner: web.AppRunner | None = None
@@ -80,6 +83,7 @@ class ControlApi:
                 web.get("/events", self._get_events),
                 web.get("/metrics", self._get_metrics),
                 web.get("/traces", self._get_traces),
+                web.get("/scaling/activities", self._get_scaling_activities),
                 web.post("/shutdown", self._post_shutdown),
             ]
         )
@@ -208,6 +212,10 @@ class ControlApi:
     async def _get_traces(self, request: web.Request) -> web.Response:
         since, until = _window(request)
         return web.json_response({"documents": self._xray.documents_between(since, until)})
+
+    async def _get_scaling_activities(self, request: web.Request) -> web.Response:
+        since, until = _window(request)
+        return web.json_response({"activities": self._activities.between(since, until)})
 
     async def _post_shutdown(self, request: web.Request) -> web.Response:
         self._shutdown()

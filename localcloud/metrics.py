@@ -11,6 +11,7 @@ gone at 12.0 s. Like CloudWatch, an average over nothing is absent rather than z
 from __future__ import annotations
 
 import asyncio
+import itertools
 import math
 import time
 from collections import deque
@@ -37,7 +38,7 @@ class MetricsRecorder:
         balancer: EntryBalancer,
         queues: QueueStore,
     ) -> None:
-        self._load_balancer = f"app/{stack}/local"
+        self._load_balancer = load_balancer_name(stack)
         self._schedulers = schedulers
         self._balancer = balancer
         self._queues = queues
@@ -86,6 +87,12 @@ class MetricsRecorder:
         ]
         return sorted(points, key=lambda point: float(point["t"]))
 
+    def recent(self, namespace: str, name: str, dimensions: Mapping[str, str], since: float) -> list[float]:
+        """The values of one series stamped at or after ``since``, oldest first (what an alarm reads)."""
+        series = self._series.get((namespace, name, tuple(sorted(dimensions.items()))), deque())
+        newest_first = itertools.takewhile(lambda point: point[0] >= since, reversed(series))
+        return [value for _, value in newest_first][::-1]
+
     def _put(
         self, second: float, namespace: str, name: str, dimensions: dict[str, str], value: float
     ) -> None:
@@ -94,3 +101,8 @@ class MetricsRecorder:
         if series is None:
             series = self._series[key] = deque(maxlen=RETENTION_S)
         series.append((second, float(value)))
+
+
+def load_balancer_name(stack: str) -> str:
+    """The ``LoadBalancer`` dimension of the entry's metrics, as CloudWatch names an ALB."""
+    return f"app/{stack}/local"

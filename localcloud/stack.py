@@ -12,6 +12,7 @@ import shutil
 import sys
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 from pydantic_core import InitErrorDetails, PydanticCustomError
@@ -21,6 +22,7 @@ from gameday.yamlfile import load_model
 
 _SERVICE_NAME = r"^[a-z0-9][a-z0-9-]*$"
 _QUEUE_NAME = r"^[A-Za-z0-9_-]{1,80}$"
+MAX_TASKS = 50  # tasks are local processes: a typo must not fork-bomb the machine
 
 
 class Strict(BaseModel):
@@ -38,6 +40,50 @@ class HealthCheck(Strict):
     unhealthy_threshold: int = Field(default=2, ge=1)
 
 
+ScalingMetric = Literal["cpu", "requests-per-target", "backlog-per-task"]
+
+
+class ScalingPolicy(Strict):
+    """A target-tracking policy: keep ``metric`` near ``target`` by changing the desired count.
+
+    ``cpu`` is the service's average CPUUtilization (percent of a core), ``requests-per-target``
+    the entry's requests per second per running task, ``backlog-per-task`` the visible messages of
+    ``queue`` per running task.
+    """
+
+    type: Literal["target-tracking"] = "target-tracking"
+    metric: ScalingMetric
+    target: float = Field(gt=0)
+    queue: str | None = None
+
+    @model_validator(mode="after")
+    def _queue_only_for_backlog(self) -> ScalingPolicy:
+        if (self.metric == "backlog-per-task") != (self.queue is not None):
+            raise ValueError("'queue' is required for backlog-per-task and only allowed with it")
+        return self
+
+
+class Scaling(Strict):
+    """Service auto scaling like Application Auto Scaling for ECS, with cooldowns in local seconds."""
+
+    min: int = Field(ge=1, le=MAX_TASKS)
+    max: int = Field(ge=1, le=MAX_TASKS)
+    policy: ScalingPolicy
+    scale_out_cooldown: Seconds = Field(default=10.0, description="after a scale-out, no further one")
+    scale_in_cooldown: Seconds = Field(default=30.0, description="after a scale-in, no further one")
+    window: Seconds = Field(
+        default=3.0,
+        ge=1,
+        description="the metric is averaged over this many seconds, so one noisy second does not flap",
+    )
+
+    @model_validator(mode="after")
+    def _bounds_in_order(self) -> Scaling:
+        if self.min > self.max:
+            raise ValueError(f"min ({self.min}) must not be above max ({self.max})")
+        return self
+
+
 class Service(Strict):
     """One service: ``replicas`` copies of ``command``, each a task process on its own port."""
 
@@ -51,6 +97,7 @@ class Service(Strict):
     depends_on: list[str] = []
     queues: list[str] = []
     env: dict[str, str] = {}
+    scaling: Scaling | None = None
 
     @field_validator("depends_on", "queues")
     @classmethod
@@ -105,6 +152,8 @@ class Stack(Strict):
                     errors.append(_unknown(where, dependency, "service", self.services))
             for index, queue in enumerate(service.queues):
                 errors.append(_unknown(("services", name, "queues", index), queue, "queue", self.queues))
+            if service.scaling is not None:
+                errors.extend(self._scaling_problems(name, service.scaling, service.replicas))
             if shutil.which(service.executable) is None:
                 where = ("services", name, "command", 0)
                 errors.append(_error(where, service.command[0], "'{value}' is not an executable on PATH"))
@@ -112,6 +161,24 @@ class Stack(Strict):
         if problems:
             raise ValidationError.from_exception_data("Stack", problems)
         return self
+
+    def _scaling_problems(self, name: str, scaling: Scaling, replicas: int) -> list[InitErrorDetails | None]:
+        """A scaled service starts within its bounds and reads a metric this stack produces."""
+        where = ("services", name, "scaling")
+        problems: list[InitErrorDetails | None] = []
+        if not scaling.min <= replicas <= scaling.max:
+            bounds = f"{scaling.min}..{scaling.max}"
+            template = "replicas ({value}) must lie within scaling min..max ({bounds})"
+            problems.append(_error(("services", name, "replicas"), str(replicas), template, bounds=bounds))
+        policy = scaling.policy
+        if policy.metric == "requests-per-target" and name != self.entry.service:
+            template = "requests-per-target counts the entry's requests: only '{entry}' can use it"
+            problems.append(
+                _error((*where, "policy", "metric"), policy.metric, template, entry=self.entry.service)
+            )
+        if policy.queue is not None:
+            problems.append(_unknown((*where, "policy", "queue"), policy.queue, "queue", self.queues))
+        return problems
 
 
 Location = tuple[str | int, ...]

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from gameday.errors import InputError
+from localcloud.autoscaler_runner import Autoscaler
 from localcloud.balancer import EntryBalancer
 from localcloud.control import ControlApi
 from localcloud.environment import Wiring
@@ -61,6 +62,7 @@ class Supervisor:
             for dependency in service.depends_on
         ]
         self.metrics = MetricsRecorder(stack.name, self.schedulers, self.balancer, self.queues)
+        self.autoscaler = Autoscaler(stack, self.schedulers, self.metrics)
         self.control = ControlApi(
             state=self.state,
             schedulers=self.schedulers,
@@ -68,11 +70,12 @@ class Supervisor:
             queues=self.queues,
             events=self.events,
             metrics=self.metrics,
+            activities=self.autoscaler.activities,
             xray=self.xray,
             shutdown=self.request_shutdown,
         )
         self._shutdown = asyncio.Event()
-        self._recording: asyncio.Task[None] | None = None
+        self._background: list[asyncio.Task[None]] = []
 
     @property
     def ready(self) -> bool:
@@ -103,8 +106,9 @@ class Supervisor:
         await self._probe.start()
         for name, scheduler in self.schedulers.items():
             await scheduler.start(wiring.service_variables(name, scheduler.service))
-        self._recording = asyncio.get_running_loop().create_task(self.metrics.run())
+        self._background.append(asyncio.get_running_loop().create_task(self.metrics.run()))
         await self._wait_until_ready()
+        self._background.append(asyncio.get_running_loop().create_task(self.autoscaler.run()))
 
     async def _wait_until_ready(self) -> None:
         while not self.ready and not self._shutdown.is_set():
@@ -118,8 +122,8 @@ class Supervisor:
 
     async def close(self) -> None:
         """Stop every task (SIGTERM, then SIGKILL after a grace), then every listener."""
-        if self._recording is not None:
-            self._recording.cancel()
+        for background in self._background:
+            background.cancel()
         await self.balancer.stop()
         await asyncio.gather(*(scheduler.close() for scheduler in self.schedulers.values()))
         for proxy in self.proxies:
@@ -142,7 +146,10 @@ class Supervisor:
             "sqs_endpoint": self.sqs.url,
             "xray_daemon": self.xray.address,
             "ready": self.ready,
-            "services": {name: scheduler.snapshot() for name, scheduler in self.schedulers.items()},
+            "services": {
+                name: {**scheduler.snapshot(), "scaling": self.autoscaler.describe(name)}
+                for name, scheduler in self.schedulers.items()
+            },
             "paths": {proxy.edge: f"http://{HOST}:{proxy.port}" for proxy in self.proxies},
             "queues": {name: self._queue_state(name) for name in self.queues.names()},
             "path_faults": {proxy.edge: proxy.describe_fault() for proxy in self.proxies},
