@@ -81,6 +81,11 @@ class AwsTarget(Strict):
     stop_alarms: list[str] = Field(default=[], description="CloudWatch alarm ARNs that abort the run")
     opt_in_tag: str = Field(default="gameday:allowed=true", pattern=r"^[^=]+=.*$")
     blast_radius_percent: float = Field(default=50, gt=0, le=100)
+    load_balancer: str | None = Field(
+        default=None,
+        pattern=r"^app/[^/]+/[^/]+$",
+        description="the entry ALB as CloudWatch names it (app/<name>/<id>), for its request metrics",
+    )
 
 
 Target = Annotated[LocalTarget | AwsTarget, Field(discriminator="kind")]

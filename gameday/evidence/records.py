@@ -71,6 +71,18 @@ class TaskEvent(Record):
     reason: str | None = None
 
 
+class ScalingActivity(Record):
+    """One Application Auto Scaling activity on a service's desired count (logical service name)."""
+
+    t: float  # when the activity started
+    service: str
+    status: str  # Pending, InProgress, Successful, Overridden, Unfulfilled, Failed
+    description: str
+    cause: str
+    ended_at: float | None = None
+    not_scaled: list[str] = []  # NotScaledReasons codes, e.g. AlreadyAtMaxCapacity
+
+
 class FaultRecord(Record):
     """What a fault did: when it acted, on what, and whether the harm really happened."""
 

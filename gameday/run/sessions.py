@@ -17,7 +17,8 @@ from faults.base import Injector
 from faults.registry import build_injector
 from gameday.aws_session import aws_client
 from gameday.errors import EnvironmentProblem
-from gameday.evidence.records import Gap, MetricPoint, TaskEvent
+from gameday.evidence.aws.collect import collect_aws
+from gameday.evidence.records import Gap, MetricPoint, ScalingActivity, TaskEvent
 from gameday.processes import wait_until
 from gameday.run.console import Say
 from gameday.run.plan import Plan, PlannedFault
@@ -38,6 +39,7 @@ class TargetEvidence:
     events: list[TaskEvent] = field(default_factory=list)
     traces: list[dict[str, object]] = field(default_factory=list)
     gaps: list[Gap] = field(default_factory=list)
+    scaling: list[ScalingActivity] = field(default_factory=list)
 
 
 class TargetSession(Protocol):
@@ -77,7 +79,7 @@ class LocalSession:
 
 @dataclass
 class AwsSession:
-    """An AWS account. Faults are real; CloudWatch and X-Ray collection are recorded as gaps for now."""
+    """An AWS account: real faults; evidence from CloudWatch, ECS, Application Auto Scaling and X-Ray."""
 
     target: AwsTarget
     entry_url: str
@@ -87,9 +89,13 @@ class AwsSession:
         return build_injector(planned.spec, self.target, fault_id=planned.fault_id, run_id=run_id)
 
     def collect(self, since: float, until: float) -> TargetEvidence:
-        reason = "collection from this AWS target is not available in this version of gameday"
+        found = collect_aws(self.target, since, until)
         return TargetEvidence(
-            gaps=[Gap(source="metrics", reason=reason), Gap(source="traces", reason=reason)],
+            metrics=found.metrics,
+            events=found.events,
+            traces=list(found.traces),
+            gaps=found.gaps,
+            scaling=found.scaling,
         )
 
 

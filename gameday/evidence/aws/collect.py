@@ -1,0 +1,87 @@
+"""Everything an AWS target recorded during a run, each source failing on its own.
+
+An AccessDenied on one API, or throttling that outlasts the retries, costs that source only: it
+becomes a gap naming the source and the AWS error, and the others are still collected.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from botocore.client import BaseClient
+from botocore.exceptions import BotoCoreError, ClientError
+
+from gameday.aws_session import aws_client, describe_error
+from gameday.evidence.aws.cloudwatch import collect_metrics, metric_queries
+from gameday.evidence.aws.ecs_events import service_events, stopped_tasks
+from gameday.evidence.aws.scaling import scaling_activities
+from gameday.evidence.aws.xray import DEFAULT_CAP, Window, collect_traces
+from gameday.evidence.records import Gap, MetricPoint, ScalingActivity, TaskEvent
+from gameday.targets import AwsTarget, EcsService
+
+T = TypeVar("T")
+ClientFactory = Callable[[str], BaseClient]
+
+
+@dataclass
+class AwsEvidence:
+    metrics: list[MetricPoint] = field(default_factory=list)
+    events: list[TaskEvent] = field(default_factory=list)
+    traces: list[dict[str, Any]] = field(default_factory=list)
+    scaling: list[ScalingActivity] = field(default_factory=list)
+    gaps: list[Gap] = field(default_factory=list)
+
+
+def collect_aws(
+    target: AwsTarget,
+    since: float,
+    until: float,
+    *,
+    clients: ClientFactory | None = None,
+    trace_cap: int = DEFAULT_CAP,
+    fault_windows: Sequence[Window] = (),
+) -> AwsEvidence:
+    """Metrics, task events, scaling activities and traces of ``[since, until)``, with a gap per shortfall."""
+    client = clients or (lambda name: aws_client(target, name))
+    evidence = AwsEvidence()
+    evidence.metrics, metric_gaps = collect_metrics(
+        client("cloudwatch"), metric_queries(target), since, until
+    )
+    evidence.gaps += metric_gaps
+    ecs, autoscaling = client("ecs"), client("application-autoscaling")
+    for logical, service in target.services.items():
+        evidence.events += _per_service(
+            "events", service_events, ecs, logical, service, since, until, evidence
+        )
+        evidence.events += _per_service(
+            "events", stopped_tasks, ecs, logical, service, since, until, evidence
+        )
+        evidence.scaling += _per_service(
+            "scaling", scaling_activities, autoscaling, logical, service, since, until, evidence
+        )
+    if target.services and not evidence.events:
+        evidence.gaps.append(Gap(source="events", reason="ECS reported no task events in the run window"))
+    evidence.events.sort(key=lambda e: e.t)
+    traces = collect_traces(client("xray"), since, until, cap=trace_cap, fault_windows=fault_windows)
+    evidence.traces, evidence.gaps = traces.documents, evidence.gaps + traces.gaps
+    return evidence
+
+
+def _per_service(
+    source: str,
+    read: Callable[[BaseClient, str, EcsService, float, float], list[T]],
+    client: BaseClient,
+    logical: str,
+    service: EcsService,
+    since: float,
+    until: float,
+    evidence: AwsEvidence,
+) -> list[T]:
+    try:
+        return read(client, logical, service, since, until)
+    except (ClientError, BotoCoreError) as error:
+        reason = f"{logical}: {read.__name__.replace('_', ' ')} unavailable: {describe_error(error)}"
+        evidence.gaps.append(Gap(source=source, reason=reason))
+        return []
