@@ -138,6 +138,12 @@ def test_a_scale_out_is_recorded_in_progress_until_the_tasks_run() -> None:
     assert autoscaler.describe("api") == {**Scaling.model_validate(CPU).model_dump(), "last_activity": done}
 
 
+def test_one_noisy_second_in_the_window_does_not_scale() -> None:
+    autoscaler, service = _autoscaler(CPU, FakeMetrics(CPUUtilization=[10.0, 10.0, 130.0]), [0.0])
+    asyncio.run(autoscaler.evaluate())  # the window averages 50: on target
+    assert service.desired == 2 and autoscaler.activities.between(0, 10) == []
+
+
 def test_an_unfinished_activity_is_overridden_by_the_next() -> None:
     clock = [0.0]
     metrics = FakeMetrics(CPUUtilization=[100.0])
