@@ -10,7 +10,7 @@ import pytest
 
 from gameday.errors import InputError
 from gameday.evidence.bundle import RunEvidence
-from gameday.evidence.records import Gap, Verdict
+from gameday.evidence.records import Gap, ScalingActivity, Verdict
 from gameday.scoring import score_run
 from gameday.scoring.testing import synthetic_evidence, synthetic_scenario
 
@@ -21,6 +21,7 @@ EVIDENCE_FILES = [
     "metrics.jsonl",
     "events.jsonl",
     "traces.jsonl",
+    "scaling.jsonl",
     "phases.json",
     "faults.json",
     "gaps.json",
@@ -98,3 +99,13 @@ def test_saving_leaves_no_temporary_files(tmp_path: Path) -> None:
     synthetic_evidence().save(tmp_path)
     synthetic_evidence().save(tmp_path)
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]
+
+
+def test_scaling_activities_round_trip(tmp_path: Path) -> None:
+    activity = ScalingActivity(
+        t=100.0, service="orders", status="Successful", description="Setting desired count to 6.", cause="x"
+    )
+    evidence = replace(synthetic_evidence(), scaling=[activity])
+    evidence.save(tmp_path)
+    assert (tmp_path / "scaling.jsonl").read_text().count("\n") == 1
+    assert RunEvidence.load(tmp_path).scaling == [activity]

@@ -28,6 +28,7 @@ from gameday.evidence.records import (
     MetricPoint,
     Phase,
     RequestRecord,
+    ScalingActivity,
     TaskEvent,
 )
 
@@ -40,6 +41,7 @@ TRACES_FILE = "traces.jsonl"
 PHASES_FILE = "phases.json"
 FAULTS_FILE = "faults.json"
 GAPS_FILE = "gaps.json"
+SCALING_FILE = "scaling.jsonl"
 
 M = TypeVar("M", bound=BaseModel)
 T = TypeVar("T")
@@ -65,6 +67,7 @@ class RunEvidence:
     metrics: list[MetricPoint] = field(default_factory=list)
     events: list[TaskEvent] = field(default_factory=list)
     traces: list[dict[str, Any]] = field(default_factory=list)
+    scaling: list[ScalingActivity] = field(default_factory=list)
     faults: list[FaultRecord] = field(default_factory=list)
     gaps: list[Gap] = field(default_factory=list)
     aborted_reason: str | None = None
@@ -87,6 +90,7 @@ class RunEvidence:
         _write_lines(run_dir / METRICS_FILE, (m.model_dump_json() for m in self.metrics))
         _write_lines(run_dir / EVENTS_FILE, (e.model_dump_json() for e in self.events))
         _write_lines(run_dir / TRACES_FILE, (json.dumps(doc, separators=(",", ":")) for doc in self.traces))
+        _write_lines(run_dir / SCALING_FILE, (a.model_dump_json() for a in self.scaling))
         _write_models(run_dir / PHASES_FILE, self.phases)
         _write_models(run_dir / FAULTS_FILE, self.faults)
         _write_models(run_dir / GAPS_FILE, self.gaps)
@@ -103,6 +107,7 @@ class RunEvidence:
         metrics = reader.lines(METRICS_FILE, "metrics", MetricPoint.model_validate_json)
         events = reader.lines(EVENTS_FILE, "events", TaskEvent.model_validate_json)
         traces = reader.lines(TRACES_FILE, "traces", _json_object)
+        scaling = reader.lines(SCALING_FILE, "scaling", ScalingActivity.model_validate_json)
         phases = reader.array(PHASES_FILE, "phases", Phase)
         faults = reader.array(FAULTS_FILE, "faults", FaultRecord)
         return cls(
@@ -119,6 +124,7 @@ class RunEvidence:
             metrics=metrics,
             events=events,
             traces=traces,
+            scaling=scaling,
             faults=faults,
             gaps=reader.gaps,
         )

@@ -228,6 +228,7 @@ def _bundle(
         metrics=collected.metrics,
         events=collected.events,
         traces=collected.traces,
+        scaling=collected.scaling,
         faults=[f.record() for f in faults],
         gaps=gaps,
         aborted_reason=aborted,

@@ -11,7 +11,7 @@ import urllib.parse
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 from faults.base import Injector
 from faults.registry import build_injector
@@ -70,11 +70,24 @@ class LocalSession:
         metrics = [MetricPoint.model_validate(m) for m in self.client.metrics(since, until)]
         events = [TaskEvent.model_validate(e) for e in self.client.events(since, until)]
         traces = self.client.traces(since, until)
+        scaling = [_local_activity(a) for a in self.client.scaling_activities(since, until)]
         if not metrics:
             gaps.append(Gap(source="metrics", reason="localcloud recorded no metrics in the run window"))
         if not traces:
             gaps.append(Gap(source="traces", reason="no X-Ray documents reached the localcloud daemon"))
-        return TargetEvidence(metrics=metrics, events=events, traces=traces, gaps=gaps)
+        return TargetEvidence(metrics=metrics, events=events, traces=traces, scaling=scaling, gaps=gaps)
+
+
+def _local_activity(raw: dict[str, Any]) -> ScalingActivity:
+    """localcloud records activities in DescribeScalingActivities' shape, with epoch-second times."""
+    return ScalingActivity(
+        t=float(raw["StartTime"]),
+        service=str(raw["ResourceId"]).rsplit("/", 1)[-1],
+        status=str(raw["StatusCode"]),
+        description=str(raw.get("Description", "")),
+        cause=str(raw.get("Cause", "")),
+        ended_at=float(raw["EndTime"]) if raw.get("EndTime") is not None else None,
+    )
 
 
 @dataclass
