@@ -64,9 +64,9 @@ class AvailabilityExpectation(Strict):
 
 
 class LatencyExpectation(Strict):
-    """The 95th percentile latency in a phase must be at most ``max`` milliseconds."""
+    """A percentile (50th, 95th or 99th) of latency in a phase must be at most ``max`` milliseconds."""
 
-    score: Literal["p95_latency_ms"]
+    score: Literal["p50_latency_ms", "p95_latency_ms", "p99_latency_ms"]
     phase: PhaseName = "all"
     max: float = Field(gt=0)
 
@@ -79,8 +79,84 @@ class TaskRecoveryExpectation(Strict):
     max: Seconds = Field(gt=0)
 
 
+class RecoveryTimeExpectation(Strict):
+    """After the last fault ends, availability over a sliding ``window`` must meet ``min`` again
+    within ``max`` seconds."""
+
+    score: Literal["time_to_recover_s"]
+    max: Seconds = Field(gt=0)
+    min: float = Field(default=0.99, ge=0, le=1, description="availability that counts as recovered")
+    window: Seconds = Field(default=5, gt=0, description="the sliding window availability is measured over")
+
+
+class RetryMaskingExpectation(Strict):
+    """Of the calls to ``dependency`` whose first attempt failed in a phase (the fault, by
+    default), at least the share ``min`` must still have succeeded thanks to a retry."""
+
+    score: Literal["retry_masking"]
+    dependency: str = Field(pattern=_NAME_PATTERN)
+    phase: PhaseName = "fault"
+    min: float = Field(ge=0, le=1)
+
+
+class RetryAmplificationExpectation(Strict):
+    """Attempts per admitted call to ``dependency`` in a phase must be at most ``max``: more is a
+    retry storm that multiplies the load on a dependency that is already failing."""
+
+    score: Literal["retry_amplification"]
+    dependency: str = Field(pattern=_NAME_PATTERN)
+    phase: PhaseName = "fault"
+    max: float = Field(ge=1)
+
+
+class RetryBackoffExpectation(Strict):
+    """Gaps between a call's attempts must grow (mean gap before retry n+1 over the one before
+    retry n at least ``min_growth``) and be jittered (spread at least ``min_spread``)."""
+
+    score: Literal["retry_backoff"]
+    dependency: str = Field(pattern=_NAME_PATTERN)
+    phase: PhaseName = "fault"
+    min_growth: float = Field(default=1.2, gt=0)
+    min_spread: float = Field(default=0.1, ge=0, description="coefficient of variation of same-rank gaps")
+
+
+class BreakerTimeExpectation(Strict):
+    """Seconds from the fault's start until the breaker in front of ``dependency`` opens, or from
+    its end until calls succeed again, must be at most ``max``."""
+
+    score: Literal["breaker_time_to_open_s", "breaker_time_to_close_s"]
+    dependency: str = Field(pattern=_NAME_PATTERN)
+    max: Seconds = Field(ge=0)
+
+
+class BreakerShedExpectation(Strict):
+    """During the outage at least the share ``min`` of calls to ``dependency`` must be shed."""
+
+    score: Literal["breaker_shed"]
+    dependency: str = Field(pattern=_NAME_PATTERN)
+    min: float = Field(ge=0, le=1)
+
+
+class BreakerLimitExpectation(Strict):
+    """During the outage, ``breaker_fast_fail_ms`` (p95 milliseconds of failed or shed calls to
+    ``dependency``) or ``breaker_flapping`` (open/close transitions) must be at most ``max``."""
+
+    score: Literal["breaker_fast_fail_ms", "breaker_flapping"]
+    dependency: str = Field(pattern=_NAME_PATTERN)
+    max: float = Field(ge=0)
+
+
 Expectation = Annotated[
-    AvailabilityExpectation | LatencyExpectation | TaskRecoveryExpectation,
+    AvailabilityExpectation
+    | LatencyExpectation
+    | TaskRecoveryExpectation
+    | RecoveryTimeExpectation
+    | RetryMaskingExpectation
+    | RetryAmplificationExpectation
+    | RetryBackoffExpectation
+    | BreakerTimeExpectation
+    | BreakerShedExpectation
+    | BreakerLimitExpectation,
     Field(discriminator="score"),
 ]
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import get_args
 
 import pytest
 import yaml
@@ -11,9 +12,15 @@ from hypothesis import strategies as st
 
 from gameday.durations import parse_duration
 from gameday.errors import InputError
-from gameday.scenario import load_scenario
+from gameday.scenario import Expectation, load_scenario
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+def _score_names() -> list[str]:
+    """Every expectation's score name in the union's order, as a validation error lists them."""
+    (union,) = get_args(Expectation)[:1]
+    return [name for model in get_args(union) for name in get_args(model.model_fields["score"].annotation)]
 
 
 @pytest.mark.parametrize("path", sorted((ROOT / "scenarios").glob("*.yaml")), ids=lambda p: p.stem)
@@ -78,7 +85,7 @@ def test_every_problem_is_reported_with_file_line_and_field(tmp_path: Path) -> N
         f"{path}:14: faults[1].kind: 'nuke' is not one of: kill-tasks, throttle-queue, break-network, "
         "add-latency, fail-requests, stress-cpu, fis-template",
         f"{path}:16: expect[0].min: must be at most 1.0",
-        f"{path}:17: expect[1].score: 'nope' is not one of: availability, p95_latency_ms, task_recovery_s",
+        f"{path}:17: expect[1].score: 'nope' is not one of: {', '.join(_score_names())}",
         f"{path}:18: extra: unknown field",
     ]
 

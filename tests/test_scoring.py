@@ -221,8 +221,8 @@ def test_fail_outranks_inconclusive() -> None:
 def test_every_expectation_kind_has_a_scorer_for_its_type() -> None:
     (union,) = get_args(Expectation)[:1]
     for model in get_args(union):
-        (name,) = get_args(model.model_fields["score"].annotation)
-        assert SCORERS[name].expects is model
+        for name in get_args(model.model_fields["score"].annotation):
+            assert SCORERS[name].expects is model
 
 
 def test_a_scorer_refuses_the_wrong_expectation() -> None:

@@ -1,6 +1,8 @@
-"""Latency: the 95th percentile of request latency in a phase."""
+"""Latency: a percentile (p50, p95 or p99) of request latency in a phase."""
 
 from __future__ import annotations
+
+from functools import partial
 
 from gameday.evidence.bundle import RunEvidence
 from gameday.evidence.records import RequestRecord, Score
@@ -11,20 +13,23 @@ from gameday.scoring.request_scores import grade_requests
 from gameday.scoring.text import count, milliseconds
 from gameday.scoring.windows import Window
 
-
-def p95_latency(requests: list[RequestRecord]) -> float:
-    """p95 of every request, failed ones included: a request that timed out was slow for the
-    shopper too, while a fast error is judged by availability."""
-    return percentile([r.latency_ms for r in requests], 95)
+PERCENTILES = {"p50_latency_ms": 50, "p95_latency_ms": 95, "p99_latency_ms": 99}
 
 
-def score_p95_latency(expectation: LatencyExpectation, evidence: RunEvidence) -> list[Score]:
-    """p95 latency of the requests started in the phase window, against ``max``."""
-    limit = expectation.max
+def latency_percentile(requests: list[RequestRecord], q: int) -> float:
+    """The q-th percentile of every request, failed ones included: a request that timed out was
+    slow for the shopper too, while a fast error is judged by availability."""
+    return percentile([r.latency_ms for r in requests], q)
 
-    def explain(p95: float, n: int, window: Window) -> str:
-        measured = f"p95 of {count(n)} requests {window.label} was {milliseconds(p95)}"
+
+def score_latency(expectation: LatencyExpectation, evidence: RunEvidence) -> list[Score]:
+    """The expectation's percentile of the latency of requests started in the phase, against ``max``."""
+    limit, q = expectation.max, PERCENTILES[expectation.score]
+
+    def explain(value: float, n: int, window: Window) -> str:
+        measured = f"p{q} of {count(n)} requests {window.label} was {milliseconds(value)}"
         return f"{measured} (need ≤ {milliseconds(limit)})"
 
-    grading = Grading("p95_latency_ms", f"phase:{expectation.phase}", limit, "<=", "ms")
-    return grade_requests(grading, evidence, expectation.phase, p95_latency, explain)
+    grading = Grading(expectation.score, f"phase:{expectation.phase}", limit, "<=", "ms")
+    measure = partial(latency_percentile, q=q)
+    return grade_requests(grading, evidence, expectation.phase, measure, explain)

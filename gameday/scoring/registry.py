@@ -16,14 +16,39 @@ from pydantic import BaseModel
 
 from gameday.evidence.bundle import RunEvidence
 from gameday.evidence.records import Score
-from gameday.scenario import AvailabilityExpectation, LatencyExpectation, TaskRecoveryExpectation
+from gameday.scenario import (
+    AvailabilityExpectation,
+    BreakerLimitExpectation,
+    BreakerShedExpectation,
+    BreakerTimeExpectation,
+    LatencyExpectation,
+    RecoveryTimeExpectation,
+    RetryAmplificationExpectation,
+    RetryBackoffExpectation,
+    RetryMaskingExpectation,
+    TaskRecoveryExpectation,
+)
 from gameday.scoring.availability import score_availability
-from gameday.scoring.latency import score_p95_latency
+from gameday.scoring.breakers import score_breaker_limit, score_breaker_shed, score_breaker_time
+from gameday.scoring.latency import score_latency
 from gameday.scoring.recovery import score_task_recovery
+from gameday.scoring.retries import score_retry_amplification, score_retry_backoff, score_retry_masking
+from gameday.scoring.steady_state import score_time_to_recover
 
 E = TypeVar("E", bound=BaseModel)
 BoundScorer = Callable[[RunEvidence], list[Score]]
-AnyExpectation = AvailabilityExpectation | LatencyExpectation | TaskRecoveryExpectation
+AnyExpectation = (
+    AvailabilityExpectation
+    | LatencyExpectation
+    | TaskRecoveryExpectation
+    | RecoveryTimeExpectation
+    | RetryMaskingExpectation
+    | RetryAmplificationExpectation
+    | RetryBackoffExpectation
+    | BreakerTimeExpectation
+    | BreakerShedExpectation
+    | BreakerLimitExpectation
+)
 
 
 @dataclass(frozen=True)
@@ -43,8 +68,19 @@ class Scorer(Generic[E]):
 
 SCORERS: dict[str, Scorer[Any]] = {
     "availability": Scorer(AvailabilityExpectation, score_availability),
-    "p95_latency_ms": Scorer(LatencyExpectation, score_p95_latency),
+    "p50_latency_ms": Scorer(LatencyExpectation, score_latency),
+    "p95_latency_ms": Scorer(LatencyExpectation, score_latency),
+    "p99_latency_ms": Scorer(LatencyExpectation, score_latency),
     "task_recovery_s": Scorer(TaskRecoveryExpectation, score_task_recovery),
+    "time_to_recover_s": Scorer(RecoveryTimeExpectation, score_time_to_recover),
+    "retry_masking": Scorer(RetryMaskingExpectation, score_retry_masking),
+    "retry_amplification": Scorer(RetryAmplificationExpectation, score_retry_amplification),
+    "retry_backoff": Scorer(RetryBackoffExpectation, score_retry_backoff),
+    "breaker_time_to_open_s": Scorer(BreakerTimeExpectation, score_breaker_time),
+    "breaker_time_to_close_s": Scorer(BreakerTimeExpectation, score_breaker_time),
+    "breaker_shed": Scorer(BreakerShedExpectation, score_breaker_shed),
+    "breaker_fast_fail_ms": Scorer(BreakerLimitExpectation, score_breaker_limit),
+    "breaker_flapping": Scorer(BreakerLimitExpectation, score_breaker_limit),
 }
 
 

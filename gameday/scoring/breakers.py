@@ -1,0 +1,134 @@
+"""Circuit breakers, as the traces show them: how soon they opened, how much they shed, how fast
+failing was, how soon they closed, and whether they flapped.
+
+The breaker's state is read from what callers did, in start order: a short-circuited call means
+it was open; a call that was sent and succeeded after that means it had closed again. Failed
+half-open trials change nothing, so a breaker probing a dead dependency every few seconds is not
+counted as flapping. The outage is what the faults really did (injection to revert).
+"""
+
+from __future__ import annotations
+
+from gameday.evidence.bundle import RunEvidence
+from gameday.evidence.records import Score
+from gameday.evidence.stats import percentile
+from gameday.scenario import BreakerLimitExpectation, BreakerShedExpectation, BreakerTimeExpectation
+from gameday.scoring.dependency_calls import Measured, after_outage, calls_to, grade_calls, outage_window
+from gameday.scoring.grading import Grading
+from gameday.scoring.text import count, milliseconds, percent, seconds
+from gameday.scoring.traces import Call
+from gameday.scoring.windows import Window, run_window
+
+
+def transitions(calls: list[Call]) -> int:
+    """Open/close transitions of the breaker in front of the calls (ordered by start)."""
+    is_open, changes = False, 0
+    for call in calls:
+        if call.short_circuited != is_open and (call.short_circuited or call.outcome == "ok"):
+            is_open, changes = not is_open, changes + 1
+    return changes
+
+
+def score_breaker_time(expectation: BreakerTimeExpectation, evidence: RunEvidence) -> list[Score]:
+    """Fault start → first short-circuited call, or fault end → first success once it opened, against ``max``.
+
+    Both look past the outage's end: a breaker that opens only after the fault was reverted (its
+    callers were still stuck on the broken dependency) opened late, it did not fail to open.
+    """
+    grading = Grading(expectation.score, f"dependency:{expectation.dependency}", expectation.max, "<=", "s")
+    outage = outage_window(evidence)
+    if isinstance(outage, str):
+        return [grading.inconclusive(run_window(evidence), outage)]
+    if expectation.score == "breaker_time_to_open_s":
+        return _time_to_open(grading, evidence, expectation.dependency, outage)
+    return _time_to_close(grading, evidence, expectation.dependency, outage)
+
+
+def _time_to_open(grading: Grading, evidence: RunEvidence, dependency: str, outage: Window) -> list[Score]:
+    def measure(calls: list[Call], window: Window) -> Measured:
+        shed = next((c for c in calls if c.short_circuited), None)
+        if shed is not None:
+            took = shed.start - window.start
+            late = " (after the outage had ended)" if shed.start >= outage.end else ""
+            return Measured(
+                took, f"the first call to {dependency} was short-circuited {seconds(took)} in{late}"
+            )
+        if not any(c.outcome == "failed" for c in calls):
+            return Measured(None, f"no call to {dependency} failed {window.label}", "inconclusive")
+        failed = f"{count(len(calls))} calls to {dependency} {window.label}, none short-circuited"
+        return Measured(None, f"{failed}: the breaker never opened", "fail")
+
+    since = Window(outage.start, max(outage.start, evidence.ended_at), "since the fault began")
+    return grade_calls(grading, evidence, dependency, since, measure)
+
+
+def _time_to_close(grading: Grading, evidence: RunEvidence, dependency: str, outage: Window) -> list[Score]:
+    opened = next(
+        (c.start for c in calls_to(evidence, dependency) if c.short_circuited and c.start >= outage.start),
+        None,
+    )
+    limit = grading.threshold
+
+    def measure(calls: list[Call], window: Window) -> Measured:
+        if opened is None:
+            why = (
+                f"no call to {dependency} was short-circuited during the outage, so there is no close to time"
+            )
+            return Measured(None, why, "inconclusive")
+        ok = min(
+            (c.end for c in calls if c.outcome == "ok" and c.end is not None and c.start >= opened),
+            default=None,
+        )
+        if ok is not None:
+            took = ok - window.start
+            return Measured(took, f"a call to {dependency} succeeded again {seconds(took)} after the outage")
+        watched = window.end - window.start
+        why = f"no call to {dependency} succeeded in the {seconds(watched)} after the outage"
+        return Measured(None, why, "fail" if watched >= limit else "inconclusive")
+
+    return grade_calls(grading, evidence, dependency, after_outage(evidence, outage), measure)
+
+
+def score_breaker_shed(expectation: BreakerShedExpectation, evidence: RunEvidence) -> list[Score]:
+    """Share of calls short-circuited during the outage, against ``min``."""
+    dependency = expectation.dependency
+
+    def measure(calls: list[Call], window: Window) -> Measured:
+        share = sum(1 for c in calls if c.short_circuited) / len(calls)
+        return Measured(
+            share, f"{percent(share)} of {count(len(calls))} calls to {dependency} shed {window.label}"
+        )
+
+    grading = Grading("breaker_shed", f"dependency:{dependency}", expectation.min, ">=", "ratio")
+    return grade_calls(grading, evidence, dependency, outage_window(evidence), measure)
+
+
+def score_breaker_limit(expectation: BreakerLimitExpectation, evidence: RunEvidence) -> list[Score]:
+    """p95 latency of failed or shed calls, or open/close transitions, during the outage against ``max``."""
+    dependency = expectation.dependency
+    if expectation.score == "breaker_fast_fail_ms":
+
+        def measure(calls: list[Call], window: Window) -> Measured:
+            failing = [c.latency_ms for c in calls if c.outcome in ("failed", "short_circuit")]
+            if not failing:
+                return Measured(
+                    None, f"no call to {dependency} failed or was shed {window.label}", "inconclusive"
+                )
+            p95 = percentile(failing, 95)
+            why = f"p95 of {count(len(failing))} failed or shed calls to {dependency} {window.label} was"
+            return Measured(p95, f"{why} {milliseconds(p95)}")
+
+        grading = Grading("breaker_fast_fail_ms", f"dependency:{dependency}", expectation.max, "<=", "ms")
+    else:
+
+        def measure(calls: list[Call], window: Window) -> Measured:
+            changes = transitions(calls)
+            why = (
+                f"the breaker in front of {dependency} opened or closed {count(changes)} times {window.label}"
+            )
+            return Measured(float(changes), why)
+
+        grading = Grading(
+            "breaker_flapping", f"dependency:{dependency}", expectation.max, "<=", "transitions"
+        )
+    return grade_calls(grading, evidence, dependency, outage_window(evidence), measure)

@@ -1,0 +1,211 @@
+"""Raw X-Ray documents → one record per downstream call, with its attempts.
+
+Retry and breaker scores judge behaviour, so calls are found by behaviour, not by names a given
+service happens to use:
+
+* an **attempt** is a subsegment with ``namespace: remote`` (X-Ray's mark for a call that left the
+  process) whose parent is not itself remote; its ``http.response.status`` and ``fault`` /
+  ``error`` / ``throttle`` flags say how it went;
+* the **call** is the attempt's parent subsegment, which groups the attempts made for one logical
+  call (as a retry library's wrapper does); a remote subsegment directly under a segment is a call
+  with a single attempt;
+* a subsegment annotated ``circuit_open`` is a call too, even with no attempt in it: when the
+  annotation is ``true`` the breaker refused it and nothing was sent.
+
+Documents arrive as the daemon receives them: whole segments, subsegments streamed on their own
+(``type: subsegment`` with ``trace_id`` and ``parent_id``) and in-progress versions later replaced
+by complete ones. Every entity is indexed by id in one pass (a complete version wins over an
+in-progress one) and joined to its parent by id, so the cost is linear in the documents.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any, Literal
+
+Outcome = Literal["ok", "failed", "short_circuit", "in_progress"]
+UNKNOWN_CALLER = "unknown"
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """One request that left the caller for the dependency."""
+
+    start: float
+    end: float | None  # None while in progress
+    status: int | None  # None when no response arrived (timeout, refused connection)
+    fault: bool
+    error: bool
+    throttle: bool
+
+    @property
+    def failed(self) -> bool:
+        """Worth retrying: 5xx, throttled, no answer or never finished. A plain 4xx is an answer."""
+        return self.fault or self.throttle or (self.status or 0) >= 500 or self.end is None
+
+
+@dataclass(frozen=True)
+class Call:
+    """One logical call from a service to a dependency, with every attempt made for it."""
+
+    trace_id: str
+    caller: str  # the name of the segment the call was made from
+    dependency: str
+    start: float
+    end: float | None  # None while in progress
+    attempts: tuple[Attempt, ...]
+    outcome: Outcome
+
+    @property
+    def short_circuited(self) -> bool:
+        return self.outcome == "short_circuit"
+
+    @property
+    def finished(self) -> bool:
+        return self.outcome != "in_progress"
+
+    @property
+    def latency_ms(self) -> float:
+        if self.end is None:
+            raise ValueError("a call in progress has no latency")
+        return (self.end - self.start) * 1000
+
+
+@dataclass(frozen=True)
+class _Entity:
+    """A segment or subsegment, flattened out of whichever document carried it."""
+
+    id: str
+    parent_id: str | None
+    trace_id: str
+    name: str
+    is_segment: bool
+    start: float
+    end: float | None
+    remote: bool
+    annotations: Mapping[str, Any]
+    status: int | None
+    fault: bool
+    error: bool
+    throttle: bool
+
+    def as_attempt(self) -> Attempt:
+        return Attempt(self.start, self.end, self.status, self.fault, self.error, self.throttle)
+
+
+def parse_calls(documents: Iterable[Mapping[str, Any]]) -> list[Call]:
+    """Every downstream call in the documents, ordered by start time."""
+    entities: dict[str, _Entity] = {}
+    for document in documents:
+        for entity in _flatten(document):
+            known = entities.get(entity.id)
+            if known is None or entity.end is not None or known.end is None:
+                entities[entity.id] = entity
+    attempts: dict[str, list[_Entity]] = {}
+    call_ids: dict[str, None] = {}  # ordered set
+    for entity in entities.values():
+        parent = entities.get(entity.parent_id) if entity.parent_id else None
+        if entity.remote and not entity.is_segment and parent is not None and not parent.remote:
+            owner = entity.id if parent.is_segment else parent.id
+            attempts.setdefault(owner, []).append(entity)
+            call_ids[owner] = None
+        elif "circuit_open" in entity.annotations and not entity.is_segment:
+            call_ids[entity.id] = None
+    callers = _Callers(entities)
+    calls = [
+        _call(entities[i], sorted(attempts.get(i, []), key=lambda a: a.start), callers.of(i))
+        for i in call_ids
+    ]
+    return sorted(calls, key=lambda c: c.start)
+
+
+def _call(entity: _Entity, attempts: list[_Entity], caller: str) -> Call:
+    outcome: Outcome
+    if entity.end is None:
+        outcome = "in_progress"
+    elif entity.annotations.get("circuit_open") is True:
+        outcome = "short_circuit"
+    elif attempts and not attempts[-1].as_attempt().failed and not entity.fault:
+        outcome = "ok"
+    else:
+        outcome = "failed"
+    first = attempts[0] if attempts else entity
+    dependency = entity.annotations.get("dependency", first.name)
+    return Call(
+        trace_id=entity.trace_id,
+        caller=caller,
+        dependency=str(dependency),
+        start=entity.start,
+        end=entity.end,
+        attempts=tuple(a.as_attempt() for a in attempts),
+        outcome=outcome,
+    )
+
+
+class _Callers:
+    """The segment above each entity, remembered along the way so every chain is walked once."""
+
+    def __init__(self, entities: Mapping[str, _Entity]) -> None:
+        self._entities = entities
+        self._found: dict[str, str] = {}
+
+    def of(self, entity_id: str) -> str:
+        path: list[str] = []
+        current: str | None = entity_id
+        name = UNKNOWN_CALLER
+        while current is not None:
+            if current in self._found:
+                name = self._found[current]
+                break
+            entity = self._entities.get(current)
+            if entity is None:
+                break
+            path.append(current)
+            if entity.is_segment:
+                name = entity.name
+                break
+            current = entity.parent_id
+        for visited in path:
+            self._found[visited] = name
+        return name
+
+
+def _flatten(document: Mapping[str, Any]) -> Iterator[_Entity]:
+    """The document's entity and every subsegment nested in it, each knowing its parent's id."""
+    trace_id = str(document.get("trace_id", ""))
+    is_segment = document.get("type") != "subsegment" and not document.get("inferred", False)
+    stack: list[tuple[Mapping[str, Any], str | None, bool]] = [
+        (document, document.get("parent_id"), is_segment)
+    ]
+    while stack:
+        raw, parent_id, segment = stack.pop()
+        entity = _entity(raw, parent_id, trace_id, segment)
+        if entity is None:
+            continue
+        yield entity
+        stack.extend((child, entity.id, False) for child in raw.get("subsegments", ()) or ())
+
+
+def _entity(raw: Mapping[str, Any], parent_id: str | None, trace_id: str, segment: bool) -> _Entity | None:
+    """None for what is not an entity we can place in time (no id or no start)."""
+    if "id" not in raw or "start_time" not in raw:
+        return None
+    response = (raw.get("http") or {}).get("response") or {}
+    status = response.get("status")
+    end = raw.get("end_time")
+    return _Entity(
+        id=str(raw["id"]),
+        parent_id=str(parent_id) if parent_id else None,
+        trace_id=trace_id,
+        name=str(raw.get("name", "")),
+        is_segment=segment,
+        start=float(raw["start_time"]),
+        end=None if end is None or raw.get("in_progress") else float(end),
+        remote=raw.get("namespace") == "remote",
+        annotations=raw.get("annotations") or {},
+        status=int(status) if isinstance(status, int | float) else None,
+        fault=bool(raw.get("fault")),
+        error=bool(raw.get("error")),
+        throttle=bool(raw.get("throttle")),
+    )

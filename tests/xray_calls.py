@@ -1,0 +1,142 @@
+"""Synthetic X-Ray documents shaped as shop's bff sends them, and a run around them, for scorer tests.
+
+A call is a ``<dependency>-call`` subsegment with one remote subsegment per attempt (see
+shop/downstream.py); times are seconds after ``T0``. Documents can be whole or streamed: the
+segment first in progress and then complete, each call and each attempt as its own document.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field
+from typing import Any
+
+from gameday.evidence.bundle import RunEvidence
+from gameday.evidence.records import FaultRecord, Gap, Phase, RequestRecord
+
+T0 = 1_700_000_000.0
+FAULT_AT, FAULT_END, RUN_END = 20.0, 40.0, 60.0
+TIMEOUT = None  # an attempt that got no answer
+
+_ids = itertools.count(1)
+
+
+def _id() -> str:
+    return f"{next(_ids):016x}"
+
+
+@dataclass
+class Traces:
+    """Documents of calls from one caller, built call by call."""
+
+    caller: str = "bff"
+    documents: list[dict[str, Any]] = field(default_factory=list)
+
+    def call(
+        self,
+        dependency: str,
+        attempts: list[tuple[float, float, int | None]],
+        *,
+        streamed: bool = False,
+        annotated: bool = True,
+    ) -> None:
+        """One call with attempts (start, end, status or TIMEOUT); 5xx and timeouts fail."""
+        start, end = attempts[0][0], attempts[-1][1]
+        failed = attempts[-1][2] is None or (attempts[-1][2] or 0) >= 500
+        call = self._subsegment(f"{dependency}-call", start, end, fault=failed)
+        if annotated:
+            outcome = "failed" if failed else "ok"
+            call["annotations"] = {"dependency": dependency, "circuit_open": False, "outcome": outcome}
+        attempt_docs = [self._attempt(dependency, n, *a) for n, a in enumerate(attempts, start=1)]
+        self._emit(call, attempt_docs, streamed)
+
+    def short_circuit(self, dependency: str, at: float) -> None:
+        """A call the breaker refused: 1 ms, no attempt."""
+        call = self._subsegment(f"{dependency}-call", at, at + 0.001, fault=False)
+        call["annotations"] = {
+            "dependency": dependency,
+            "circuit_open": True,
+            "attempts": 0,
+            "outcome": "short_circuit",
+        }
+        self._emit(call, [], streamed=False)
+
+    def _emit(self, call: dict[str, Any], attempts: list[dict[str, Any]], streamed: bool) -> None:
+        trace_id = f"1-{int(T0):08x}-{_id():0>24}"
+        segment = {
+            "name": self.caller,
+            "id": _id(),
+            "trace_id": trace_id,
+            "start_time": call["start_time"] - 0.001,
+            "end_time": call["end_time"] + 0.001,
+            "http": {"request": {"method": "GET", "url": "http://bff/catalog"}, "response": {"status": 200}},
+        }
+        if not streamed:
+            self.documents.append({**segment, "subsegments": [{**call, "subsegments": attempts}]})
+            return
+        in_progress = {k: v for k, v in segment.items() if k != "end_time"}
+        self.documents.append({**in_progress, "in_progress": True})
+        self.documents.append(segment)
+        self.documents.append(
+            {**call, "type": "subsegment", "trace_id": trace_id, "parent_id": segment["id"]}
+        )
+        for attempt in attempts:
+            self.documents.append(
+                {**attempt, "type": "subsegment", "trace_id": trace_id, "parent_id": call["id"]}
+            )
+
+    def _attempt(
+        self, dependency: str, number: int, start: float, end: float, status: int | None
+    ) -> dict[str, Any]:
+        failed = status is None or status >= 500
+        attempt = self._subsegment(dependency, start, end, fault=failed)
+        attempt["namespace"] = "remote"
+        attempt["annotations"] = {"attempt": number, "dependency": dependency}
+        attempt["http"] = {"request": {"method": "GET", "url": f"http://{dependency}/", "traced": True}}
+        if status is not None:
+            attempt["http"]["response"] = {"status": status, "content_length": 2}
+        return attempt
+
+    @staticmethod
+    def _subsegment(name: str, start: float, end: float, *, fault: bool) -> dict[str, Any]:
+        entity: dict[str, Any] = {"name": name, "id": _id(), "start_time": T0 + start, "end_time": T0 + end}
+        if fault:
+            entity["fault"] = True
+        return entity
+
+
+def run_with(
+    traces: list[dict[str, Any]],
+    *,
+    requests: list[RequestRecord] | None = None,
+    gaps: list[Gap] | None = None,
+    landed: bool = True,
+) -> RunEvidence:
+    """A 60 s run: baseline [0, 20), fault [20, 40), recovery [40, 60); the fault landed for [20, 40)."""
+    fault = FaultRecord(
+        id="f1",
+        kind="break-network",
+        target="path:bff->catalog",
+        planned_at=T0 + FAULT_AT,
+        injected_at=T0 + FAULT_AT if landed else None,
+        window_end=T0 + FAULT_END,
+        reverted_at=T0 + FAULT_END if landed else None,
+        landed=landed,
+        detail="blackholed" if landed else "did not land",
+    )
+    return RunEvidence(
+        run_id="synthetic",
+        scenario_name="synthetic",
+        target_name="local",
+        started_at=T0,
+        ended_at=T0 + RUN_END,
+        phases=[
+            Phase(name="baseline", start=T0, end=T0 + FAULT_AT),
+            Phase(name="fault", start=T0 + FAULT_AT, end=T0 + FAULT_END),
+            Phase(name="recovery", start=T0 + FAULT_END, end=T0 + RUN_END),
+        ],
+        requests=requests or [],
+        traces=traces,
+        faults=[fault],
+        gaps=gaps or [],
+    )
