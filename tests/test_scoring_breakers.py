@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from xray_calls import TIMEOUT, Traces, run_with
 
 from gameday.evidence.bundle import RunEvidence
 from gameday.evidence.records import Score, Verdict
 from gameday.scenario import BreakerLimitExpectation, BreakerShedExpectation, BreakerTimeExpectation
+from gameday.scoring import dependency_calls
 from gameday.scoring.breakers import score_breaker_limit, score_breaker_shed, score_breaker_time
+from gameday.scoring.traces import Call
 
 THREE_TIMEOUTS = [(0.0, 0.2, TIMEOUT), (0.25, 0.45, TIMEOUT), (0.55, 0.75, TIMEOUT)]  # a 750 ms failed call
 
@@ -138,3 +142,19 @@ def test_without_traces_or_a_landed_fault_every_breaker_score_is_inconclusive() 
             _limit("breaker_flapping", 2, evidence),
         ]
         assert {s.verdict for s in scores} == {Verdict.INCONCLUSIVE}
+
+
+def test_every_trace_score_of_a_run_parses_its_documents_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    parsed: list[int] = []
+    real = dependency_calls.parse_calls
+
+    def counting(documents: list[dict[str, Any]]) -> list[Call]:
+        parsed.append(len(documents))
+        return real(documents)
+
+    monkeypatch.setattr(dependency_calls, "parse_calls", counting)
+    evidence = _outage()
+    _shed(0.5, evidence)
+    _time("breaker_time_to_close_s", 10, evidence)
+    _limit("breaker_flapping", 2, evidence)
+    assert parsed == [len(evidence.traces)]

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, ClassVar, Literal
 
 from gameday.evidence.bundle import RunEvidence
 from gameday.evidence.records import Score
@@ -47,9 +47,24 @@ def after_outage(evidence: RunEvidence, outage: Window) -> Window:
     return Window(outage.end, max(outage.end, evidence.ended_at), "after the outage")
 
 
+class _LastParse:
+    """The calls of the last trace list parsed: every trace expectation of a run reads the same
+    documents, and a long run holds hundreds of thousands of them. Holding the list itself (not
+    its id) means a cached answer can never belong to another list."""
+
+    documents: ClassVar[list[dict[str, Any]] | None] = None
+    calls: ClassVar[list[Call]] = []
+
+    @classmethod
+    def of(cls, documents: list[dict[str, Any]]) -> list[Call]:
+        if cls.documents is not documents:
+            cls.documents, cls.calls = documents, parse_calls(documents)
+        return cls.calls
+
+
 def calls_to(evidence: RunEvidence, dependency: str) -> list[Call]:
     """The finished calls to ``dependency`` in the run's traces, by start time."""
-    return [c for c in parse_calls(evidence.traces) if c.dependency == dependency and c.finished]
+    return [c for c in _LastParse.of(evidence.traces) if c.dependency == dependency and c.finished]
 
 
 def grade_calls(
@@ -58,11 +73,7 @@ def grade_calls(
     """Measure the finished calls to ``dependency`` that started in the window, and grade them."""
     if isinstance(window, str):
         return [grading.inconclusive(run_window(evidence), window)]
-    calls = [
-        c
-        for c in parse_calls(evidence.traces)
-        if c.dependency == dependency and c.finished and c.start in window
-    ]
+    calls = [c for c in calls_to(evidence, dependency) if c.start in window]
     gaps = gap_note(evidence, "traces")
     if not calls:
         return [grading.inconclusive(window, gaps or f"no traced calls to {dependency} {window.label}")]
