@@ -94,3 +94,15 @@ def test_the_callee_segment_under_an_attempt_is_not_a_call_and_orphans_have_an_u
 
     assert catalog.dependency == "catalog"
     assert (orders.caller, orders.outcome) == (UNKNOWN_CALLER, "short_circuit")
+
+
+def test_the_same_ids_in_two_traces_are_two_calls() -> None:
+    """X-Ray ids are unique within a trace only."""
+    traces = Traces()
+    traces.call("catalog", [(1.0, 1.2, 503), (1.3, 1.4, 200)], streamed=True)
+    again = [{**doc, "trace_id": "1-6553f100-0000000000000000000000ff"} for doc in traces.documents]
+
+    first, second = parse_calls([*traces.documents, *again])
+
+    assert first.trace_id != second.trace_id
+    assert [len(first.attempts), len(second.attempts)] == [2, 2]

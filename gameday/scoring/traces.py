@@ -14,7 +14,7 @@ service happens to use:
 
 Documents arrive as the daemon receives them: whole segments, subsegments streamed on their own
 (``type: subsegment`` with ``trace_id`` and ``parent_id``) and in-progress versions later replaced
-by complete ones. Every entity is indexed by id in one pass (a complete version wins over an
+by complete ones. Every entity is indexed by trace and id in one pass (a complete version wins over an
 in-progress one) and joined to its parent by id, so the cost is linear in the documents.
 """
 
@@ -26,6 +26,7 @@ from typing import Any, Literal
 
 Outcome = Literal["ok", "failed", "short_circuit", "in_progress"]
 UNKNOWN_CALLER = "unknown"
+Key = tuple[str, str]  # (trace id, entity id): X-Ray ids are unique within a trace only
 
 
 @dataclass(frozen=True)
@@ -90,32 +91,40 @@ class _Entity:
     error: bool
     throttle: bool
 
+    @property
+    def key(self) -> Key:
+        return (self.trace_id, self.id)
+
+    @property
+    def parent_key(self) -> Key | None:
+        return (self.trace_id, self.parent_id) if self.parent_id else None
+
     def as_attempt(self) -> Attempt:
         return Attempt(self.start, self.end, self.status, self.fault, self.error, self.throttle)
 
 
 def parse_calls(documents: Iterable[Mapping[str, Any]]) -> list[Call]:
     """Every downstream call in the documents, ordered by start time."""
-    entities: dict[str, _Entity] = {}
+    entities: dict[Key, _Entity] = {}
     for document in documents:
         for entity in _flatten(document):
-            known = entities.get(entity.id)
+            known = entities.get(entity.key)
             if known is None or entity.end is not None or known.end is None:
-                entities[entity.id] = entity
-    attempts: dict[str, list[_Entity]] = {}
-    call_ids: dict[str, None] = {}  # ordered set
+                entities[entity.key] = entity
+    attempts: dict[Key, list[_Entity]] = {}
+    call_keys: dict[Key, None] = {}  # ordered set
     for entity in entities.values():
-        parent = entities.get(entity.parent_id) if entity.parent_id else None
+        parent = entities.get(entity.parent_key) if entity.parent_key else None
         if entity.remote and not entity.is_segment and parent is not None and not parent.remote:
-            owner = entity.id if parent.is_segment else parent.id
+            owner = entity.key if parent.is_segment else parent.key
             attempts.setdefault(owner, []).append(entity)
-            call_ids[owner] = None
+            call_keys[owner] = None
         elif "circuit_open" in entity.annotations and not entity.is_segment:
-            call_ids[entity.id] = None
+            call_keys[entity.key] = None
     callers = _Callers(entities)
     calls = [
-        _call(entities[i], sorted(attempts.get(i, []), key=lambda a: a.start), callers.of(i))
-        for i in call_ids
+        _call(entities[k], sorted(attempts.get(k, []), key=lambda a: a.start), callers.of(k))
+        for k in call_keys
     ]
     return sorted(calls, key=lambda c: c.start)
 
@@ -146,13 +155,13 @@ def _call(entity: _Entity, attempts: list[_Entity], caller: str) -> Call:
 class _Callers:
     """The segment above each entity, remembered along the way so every chain is walked once."""
 
-    def __init__(self, entities: Mapping[str, _Entity]) -> None:
+    def __init__(self, entities: Mapping[Key, _Entity]) -> None:
         self._entities = entities
-        self._found: dict[str, str] = {}
+        self._found: dict[Key, str] = {}
 
-    def of(self, entity_id: str) -> str:
-        path: list[str] = []
-        current: str | None = entity_id
+    def of(self, key: Key) -> str:
+        path: list[Key] = []
+        current: Key | None = key
         name = UNKNOWN_CALLER
         while current is not None:
             if current in self._found:
@@ -165,7 +174,7 @@ class _Callers:
             if entity.is_segment:
                 name = entity.name
                 break
-            current = entity.parent_id
+            current = entity.parent_key
         for visited in path:
             self._found[visited] = name
         return name
