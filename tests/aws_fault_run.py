@@ -21,17 +21,22 @@ REGION = "eu-west-1"
 TARGET = "shop-aws"
 
 
-@contextmanager
-def mocked_account(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """moto with dummy credentials only: no test can reach a real account."""
+def use_dummy_credentials(monkeypatch: pytest.MonkeyPatch, region: str = REGION) -> None:
+    """Dummy credentials only, and no profile: no test can reach a real account."""
     for name, value in {
         "AWS_ACCESS_KEY_ID": "testing",
         "AWS_SECRET_ACCESS_KEY": "testing",
         "AWS_SESSION_TOKEN": "testing",
-        "AWS_DEFAULT_REGION": REGION,
+        "AWS_DEFAULT_REGION": region,
     }.items():
         monkeypatch.setenv(name, value)
     monkeypatch.delenv("AWS_PROFILE", raising=False)
+
+
+@contextmanager
+def mocked_account(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """moto with dummy credentials only: no test can reach a real account."""
+    use_dummy_credentials(monkeypatch)
     with mock_aws():
         yield
 

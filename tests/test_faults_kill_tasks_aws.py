@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import boto3
 import pytest
+from aws_fault_run import use_dummy_credentials
 from botocore.client import BaseClient
 from botocore.stub import Stubber
 from moto import mock_aws
@@ -42,14 +43,7 @@ class EcsService:
 @pytest.fixture
 def aws_env(monkeypatch: pytest.MonkeyPatch) -> None:
     """Dummy credentials only: no test can reach a real account."""
-    for name, value in {
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_SESSION_TOKEN": "testing",
-        "AWS_DEFAULT_REGION": REGION,
-    }.items():
-        monkeypatch.setenv(name, value)
-    monkeypatch.delenv("AWS_PROFILE", raising=False)
+    use_dummy_credentials(monkeypatch, REGION)
 
 
 @pytest.fixture

@@ -8,6 +8,7 @@ from pathlib import Path
 import boto3
 import pytest
 import yaml
+from aws_fault_run import use_dummy_credentials
 from botocore.client import BaseClient
 from moto import mock_aws
 from moto.moto_api import state_manager
@@ -25,14 +26,7 @@ TAGGED = {"gameday:allowed": "true"}
 @pytest.fixture
 def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """Dummy credentials only; ECS tasks stay RUNNING until something really stops them."""
-    for name, value in {
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_SESSION_TOKEN": "testing",
-        "AWS_DEFAULT_REGION": REGION,
-    }.items():
-        monkeypatch.setenv(name, value)
-    monkeypatch.delenv("AWS_PROFILE", raising=False)
+    use_dummy_credentials(monkeypatch, REGION)
     state_manager.set_transition(model_name="ecs::task", transition={"progression": "manual", "times": 10**9})
     try:
         with mock_aws():

@@ -10,6 +10,7 @@ from typing import Any
 
 import boto3
 import pytest
+from aws_fault_run import use_dummy_credentials
 from botocore.client import BaseClient
 from moto import mock_aws
 
@@ -29,14 +30,7 @@ OPT_IN = [{"key": "gameday:allowed", "value": "true"}]
 @pytest.fixture
 def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """Dummy credentials only: no test can reach a real account."""
-    for name, value in {
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_SESSION_TOKEN": "testing",
-        "AWS_DEFAULT_REGION": REGION,
-    }.items():
-        monkeypatch.setenv(name, value)
-    monkeypatch.delenv("AWS_PROFILE", raising=False)
+    use_dummy_credentials(monkeypatch, REGION)
     with mock_aws():
         yield
 
