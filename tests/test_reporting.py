@@ -76,6 +76,9 @@ def test_junit_has_a_failure_per_failed_score_and_a_run_case(
     assert cases["availability[phase:fault]"].find("failure") is None
     assert cases["run"].find("failure") is not None
     assert (suite.get("failures"), suite.get("errors")) == ("2", "0")
+    run_properties = {p.get("name"): p.get("value") for p in suite.iterfind("properties/property")}
+    assert run_properties["resilience"] == "61.5"  # steady state 40 × 5/5, recovery 25 × 0/1, over 65
+    assert run_properties["resilience_weights"] == card.resilience.weights_text()
 
 
 def test_junit_makes_inconclusive_and_invalid_errors_never_green(tmp_path: Path) -> None:
@@ -90,6 +93,8 @@ def test_junit_makes_inconclusive_and_invalid_errors_never_green(tmp_path: Path)
     inconclusive = cases["task_recovery_s[service:orders]"].find("error")
     assert inconclusive is not None and inconclusive.get("type") == "INCONCLUSIVE"
     assert suite.get("skipped") == "0"
+    run_properties = {p.get("name"): p.get("value") for p in suite.iterfind("properties/property")}
+    assert run_properties["resilience"] == "none"  # an INVALID run has no resilience score
 
 
 def test_html_shows_the_verdict_every_score_and_the_charts(failed_run: Reported) -> None:
@@ -103,6 +108,9 @@ def test_html_shows_the_verdict_every_score_and_the_charts(failed_run: Reported)
     assert "stopped 2 of 4 &lt;b&gt;orders&lt;/b&gt; tasks" in html  # escaped, not markup
     assert "3 segments dropped" in html
     assert "20231114T221320Z-synthetic-orders-loss" in html
+    assert '<strong id="resilience">61.5/100</strong>' in html
+    assert '<td>recovery &amp; scaling</td><td class="num">25</td><td>0/1 passed</td>' in html
+    assert '<td>retries</td><td class="num">15</td><td>not scored</td>' in html
 
 
 def test_markdown_summary_keeps_table_rows_whole(failed_run: Reported) -> None:
@@ -115,6 +123,8 @@ def test_markdown_summary_keeps_table_rows_whole(failed_run: Reported) -> None:
     fault_row = next(line for line in markdown.splitlines() if line.startswith("| f1-kill-tasks"))
     assert fault_row.count(" | ") == header_cells  # the "|" in the detail is escaped
     assert "tasks \\| by API" in fault_row
+    assert "Resilience score: **61.5/100**." in markdown
+    assert "| steady state | 40 | 5/5 passed |" in markdown.splitlines()
 
 
 def test_scores_json_holds_the_card_faults_and_phases(failed_run: Reported) -> None:
@@ -124,6 +134,13 @@ def test_scores_json_holds_the_card_faults_and_phases(failed_run: Reported) -> N
     assert len(document["scores"]) == len(card.scores)
     assert document["faults"][0]["id"] == "f1-kill-tasks"
     assert [p["name"] for p in document["phases"]] == ["baseline", "fault", "recovery"]
+    assert document["resilience"]["value"] == 61.5
+    assert document["resilience"]["weights"] == {
+        "steady state": 40,
+        "recovery & scaling": 25,
+        "retries": 15,
+        "breakers": 20,
+    }
 
 
 def test_reports_without_metrics_or_load_stats_still_draw(tmp_path: Path) -> None:
@@ -134,7 +151,7 @@ def test_reports_without_metrics_or_load_stats_still_draw(tmp_path: Path) -> Non
         assert png_size(chart)[0] >= 1000
 
 
-def test_verdict_table_is_aligned_and_ends_with_the_overall_verdict() -> None:
+def test_verdict_table_is_aligned_and_ends_with_the_verdict_resilience_and_weights() -> None:
     card = score_run(synthetic_scenario(), synthetic_evidence(recovers_after=None))
     lines = verdict_table(card).splitlines()
     header, rows = lines[0], lines[1 : 1 + len(card.scores)]
@@ -142,7 +159,9 @@ def test_verdict_table_is_aligned_and_ends_with_the_overall_verdict() -> None:
     for row, score in zip(rows, card.scores, strict=True):
         assert row[why_column:] == score.why
         assert row.startswith(score.verdict.value)
-    assert lines[-1] == f"overall: FAIL — {card.reason}"
+    assert lines[-3] == f"overall: FAIL — {card.reason}"
+    assert lines[-2] == f"resilience: 61.5/100 — {card.resilience.why}"
+    assert lines[-1] == f"weights: {card.resilience.weights_text()}"
     assert "\x1b" not in "\n".join(lines)
 
 

@@ -37,6 +37,9 @@ def write_junit(path: Path, scenario: Scenario, evidence: RunEvidence, card: Sco
         ("target", evidence.target_name),
         ("verdict", card.verdict.value),
         ("reason", card.reason),
+        ("resilience", "none" if card.resilience.value is None else f"{card.resilience.value:g}"),
+        ("resilience_why", card.resilience.why),
+        ("resilience_weights", card.resilience.weights_text()),
     ):
         ET.SubElement(properties, "property", name=name, value=value)
 

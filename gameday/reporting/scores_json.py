@@ -18,6 +18,7 @@ def write_scores_json(path: Path, evidence: RunEvidence, card: ScoreCard) -> Non
         "ended_at": evidence.ended_at,
         "verdict": card.verdict.value,
         "reason": card.reason,
+        "resilience": card.resilience.model_dump(mode="json"),
         "aborted_reason": evidence.aborted_reason,
         "scores": [s.model_dump(mode="json") for s in card.scores],
         "faults": [f.model_dump(mode="json") for f in evidence.faults],

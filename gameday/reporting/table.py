@@ -11,8 +11,8 @@ HEADER = ("VERDICT", "SCORE", "SUBJECT", "VALUE", "THRESHOLD", "WHY")
 def verdict_table(card: ScoreCard) -> str:
     """One line per score, columns aligned, the why last (it is long and needs no alignment).
 
-    The overall verdict closes the table so ``gameday run`` and ``gameday report`` need print
-    nothing else for a reader to know how the run went.
+    The overall verdict, the resilience score and its weights close the table so ``gameday run``
+    and ``gameday report`` need print nothing else for a reader to know how the run went.
     """
     rows = [HEADER]
     for score in card.scores:
@@ -27,4 +27,6 @@ def verdict_table(card: ScoreCard) -> str:
         lines.append("(no scores)")
     lines.append("")
     lines.append(f"overall: {card.verdict.value} — {card.reason}")
+    lines.append(f"resilience: {card.resilience.shown()} — {card.resilience.why}")
+    lines.append(f"weights: {card.resilience.weights_text()}")
     return "\n".join(lines)

@@ -14,6 +14,7 @@ from gameday.evidence.bundle import RunEvidence
 from gameday.evidence.records import FaultRecord, Gap, Score
 from gameday.scenario import Scenario
 from gameday.scoring import ScoreCard
+from gameday.scoring.resilience import Resilience
 from gameday.scoring.text import count, value_with_unit
 
 
@@ -26,6 +27,15 @@ class ScoreRow:
     threshold: str
     window: str
     why: str
+
+
+@dataclass(frozen=True)
+class WeightRow:
+    """One category of the resilience score: its stated weight and what it counted."""
+
+    category: str
+    weight: str
+    counted: str
 
 
 @dataclass(frozen=True)
@@ -63,6 +73,9 @@ class ReportView:
     description: str
     verdict: str
     reason: str
+    resilience: str
+    resilience_why: str
+    weights: list[WeightRow]
     run_id: str
     target: str
     started_utc: str
@@ -81,6 +94,9 @@ def build_view(scenario: Scenario, evidence: RunEvidence, card: ScoreCard, chart
         description=scenario.description.strip(),
         verdict=card.verdict.value,
         reason=card.reason,
+        resilience=card.resilience.shown(),
+        resilience_why=card.resilience.why,
+        weights=_weight_rows(card.resilience),
         run_id=evidence.run_id,
         target=evidence.target_name,
         started_utc=time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(evidence.started_at)),
@@ -127,6 +143,14 @@ def score_row(score: Score, clock: RunClock | None = None) -> ScoreRow:
         window=clock.span(score.window_start, score.window_end) if clock else "",
         why=score.why,
     )
+
+
+def _weight_rows(resilience: Resilience) -> list[WeightRow]:
+    """Every stated weight, so a category the scenario did not test reads as "not scored", not missing."""
+    return [
+        WeightRow(category=name, weight=str(weight), counted=resilience.counted(name))
+        for name, weight in resilience.weights.items()
+    ]
 
 
 def _fault_row(fault: FaultRecord, clock: RunClock) -> FaultRow:

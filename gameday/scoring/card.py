@@ -15,23 +15,25 @@ from gameday.evidence.bundle import RunEvidence
 from gameday.evidence.records import FaultRecord, Score, Verdict
 from gameday.scenario import Scenario
 from gameday.scoring.registry import build_pipeline
+from gameday.scoring.resilience import Resilience, resilience
 
 
 class ScoreCard(BaseModel):
-    """The verdict of a run, its one-line reason, and every score behind it."""
+    """The verdict of a run, its one-line reason, every score behind it and the 0-100 resilience score."""
 
     model_config = ConfigDict(frozen=True)
 
     verdict: Verdict
     reason: str
     scores: list[Score]
+    resilience: Resilience
 
 
 def score_run(scenario: Scenario, evidence: RunEvidence) -> ScoreCard:
     """Grade every expectation of the scenario on the evidence; pure, whatever the target was."""
     scores = [score for scorer in build_pipeline(scenario.expect) for score in scorer(evidence)]
     verdict, reason = overall(scenario, evidence, scores)
-    return ScoreCard(verdict=verdict, reason=reason, scores=scores)
+    return ScoreCard(verdict=verdict, reason=reason, scores=scores, resilience=resilience(verdict, scores))
 
 
 def overall(scenario: Scenario, evidence: RunEvidence, scores: list[Score]) -> tuple[Verdict, str]:
