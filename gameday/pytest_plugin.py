@@ -66,6 +66,8 @@ class ScenarioItem(pytest.Item):
         card = outcome.card
         self.user_properties.append(("verdict", card.verdict.value))
         self.user_properties.append(("run_dir", str(outcome.run_dir)))
+        resilience = card.resilience.value
+        self.user_properties.append(("resilience", "none" if resilience is None else f"{resilience:g}"))
         for score in card.scores:
             value = "none" if score.value is None else f"{score.value:g}"
             self.user_properties.append((f"{score.name}[{score.subject}]", f"{value} {score.verdict.value}"))
