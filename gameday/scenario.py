@@ -146,6 +146,27 @@ class BreakerLimitExpectation(Strict):
     max: float = Field(ge=0)
 
 
+class ScalingTimeExpectation(Strict):
+    """Seconds the auto scaling of ``service`` may take, at most ``max``: from the trigger (the
+    first step up of the load after the baseline or the first landed fault) to the first rise of
+    its desired count (``scaling_reaction_s``); from that rise until running equals desired again
+    (``scaling_completion_s``); from the release (the later of the last load drop and the end of
+    the last fault) to the first fall of its desired count (``scale_in_s``)."""
+
+    score: Literal["scaling_reaction_s", "scaling_completion_s", "scale_in_s"]
+    service: str = Field(pattern=_NAME_PATTERN)
+    max: Seconds = Field(gt=0)
+
+
+class ScalingFlappingExpectation(Strict):
+    """The desired count of ``service`` may turn around (up then down, or down then up) at most
+    ``max`` times over the run: one scale-out followed by one scale-in is one."""
+
+    score: Literal["scaling_flapping"]
+    service: str = Field(pattern=_NAME_PATTERN)
+    max: int = Field(ge=0)
+
+
 Expectation = Annotated[
     AvailabilityExpectation
     | LatencyExpectation
@@ -156,7 +177,9 @@ Expectation = Annotated[
     | RetryBackoffExpectation
     | BreakerTimeExpectation
     | BreakerShedExpectation
-    | BreakerLimitExpectation,
+    | BreakerLimitExpectation
+    | ScalingTimeExpectation
+    | ScalingFlappingExpectation,
     Field(discriminator="score"),
 ]
 

@@ -26,8 +26,11 @@ from gameday.scenario import (
     RetryAmplificationExpectation,
     RetryBackoffExpectation,
     RetryMaskingExpectation,
+    ScalingFlappingExpectation,
+    ScalingTimeExpectation,
     TaskRecoveryExpectation,
 )
+from gameday.scoring.autoscaling import score_scaling_flapping, score_scaling_time
 from gameday.scoring.availability import score_availability
 from gameday.scoring.breakers import score_breaker_limit, score_breaker_shed, score_breaker_time
 from gameday.scoring.latency import score_latency
@@ -48,6 +51,8 @@ AnyExpectation = (
     | BreakerTimeExpectation
     | BreakerShedExpectation
     | BreakerLimitExpectation
+    | ScalingTimeExpectation
+    | ScalingFlappingExpectation
 )
 
 
@@ -81,6 +86,10 @@ SCORERS: dict[str, Scorer[Any]] = {
     "breaker_shed": Scorer(BreakerShedExpectation, score_breaker_shed),
     "breaker_fast_fail_ms": Scorer(BreakerLimitExpectation, score_breaker_limit),
     "breaker_flapping": Scorer(BreakerLimitExpectation, score_breaker_limit),
+    "scaling_reaction_s": Scorer(ScalingTimeExpectation, score_scaling_time),
+    "scaling_completion_s": Scorer(ScalingTimeExpectation, score_scaling_time),
+    "scale_in_s": Scorer(ScalingTimeExpectation, score_scaling_time),
+    "scaling_flapping": Scorer(ScalingFlappingExpectation, score_scaling_flapping),
 }
 
 
