@@ -167,7 +167,7 @@ class ScalingFlappingExpectation(Strict):
     max: int = Field(ge=0)
 
 
-Expectation = Annotated[
+AnyExpectation = (
     AvailabilityExpectation
     | LatencyExpectation
     | TaskRecoveryExpectation
@@ -179,9 +179,10 @@ Expectation = Annotated[
     | BreakerShedExpectation
     | BreakerLimitExpectation
     | ScalingTimeExpectation
-    | ScalingFlappingExpectation,
-    Field(discriminator="score"),
-]
+    | ScalingFlappingExpectation
+)
+"""Every expectation model; the scoring registry is keyed by them."""
+Expectation = Annotated[AnyExpectation, Field(discriminator="score")]
 
 
 class Guardrails(Strict):

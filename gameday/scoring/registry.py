@@ -17,6 +17,7 @@ from pydantic import BaseModel
 from gameday.evidence.bundle import RunEvidence
 from gameday.evidence.records import Score
 from gameday.scenario import (
+    AnyExpectation,
     AvailabilityExpectation,
     BreakerLimitExpectation,
     BreakerShedExpectation,
@@ -40,20 +41,6 @@ from gameday.scoring.steady_state import score_time_to_recover
 
 E = TypeVar("E", bound=BaseModel)
 BoundScorer = Callable[[RunEvidence], list[Score]]
-AnyExpectation = (
-    AvailabilityExpectation
-    | LatencyExpectation
-    | TaskRecoveryExpectation
-    | RecoveryTimeExpectation
-    | RetryMaskingExpectation
-    | RetryAmplificationExpectation
-    | RetryBackoffExpectation
-    | BreakerTimeExpectation
-    | BreakerShedExpectation
-    | BreakerLimitExpectation
-    | ScalingTimeExpectation
-    | ScalingFlappingExpectation
-)
 
 
 @dataclass(frozen=True)
