@@ -29,7 +29,8 @@ from faults.queue.aws import UNDO as QUEUE_AWS_UNDO
 from faults.queue.local import REVERT_ACTION as RESTORE_LOCAL_QUEUE
 from faults.queue.local import undo_queue_throttle
 from gameday.aws_session import aws_client
-from gameday.errors import GamedayError
+from gameday.errors import EnvironmentProblem, GamedayError
+from gameday.safety.account import check_account
 from gameday.targets import AwsTarget, Target, load_target
 
 
@@ -49,15 +50,28 @@ class RevertContext:
         return load_target(self.targets_file, self.target_name)
 
     def aws_client(self, service_name: str) -> BaseClient:
-        """A client for the run's AWS target, for reverters that undo a change made through the AWS API."""
+        """A client for the run's AWS target, for reverters that undo a change made through the AWS API.
+
+        The credentials' account is checked against the target's allowlist first, as a run does:
+        a rollback under the wrong profile must not touch another account's resources.
+        """
         target = self.target()
         if not isinstance(target, AwsTarget):
             raise RevertFailed(f"target '{self.target_name}' in {self.targets_file} is not an AWS target")
+        _allowed_account(target, self.target_name or "")
         return aws_client(target, service_name)
 
 
 class RevertFailed(GamedayError):
     """A plan could not be carried out; the fault stays unreverted."""
+
+
+def _allowed_account(target: AwsTarget, target_name: str) -> None:
+    """Raise RevertFailed unless the credentials act in an account the target allows."""
+    try:
+        check_account(target, target_name, aws_client(target, "sts"))
+    except EnvironmentProblem as problem:
+        raise RevertFailed(f"not reverted: {problem}") from None
 
 
 Reverter = Callable[[dict[str, Any], RevertContext], str]

@@ -10,11 +10,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
+from aws_fault_run import TARGET, aws_target, killed_run, mocked_account
+from aws_fault_run import client as aws_client
 
 from faults.base import InjectOutcome
+from faults.queue.aws import throttle_queue_aws
 from faults.revert import REVERTERS, RevertContext, execute_revert_plan
 from gameday.cli import main
 from gameday.errors import EnvironmentProblem
+from gameday.faultspecs import ThrottleQueue
 from gameday.ledger import FailedRevert, Ledger, Reverted
 from gameday.run.open_faults import refuse_if_unreverted
 
@@ -167,3 +172,29 @@ def test_run_refuses_to_start_while_the_target_has_unreverted_faults(tmp_path: P
     rolled = _gameday("rollback", "--reports", str(reports))
     assert rolled.returncode == 0, rolled.stderr
     assert f"reverted {run_dir.name} f1-kill-tasks" in rolled.stdout
+
+
+def test_rollback_refuses_an_account_outside_the_targets_allowlist(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Credentials for another account (moto's is 123456789012) must not revert anything there."""
+    with mocked_account(monkeypatch):
+        sqs = aws_client("sqs")
+        url = sqs.create_queue(QueueName="orders", Attributes={"DelaySeconds": "5"})["QueueUrl"]
+        fault = ThrottleQueue.model_validate(
+            {"kind": "throttle-queue", "at": 0, "for": 30, "target": {"queue": "orders"}}
+            | {"mode": "delay", "delay": 60}
+        )
+        target = aws_target(queues={"orders": {"url": url}})
+        injector = throttle_queue_aws(fault, target, aws_client, fault_id="f1")
+        run_dir = killed_run(tmp_path, target, injector, "throttle-queue", "queue:orders")
+        targets = yaml.safe_load((tmp_path / "targets.yaml").read_text())
+        targets["targets"][TARGET]["account_allowlist"] = ["210987654321"]
+        (tmp_path / "targets.yaml").write_text(yaml.safe_dump(targets))
+
+        assert main(["rollback", str(run_dir), "--targets", str(tmp_path / "targets.yaml")]) == 3
+
+        assert "account 123456789012 is not in the allowlist" in capsys.readouterr().err
+        delay = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["DelaySeconds"])["Attributes"]
+        assert delay["DelaySeconds"] == "60"  # untouched: still the fault's value
+        assert [i.fault_id for i in Ledger(run_dir / "ledger.jsonl").unreverted()] == ["f1"]
