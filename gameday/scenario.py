@@ -188,8 +188,19 @@ Expectation = Annotated[AnyExpectation, Field(discriminator="score")]
 class Guardrails(Strict):
     """Live stop conditions: the run aborts (verdict ABORTED, every fault reverted) when breached."""
 
-    max_error_rate: float = Field(gt=0, le=1, description="share of failed requests over `window`")
+    max_error_rate: float | None = Field(
+        default=None, gt=0, le=1, description="share of failed requests over `window`"
+    )
+    max_p95_ms: float | None = Field(
+        default=None, gt=0, description="p95 latency over `window`, estimated from the per-second stats"
+    )
     window: Seconds = Field(default=10, gt=0)
+
+    @model_validator(mode="after")
+    def _at_least_one_limit(self) -> Guardrails:
+        if self.max_error_rate is None and self.max_p95_ms is None:
+            raise ValueError("guardrails need max_error_rate, max_p95_ms or both")
+        return self
 
 
 # --- the scenario -----------------------------------------------------------------------------

@@ -1,18 +1,31 @@
-"""Guardrails: the error-rate window over the load's per-second stats, and the stop-alarm watcher."""
+"""Guardrails: error-rate and p95 windows over the load's per-second stats, and the stop-alarm watcher."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import boto3
 import pytest
 from botocore.client import BaseClient
 from botocore.stub import Stubber
+from hypothesis import given
+from hypothesis import strategies as st
 
-from gameday.errors import EnvironmentProblem
+from gameday.errors import EnvironmentProblem, InputError
 from gameday.evidence.records import LoadSecond
 from gameday.processes import wait_until
-from gameday.safety.guardrails import AlarmWatcher, Breach, ErrorRateGuard, Guards, alarm_name
-from gameday.scenario import Guardrails
+from gameday.safety.guardrails import (
+    AlarmWatcher,
+    Breach,
+    ErrorRateGuard,
+    Guards,
+    LatencyGuard,
+    alarm_name,
+    window_p95_ms,
+)
+from gameday.scenario import Guardrails, load_scenario
 
+ROOT = Path(__file__).resolve().parent.parent
 ALARM_ARN = "arn:aws:cloudwatch:eu-west-1:111122223333:alarm:shop-5xx"
 
 
@@ -21,7 +34,11 @@ def _second(t: float, requests: int, failures: int) -> LoadSecond:
 
 
 def _guard(max_error_rate: float = 0.1, window: float = 3) -> ErrorRateGuard:
-    return ErrorRateGuard(Guardrails(max_error_rate=max_error_rate, window=window))
+    return ErrorRateGuard(max_error_rate, window)
+
+
+def _timed(t: float, requests: int, p50: float, p95: float, p99: float) -> LoadSecond:
+    return LoadSecond(t=t, users=5, requests=requests, failures=0, p50_ms=p50, p95_ms=p95, p99_ms=p99)
 
 
 def test_a_rate_at_the_limit_is_no_breach_and_above_it_is() -> None:
@@ -46,6 +63,94 @@ def test_a_handful_of_requests_says_nothing() -> None:
     guard = _guard()
     assert guard.observe(_second(1, 3, 3)) is None  # 100 % of three requests is noise, not a rate
     assert guard.observe(_second(2, 7, 0)) is not None  # 3 of 10: now it counts
+
+
+def test_the_window_p95_of_alike_seconds_is_their_p95() -> None:
+    seconds = [_timed(t, 100, 40, 120, 300) for t in range(5)]
+    assert window_p95_ms(seconds) == pytest.approx(120)
+    assert window_p95_ms([]) is None
+    assert (
+        window_p95_ms(
+            [LoadSecond(t=1, users=1, requests=0, failures=0, p50_ms=None, p95_ms=None, p99_ms=None)]
+        )
+        is None
+    )
+
+
+def test_a_sparse_slow_second_barely_moves_the_window_p95_but_a_busy_one_does() -> None:
+    fast = [_timed(t, 100, 40, 120, 300) for t in range(9)]
+    # Ten slow requests among 910: the window's p95 stays near the fast seconds' (max would say 5000).
+    sparse = window_p95_ms([*fast, _timed(9, 10, 3000, 5000, 6000)])
+    assert sparse is not None and 120 < sparse < 200
+    # Half the requests slow: the p95 of the window lies among the slow ones (a mean of p95s says 2560).
+    busy = window_p95_ms([_timed(1, 100, 40, 120, 300), _timed(2, 100, 3000, 5000, 6000)])
+    assert busy is not None and 4000 < busy < 5000
+
+
+def test_seconds_whose_requests_share_one_latency_give_that_latency() -> None:
+    # p50 = p95: 45 % of the requests at exactly 100 ms, a jump the estimate must not smear.
+    assert window_p95_ms([_timed(1, 50, 100, 100, 200)]) == pytest.approx(100)
+    assert window_p95_ms([_timed(1, 50, 0, 0, 0)]) == 0
+
+
+@st.composite
+def _percentiles(draw: st.DrawFn) -> LoadSecond:
+    p50, p95, p99 = sorted(draw(st.lists(st.floats(0, 60_000), min_size=3, max_size=3)))
+    return _timed(1, draw(st.integers(1, 10_000)), p50, p95, p99)
+
+
+@given(st.lists(_percentiles(), min_size=1, max_size=12))
+def test_the_window_p95_lies_between_the_lowest_and_highest_second_p95(seconds: list[LoadSecond]) -> None:
+    estimate = window_p95_ms(seconds)
+    p95s = [s.p95_ms for s in seconds if s.p95_ms is not None]
+    assert estimate is not None
+    assert min(p95s) - 1e-6 <= estimate <= max(p95s) + 1e-6
+
+
+def test_the_latency_guard_breaches_above_its_limit_over_its_window() -> None:
+    guard = LatencyGuard(max_p95_ms=2000, window_s=3)
+    assert guard.observe(_timed(1, 100, 300, 2000, 2500)) is None  # at the limit: no breach
+    guard = LatencyGuard(max_p95_ms=2000, window_s=3)
+    assert guard.observe(_timed(1, 100, 300, 1000, 1500)) is None
+    assert guard.observe(_timed(2, 5, 3000, 9000, 9500)) is None  # a few slow requests: still below
+    breach = guard.observe(_timed(3, 100, 1500, 4000, 5000))
+    assert breach is not None
+    assert breach.reason.startswith("guardrail: p95 latency ")
+    assert breach.reason.endswith(" ms over the last 3s (205 requests) is above max_p95_ms 2000")
+    # Three seconds on, only fast seconds are in the window.
+    assert guard.observe(_timed(6, 100, 10, 50, 80)) is None
+
+
+def test_the_latency_guard_ignores_a_handful_of_requests() -> None:
+    guard = LatencyGuard(max_p95_ms=100, window_s=10)
+    assert guard.observe(_timed(1, 9, 900, 1000, 1100)) is None
+    assert guard.observe(_timed(2, 1, 900, 1000, 1100)) is not None
+
+
+def test_guards_check_latency_and_error_rate_each_when_set() -> None:
+    slow = [_timed(1, 100, 900, 3000, 4000)]
+    failing = [_second(1, 100, 100)]
+    assert Guards(Guardrails(max_p95_ms=2000)).check(failing) is None
+    latency = Guards(Guardrails(max_p95_ms=2000)).check(slow)
+    assert latency is not None and "max_p95_ms 2000" in latency.reason
+    both = Guards(Guardrails(max_error_rate=0.5, max_p95_ms=2000))
+    breach = both.check(failing)
+    assert breach is not None and "max_error_rate 0.5" in breach.reason
+    assert Guards(Guardrails(max_error_rate=0.5)).check(slow) is None
+
+
+def test_guardrails_need_a_limit(tmp_path: Path) -> None:
+    scenario = (ROOT / "scenarios" / "ci-orders-kill-one.yaml").read_text()
+    path = tmp_path / "s.yaml"
+    path.write_text(scenario + "guardrails: {window: 10s}\n")
+    with pytest.raises(InputError) as caught:
+        load_scenario(path)
+    line = len(scenario.splitlines()) + 1
+    assert (
+        str(caught.value) == f"{path}:{line}: guardrails: guardrails need max_error_rate, max_p95_ms or both"
+    )
+    path.write_text(scenario + "guardrails: {max_p95_ms: 2000, window: 5s}\n")
+    assert load_scenario(path).guardrails == Guardrails(max_p95_ms=2000, window=5)
 
 
 class Firing:

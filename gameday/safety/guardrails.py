@@ -1,4 +1,4 @@
-"""Live stop conditions: the error rate of the load, and CloudWatch alarms on AWS targets.
+"""Live stop conditions: the error rate and p95 latency of the load, and CloudWatch alarms on AWS.
 
 A guardrail does not judge the run (scoring does that afterwards); it ends a run that is hurting
 more than the scenario allows. The orchestrator asks :meth:`Guards.check` on every tick of its
@@ -7,10 +7,11 @@ clock, so the time from breach to the first revert is one tick plus the injectio
 
 from __future__ import annotations
 
+import bisect
 import threading
 import time
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -25,6 +26,7 @@ from gameday.scenario import Guardrails
 
 ALARM_POLL_S = 5.0
 MIN_WINDOW_REQUESTS = 10  # fewer requests than this say nothing about a rate
+TARGET_SHARE = 0.95  # the percentile the latency guardrail limits
 
 
 @dataclass(frozen=True)
@@ -37,27 +39,109 @@ class StopCondition(Protocol):
     def breach(self) -> Breach | None: ...
 
 
+class SecondsWindow:
+    """The load seconds of the trailing ``window`` seconds, oldest first."""
+
+    def __init__(self, window_s: float) -> None:
+        self.window_s = window_s
+        self.seconds: deque[LoadSecond] = deque()
+
+    def add(self, second: LoadSecond) -> None:
+        self.seconds.append(second)
+        while self.seconds and self.seconds[0].t <= second.t - self.window_s:
+            self.seconds.popleft()
+
+    @property
+    def requests(self) -> int:
+        return sum(s.requests for s in self.seconds)
+
+
 class ErrorRateGuard:
     """Failed share of requests over the trailing ``window`` seconds of load stats, against a limit."""
 
-    def __init__(self, rails: Guardrails) -> None:
-        self._limit = rails.max_error_rate
-        self._window = rails.window
-        self._seconds: deque[LoadSecond] = deque()
+    def __init__(self, max_error_rate: float, window_s: float) -> None:
+        self._limit = max_error_rate
+        self._window = SecondsWindow(window_s)
 
     def observe(self, second: LoadSecond) -> Breach | None:
-        self._seconds.append(second)
-        while self._seconds and self._seconds[0].t <= second.t - self._window:
-            self._seconds.popleft()
-        requests = sum(s.requests for s in self._seconds)
-        failures = sum(s.failures for s in self._seconds)
+        self._window.add(second)
+        requests = self._window.requests
+        failures = sum(s.failures for s in self._window.seconds)
         if requests < MIN_WINDOW_REQUESTS or failures / requests <= self._limit:
             return None
         return Breach(
-            reason=f"guardrail: error rate {failures / requests:.1%} over the last {self._window:g}s "
-            f"({failures} of {requests} requests) is above max_error_rate {self._limit:g}",
+            reason=f"guardrail: error rate {failures / requests:.1%} over the last "
+            f"{self._window.window_s:g}s ({failures} of {requests} requests) is above max_error_rate "
+            f"{self._limit:g}",
             at=time.time(),
         )
+
+
+class LatencyGuard:
+    """p95 latency over the trailing ``window`` seconds, estimated by :func:`window_p95_ms`, against a
+    limit. Failed requests count: a timeout is the slowest answer a user gets."""
+
+    def __init__(self, max_p95_ms: float, window_s: float) -> None:
+        self._limit = max_p95_ms
+        self._window = SecondsWindow(window_s)
+
+    def observe(self, second: LoadSecond) -> Breach | None:
+        self._window.add(second)
+        requests = self._window.requests
+        p95 = window_p95_ms(self._window.seconds)
+        if requests < MIN_WINDOW_REQUESTS or p95 is None or p95 <= self._limit:
+            return None
+        return Breach(
+            reason=f"guardrail: p95 latency {p95:.0f} ms over the last {self._window.window_s:g}s "
+            f"({requests} requests) is above max_p95_ms {self._limit:g}",
+            at=time.time(),
+        )
+
+
+def window_p95_ms(seconds: Iterable[LoadSecond]) -> float | None:
+    """The p95 of all requests of ``seconds``, estimated from each second's p50, p95 and p99.
+
+    Per-second percentiles cannot be merged exactly, and neither simple merge is right: the mean of
+    the p95s hides a few slow seconds among many fast ones, and their max lets one slow second
+    with a handful of requests abort a run. So each second stands for its requests with the
+    latency distribution its percentiles draw (linear from 0 to p50, p50 to p95, p95 to p99), the
+    seconds are mixed by request count, and the mixture's 95th percentile is returned. It is exact
+    when every second has the same distribution, and always lies between the lowest and the
+    highest per-second p95. None when no second has percentiles.
+    """
+    drawn = [
+        (s.requests, ((0.0, 0.0), (s.p50_ms, 0.50), (s.p95_ms, 0.95), (s.p99_ms, 0.99)))
+        for s in seconds
+        if s.requests > 0 and s.p50_ms is not None and s.p95_ms is not None and s.p99_ms is not None
+    ]
+    total = sum(requests for requests, _ in drawn)
+    if not total:
+        return None
+
+    def share(x: float, just_below: bool = False) -> float:
+        return sum(requests * _cdf(points, x, just_below) for requests, points in drawn) / total
+
+    # Between consecutive knots the mixture is linear: find the interval where it reaches 0.95.
+    low_x, low_share = 0.0, 0.0
+    for x in sorted({x for _, points in drawn for x, _ in points}):
+        if (below := share(x, just_below=True)) >= TARGET_SHARE:
+            return low_x + (x - low_x) * (TARGET_SHARE - low_share) / (below - low_share)
+        if (low_share := share(x)) >= TARGET_SHARE:
+            return x  # a jump: many requests share this very latency
+        low_x = x
+    raise AssertionError("unreachable: at the highest p99 every second is at 0.99")
+
+
+def _cdf(points: Sequence[tuple[float, float]], x: float, just_below: bool) -> float:
+    """Share of a second's requests at or below ``x`` (or just below it), linear between its points."""
+    xs = [px for px, _ in points]
+    index = (bisect.bisect_left(xs, x) if just_below else bisect.bisect_right(xs, x)) - 1
+    if index < 0:
+        return 0.0
+    if index == len(points) - 1:
+        return points[-1][1]
+    (x0, q0), (x1, q1) = points[index], points[index + 1]
+    return q0 + (q1 - q0) * (x - x0) / (x1 - x0)
 
 
 def alarm_name(alarm: str) -> str:
@@ -132,15 +216,19 @@ class Guards:
     """Every stop condition of one run, checked together on the orchestrator's clock."""
 
     def __init__(self, rails: Guardrails | None, conditions: Sequence[StopCondition] = ()) -> None:
-        self._error_rate = ErrorRateGuard(rails) if rails is not None else None
+        self._load_guards: list[ErrorRateGuard | LatencyGuard] = []
+        if rails is not None and rails.max_error_rate is not None:
+            self._load_guards.append(ErrorRateGuard(rails.max_error_rate, rails.window))
+        if rails is not None and rails.max_p95_ms is not None:
+            self._load_guards.append(LatencyGuard(rails.max_p95_ms, rails.window))
         self._conditions = list(conditions)
         self._seen = 0
 
     def check(self, seconds: Sequence[LoadSecond]) -> Breach | None:
         """Feed the load seconds that arrived since the last check; the first breach found, if any."""
         fresh, self._seen = seconds[self._seen :], len(seconds)
-        if self._error_rate is not None:
-            for second in fresh:
-                if (breach := self._error_rate.observe(second)) is not None:
+        for second in fresh:
+            for guard in self._load_guards:
+                if (breach := guard.observe(second)) is not None:
                     return breach
         return next((b for c in self._conditions if (b := c.breach()) is not None), None)
