@@ -23,7 +23,7 @@ from gameday.evidence.bundle import RunEvidence
 from gameday.evidence.records import Gap, LoadSecond, RequestRecord, Verdict
 from gameday.ledger import Ledger
 from gameday.reporting import write_reports
-from gameday.run.console import Console
+from gameday.run.console import ActiveFault, Console
 from gameday.run.open_faults import refuse_if_unreverted
 from gameday.run.plan import Plan, build_plan
 from gameday.run.rundir import new_run_dir, point_latest
@@ -163,16 +163,23 @@ def _drive(
     """The run clock: start faults on time, show progress, abort on a breach, end after the duration."""
     scenario = plan.scenario
     phases = plan.phases(started_at)
-    while (now := time.time()) < started_at + scenario.duration:
-        if (breach := guards.check(latest)) is not None:
-            raise GuardrailBreached(breach)
-        timeline.due(now)
-        phase = next((p.name for p in phases if p.start <= now < p.end), "recovery")
-        active = sum(1 for f in plan.faults if f.offset_s <= now - started_at < f.spec.end)
-        console.progress(phase, scenario.duration, latest[-1] if latest else None, active)
-        if load.exited():
-            raise EnvironmentProblem(f"the load process ended early (exit {load.returncode}); see load.log")
-        time.sleep(0.2)
+    with console.live(f"{scenario.name} on {plan.target_name}"):  # stops on every way out of the loop
+        while (now := time.time()) < started_at + scenario.duration:
+            if (breach := guards.check(latest)) is not None:
+                raise GuardrailBreached(breach)
+            timeline.due(now)
+            phase = next((p.name for p in phases if p.start <= now < p.end), "recovery")
+            active = [
+                ActiveFault(f.fault_id, f.spec.kind, f.spec.target_label)
+                for f in plan.faults
+                if f.offset_s <= now - started_at < f.spec.end
+            ]
+            console.progress(phase, scenario.duration, latest[-1] if latest else None, active)
+            if load.exited():
+                raise EnvironmentProblem(
+                    f"the load process ended early (exit {load.returncode}); see load.log"
+                )
+            time.sleep(0.2)
     if load.wait(timeout=LOAD_EXIT_GRACE_S) is None:
         console.say("load process did not stop by itself; stopping it")
 
