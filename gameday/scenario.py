@@ -167,6 +167,17 @@ class ScalingFlappingExpectation(Strict):
     max: int = Field(ge=0)
 
 
+class ScalingSloExpectation(Strict):
+    """While ``service`` scales out (from the trigger until it runs its raised desired count), the
+    share of requests that succeeded must be at least ``min``, and with ``p95_max_ms`` their 95th
+    percentile latency at most that: capacity arriving late must not cost shoppers the SLO."""
+
+    score: Literal["slo_during_scaling"]
+    service: str = Field(pattern=_NAME_PATTERN)
+    min: float = Field(ge=0, le=1)
+    p95_max_ms: float | None = Field(default=None, gt=0)
+
+
 AnyExpectation = (
     AvailabilityExpectation
     | LatencyExpectation
@@ -180,6 +191,7 @@ AnyExpectation = (
     | BreakerLimitExpectation
     | ScalingTimeExpectation
     | ScalingFlappingExpectation
+    | ScalingSloExpectation
 )
 """Every expectation model; the scoring registry is keyed by them."""
 Expectation = Annotated[AnyExpectation, Field(discriminator="score")]

@@ -19,7 +19,7 @@ from pydantic import Field, ValidationError
 
 from gameday.errors import InputError, Problem
 from gameday.yamlfile import load_model
-from localcloud.stack import Service, Stack, Strict, load_stack
+from localcloud.stack import Stack, Strict, load_stack
 
 VARIANTS_FILE = "variants.yaml"
 
@@ -34,10 +34,6 @@ class ServiceOverride(Strict):
 class Variant(Strict):
     description: str = Field(min_length=1)
     services: dict[str, ServiceOverride] = Field(default_factory=dict)
-
-    @property
-    def changes_scaling(self) -> bool:
-        return any("scaling" in override.model_fields_set for override in self.services.values())
 
 
 class VariantsFile(Strict):
@@ -70,8 +66,6 @@ def apply_variant(stack: Stack, stack_path: Path, name: str) -> Stack:
     if variant is None:
         known = ", ".join(sorted(variants)) or f"none ({source} does not exist)"
         raise InputError([Problem(source, None, "", f"no variant named '{name}' (known: {known})")])
-    if variant.changes_scaling:
-        _require_scaling(name, variants, source)
     raw = stack.model_dump()
     problems: list[Problem] = []
     for service_name, override in variant.services.items():
@@ -107,15 +101,3 @@ def _overlay_scaling(service: dict[str, Any], scaling: dict[str, Any] | None) ->
         return "the service has no scaling in the stack file to change"
     service["scaling"] = {**service["scaling"], **scaling}
     return None
-
-
-def _require_scaling(name: str, variants: dict[str, Variant], source: str) -> None:
-    """Variants that change auto scaling need a localcloud that scales; say which ones work now."""
-    if "scaling" in Service.model_fields:
-        return
-    usable = sorted(n for n, v in variants.items() if not v.changes_scaling)
-    message = (
-        f"variant '{name}' changes auto scaling, which this localcloud does not have yet "
-        f"(available variants: {', '.join(usable)})"
-    )
-    raise InputError([Problem(source, None, f"variants.{name}", message)])

@@ -15,6 +15,7 @@ from gameday.evidence.bundle import RunEvidence
 from gameday.evidence.records import Gap, LoadSecond, MetricPoint, ScalingActivity, Score, Verdict
 from gameday.scenario import Scenario
 from gameday.scoring.registry import build_pipeline
+from gameday.scoring.resilience import category_of
 from gameday.scoring.task_counts import DESIRED, NAMESPACE, RUNNING
 from gameday.scoring.testing import DURATION_S, T0, synthetic_evidence, synthetic_scenario
 
@@ -144,3 +145,64 @@ def test_scale_in_is_inconclusive_when_the_load_never_drops() -> None:
     score = _score(evidence, score="scale_in_s", service="orders", max=30)
     assert score.verdict == Verdict.INCONCLUSIVE
     assert "never drops the load" in score.why
+
+
+# --- SLO during scaling: the scaling run's window is [+20 s, +29 s): trigger to 4 of 4 running.
+# Its 90 requests include the first request of each fault second, which fails: 81/90 = 90 %.
+# A fifth of the fault's requests take 900 ms, the rest 300 ms: p95 900 ms.
+
+
+def test_slo_during_scaling_grades_the_requests_from_trigger_to_completion() -> None:
+    score = _score(_scaling_run(), score="slo_during_scaling", service="orders", min=0.9)
+    assert (score.value, score.verdict) == (0.9, Verdict.PASS)
+    assert (score.window_start, score.window_end) == (T0 + 20, T0 + 29)
+    assert (score.subject, score.unit, score.threshold) == ("service:orders", "ratio", 0.9)
+    assert score.why == (
+        "90.0% of 90 requests succeeded while orders scaled out (from when the load went from 2 to 6 "
+        "users until 4 of 4 ran) (need ≥ 90.0%)"
+    )
+    strict = _score(_scaling_run(), score="slo_during_scaling", service="orders", min=0.91)
+    assert (strict.value, strict.verdict) == (0.9, Verdict.FAIL)
+
+
+def test_slo_during_scaling_checks_p95_when_asked() -> None:
+    met = _score(_scaling_run(), score="slo_during_scaling", service="orders", min=0.9, p95_max_ms=900)
+    assert met.verdict == Verdict.PASS
+    assert "p95 900 ms (need ≤ 900 ms)" in met.why
+    slow = _score(_scaling_run(), score="slo_during_scaling", service="orders", min=0.9, p95_max_ms=899)
+    assert (slow.value, slow.verdict) == (0.9, Verdict.FAIL)
+    assert "p95 900 ms (need ≤ 899 ms)" in slow.why
+
+
+def test_slo_during_scaling_is_inconclusive_without_a_scale_out() -> None:
+    score = _score(synthetic_evidence(), score="slo_during_scaling", service="orders", min=0.5)
+    assert (score.value, score.verdict) == (None, Verdict.INCONCLUSIVE)
+    assert "did not scale out" in score.why
+    quiet = replace(_scaling_run(), load_seconds=_users([2] * DURATION_S), faults=[])
+    assert _score(quiet, score="slo_during_scaling", service="orders", min=0.5).verdict == (
+        Verdict.INCONCLUSIVE
+    )
+    no_metrics = _score(
+        replace(_scaling_run(), metrics=[]), score="slo_during_scaling", service="orders", min=0.5
+    )
+    assert no_metrics.verdict == Verdict.INCONCLUSIVE
+
+
+def test_slo_during_an_unfinished_scale_out_runs_to_the_end_of_the_run() -> None:
+    stuck = [(2, 4 if s >= 25 else 2) for s in range(DURATION_S + 1)]
+    evidence = replace(_scaling_run(), metrics=_counts("orders", stuck))
+    score = _score(evidence, score="slo_during_scaling", service="orders", min=0.9)
+    assert (score.value, score.verdict) == (0.975, Verdict.PASS)  # 390 of the last 400 requests
+    assert (score.window_start, score.window_end) == (T0 + 20, T0 + DURATION_S)
+    assert "never ran its raised desired count" in score.why
+
+
+def test_slo_during_scaling_with_request_gaps_keeps_the_value_but_does_not_grade() -> None:
+    evidence = replace(_scaling_run(), gaps=[Gap(source="requests", reason="requests.jsonl is cut short")])
+    score = _score(evidence, score="slo_during_scaling", service="orders", min=0.9)
+    assert (score.value, score.verdict) == (0.9, Verdict.INCONCLUSIVE)
+    assert "requests.jsonl is cut short" in score.why
+
+
+def test_slo_during_scaling_counts_in_recovery_and_scaling() -> None:
+    assert category_of("slo_during_scaling") == "recovery & scaling"

@@ -10,7 +10,6 @@ import pytest
 from bench.stack import write_free_port_stack
 from gameday.errors import EnvironmentProblem, InputError
 from gameday.run.sessions import refuse_other_variant
-from localcloud.stack import Service
 from localcloud.variants import load_stack_as, load_variants
 from shop.breaker import BreakerSettings, BreakerState, CircuitBreaker
 from shop.config import ConfigError
@@ -60,10 +59,38 @@ def test_a_variant_naming_an_unknown_service_is_refused(stack_path: Path) -> Non
         load_stack_as(stack_path, "odd")
 
 
-@pytest.mark.skipif("scaling" in Service.model_fields, reason="localcloud scales services")
-def test_scaling_variants_are_not_available_without_an_autoscaler(stack_path: Path) -> None:
-    with pytest.raises(InputError, match=r"not have yet \(available variants: good, no-breaker, no-retries"):
-        load_stack_as(stack_path, "slow-autoscaling")
+def test_no_autoscaling_removes_scaling_and_changes_nothing_else(stack_path: Path) -> None:
+    plain = load_stack_as(stack_path, None)
+    stack = load_stack_as(stack_path, "no-autoscaling")
+    assert plain.services["bff"].scaling is not None and plain.services["worker"].scaling is not None
+    assert stack.services["bff"].scaling is None and stack.services["worker"].scaling is None
+    assert (
+        stack.services["bff"].model_copy(update={"scaling": plain.services["bff"].scaling})
+        == (plain.services["bff"])
+    )
+
+
+def test_slow_autoscaling_keeps_the_policy_and_bounds_but_reacts_late(stack_path: Path) -> None:
+    plain = load_stack_as(stack_path, None).services["bff"].scaling
+    slow = load_stack_as(stack_path, "slow-autoscaling").services["bff"].scaling
+    assert plain is not None and slow is not None
+    assert (slow.window, slow.scale_out_cooldown) == (60.0, 60.0)
+    assert (slow.min, slow.max, slow.policy, slow.scale_in_cooldown) == (
+        plain.min,
+        plain.max,
+        plain.policy,
+        plain.scale_in_cooldown,
+    )
+    assert slow.window > plain.window and slow.scale_out_cooldown > plain.scale_out_cooldown
+
+
+def test_changing_scaling_a_service_does_not_have_is_refused(stack_path: Path) -> None:
+    variants = stack_path.parent / "variants.yaml"
+    variants.write_text(
+        "variants:\n  odd:\n    description: x\n    services:\n      catalog: {scaling: {window: 9s}}\n"
+    )
+    with pytest.raises(InputError, match=r"catalog.scaling: the service has no scaling in the stack file"):
+        load_stack_as(stack_path, "odd")
 
 
 def test_a_run_refuses_a_running_localcloud_in_another_variant() -> None:

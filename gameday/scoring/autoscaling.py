@@ -150,6 +150,35 @@ def _reaction(
     return _judge(grading, evidence, pressure, reacted)
 
 
+@dataclass(frozen=True)
+class ScaleOut:
+    """The first rise of a service's desired count after the trigger, and when it ran that many."""
+
+    start: Moment
+    done: Moment | None  # None: the service never ran its raised desired count in the evidence
+    samples: list[TaskCount]  # the task counts from ``start`` on
+
+
+def scale_out(service: str, pressure: Moment, counts: list[TaskCount]) -> ScaleOut | None:
+    """The scale-out that answered ``pressure``; None when the desired count never rose after it.
+
+    Done is the first sample from which running equals desired and holds (see
+    :func:`find_recovery`), so a scale-out in several steps is done when the last step runs.
+    """
+    ups = [t for t, delta in desired_changes(counts) if delta > 0 and t >= pressure.t]
+    if not ups:
+        return None
+    start = Moment(ups[0], f"desired count of {service} went up")
+    after = [c for c in counts if c.t >= start.t]
+    found = find_recovery(after)
+    if found.dipped_at is None:  # the new tasks ran before the next sample could show them missing
+        return ScaleOut(start, Moment(start.t, f"{service} already ran them"), after)
+    if found.recovered is None:
+        return ScaleOut(start, None, after)
+    back = found.recovered
+    return ScaleOut(start, Moment(back.t, f"{back.running:g} of {back.desired:g} ran"), after)
+
+
 def _completion(
     grading: Grading,
     expectation: ScalingTimeExpectation,
@@ -158,19 +187,14 @@ def _completion(
     counts: list[TaskCount],
 ) -> Score:
     service = expectation.service
-    ups = [t for t, delta in desired_changes(counts) if delta > 0 and t >= pressure.t]
-    if not ups:
+    scaled = scale_out(service, pressure, counts)
+    if scaled is None:
         why = f"desired count of {service} never went up after {pressure.label}, so no scale-out to complete"
         return grading.inconclusive(Window(pressure.t, evidence.ended_at, "after the trigger"), why)
-    start = Moment(ups[0], f"desired count of {service} went up")
-    after = [c for c in counts if c.t >= start.t]
-    done = find_recovery(after)
-    if done.dipped_at is None:  # the new tasks ran before the next sample could show them missing
-        return _judge(grading, evidence, start, Moment(start.t, f"{service} already ran them"))
-    if done.recovered is None:
-        return _not_reached(grading, evidence, start, after, f"{service} never ran its desired count")
-    back = done.recovered
-    return _judge(grading, evidence, start, Moment(back.t, f"{back.running:g} of {back.desired:g} ran"))
+    if scaled.done is None:
+        what = f"{service} never ran its desired count"
+        return _not_reached(grading, evidence, scaled.start, scaled.samples, what)
+    return _judge(grading, evidence, scaled.start, scaled.done)
 
 
 def _scale_in(

@@ -28,6 +28,7 @@ from gameday.scenario import (
     RetryBackoffExpectation,
     RetryMaskingExpectation,
     ScalingFlappingExpectation,
+    ScalingSloExpectation,
     ScalingTimeExpectation,
     TaskRecoveryExpectation,
 )
@@ -37,6 +38,7 @@ from gameday.scoring.breakers import score_breaker_limit, score_breaker_shed, sc
 from gameday.scoring.latency import score_latency
 from gameday.scoring.recovery import score_task_recovery
 from gameday.scoring.retries import score_retry_amplification, score_retry_backoff, score_retry_masking
+from gameday.scoring.scaling_slo import score_slo_during_scaling
 from gameday.scoring.steady_state import score_time_to_recover
 
 E = TypeVar("E", bound=BaseModel)
@@ -77,6 +79,7 @@ SCORERS: dict[str, Scorer[Any]] = {
     "scaling_completion_s": Scorer(ScalingTimeExpectation, score_scaling_time),
     "scale_in_s": Scorer(ScalingTimeExpectation, score_scaling_time),
     "scaling_flapping": Scorer(ScalingFlappingExpectation, score_scaling_flapping),
+    "slo_during_scaling": Scorer(ScalingSloExpectation, score_slo_during_scaling),
 }
 
 

@@ -21,7 +21,7 @@ from gameday.evidence.records import Score, Verdict
 # Category, weight and the score-name patterns it owns, in report order.
 CATEGORIES: tuple[tuple[str, int, tuple[str, ...]], ...] = (
     ("steady state", 40, ("availability", "*_latency_ms", "time_to_recover_s")),
-    ("recovery & scaling", 25, ("task_recovery_s", "scaling_*", "scale_in_s")),
+    ("recovery & scaling", 25, ("task_recovery_s", "scaling_*", "scale_in_s", "slo_during_scaling")),
     ("retries", 15, ("retry_*",)),
     ("breakers", 20, ("breaker_*",)),
 )
