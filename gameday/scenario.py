@@ -9,10 +9,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 from gameday.durations import Seconds
 from gameday.faultspecs import NAME_PATTERN, FaultSpec, KillTasks
+from gameday.loadspecs import LoadSpec, StepLoad
 from gameday.yamlfile import load_model
 
 PhaseName = Literal["baseline", "fault", "recovery", "all"]
@@ -26,27 +27,7 @@ class Strict(BaseModel):
 
 
 # --- load -------------------------------------------------------------------------------------
-
-
-class StepLoad(Strict):
-    """Users rise by ``step_users`` every ``step_every`` from ``users`` up to ``max_users``."""
-
-    shape: Literal["step"]
-    flow: Literal["shop"] = "shop"
-    users: int = Field(ge=1, description="users at the start")
-    step_users: int = Field(ge=0)
-    step_every: Seconds = Field(gt=0)
-    max_users: int = Field(ge=1)
-    spawn_rate: float = Field(default=10.0, gt=0, description="users started per second")
-
-    @model_validator(mode="after")
-    def _max_not_below_start(self) -> StepLoad:
-        if self.max_users < self.users:
-            raise ValueError("max_users must not be below users")
-        return self
-
-
-LoadSpec = Annotated[StepLoad, Field(discriminator="shape")]
+# The shapes and flows live in gameday.loadspecs and gameday.flowspecs; ``load`` is one LoadSpec.
 
 
 # --- faults -----------------------------------------------------------------------------------
@@ -229,6 +210,13 @@ class Scenario(Strict):
     expect: list[Expectation] = Field(min_length=1)
     guardrails: Guardrails | None = None
 
+    @field_validator("load")
+    @classmethod
+    def _load_inside_the_run(cls, load: LoadSpec, info: ValidationInfo) -> LoadSpec:
+        if "duration" in info.data:
+            load.check_within(info.data["duration"])
+        return load
+
     @model_validator(mode="after")
     def _faults_inside_the_run(self) -> Scenario:
         for fault in self.faults:
@@ -259,4 +247,4 @@ def load_scenario(path: Path, *, check_files: bool = True) -> Scenario:
     return load_model(path, Scenario, context={"scenario_dir": path.parent} if check_files else None)
 
 
-__all__ = ["FaultSpec", "KillTasks", "Scenario", "load_scenario"]
+__all__ = ["FaultSpec", "KillTasks", "LoadSpec", "Scenario", "StepLoad", "load_scenario"]

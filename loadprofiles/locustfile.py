@@ -1,12 +1,40 @@
-"""The shop flow with the step shape for plain Locust, outside any game day.
+"""gameday's load shapes and flows for plain Locust, outside any game day.
 
-    GAMEDAY_LOAD_MAX_USERS=20 GAMEDAY_LOAD_DURATION=2m \\
+    GAMEDAY_LOAD_SHAPE=spike GAMEDAY_LOAD_USERS=2 GAMEDAY_LOAD_SPIKE_USERS=20 GAMEDAY_LOAD_AT=30s \\
+    GAMEDAY_LOAD_FOR=20s GAMEDAY_LOAD_DURATION=2m \\
         locust -f loadprofiles/locustfile.py --headless --host http://127.0.0.1:8080
 
-Shape parameters come from ``GAMEDAY_LOAD_*`` variables (see :func:`loadprofiles.schedule.schedule_from_env`).
+``GAMEDAY_LOAD_SHAPE`` is steady, step (the default), ramp, spike, wave or replay; every field the
+shape has in a scenario's ``load`` is a ``GAMEDAY_LOAD_<FIELD>`` variable (``GAMEDAY_LOAD_MAX_USERS``,
+``GAMEDAY_LOAD_STEP_EVERY=20s``, ``GAMEDAY_LOAD_FILE=loads/day.csv`` for replay, relative to the
+current folder); unset fields take small defaults (:data:`loadprofiles.standalone.DEFAULTS`).
+``GAMEDAY_LOAD_DURATION`` (default 10m) ends the test. ``GAMEDAY_LOAD_FLOW`` is ``shop`` (the
+default) or a declared flow in YAML flow style, e.g.
+``{http: {wait: 0, requests: [{path: /health}]}}``. A bad value stops Locust with one line naming
+the variable.
 """
 
-from loadprofiles.flows.shop import ShopUser
-from loadprofiles.shapes import StepShape
+import os
+import sys
 
-__all__ = ["ShopUser", "StepShape"]
+from gameday.errors import InputError
+from loadprofiles.flows import user_class_for
+from loadprofiles.shapes import ScheduleShape
+from loadprofiles.standalone import schedule_from_env
+
+try:
+    _SCHEDULE = schedule_from_env(os.environ)
+except InputError as exc:
+    sys.exit(f"{__file__}: {exc}")
+
+GamedayFlowUser = user_class_for(_SCHEDULE.load)
+
+
+class GamedayShape(ScheduleShape):
+    """The shape the ``GAMEDAY_LOAD_*`` variables describe; Locust builds it without arguments."""
+
+    def __init__(self) -> None:
+        super().__init__(_SCHEDULE)
+
+
+__all__ = ["GamedayFlowUser", "GamedayShape"]

@@ -18,17 +18,16 @@ from locust.env import Environment
 from gameday.errors import InputError
 from loadprofiles.config import LoadConfig, read_config
 from loadprofiles.driver import LoadDriver
-from loadprofiles.flows import FLOWS
+from loadprofiles.flows import user_class_for
 from loadprofiles.recorder import RequestLog
-from loadprofiles.schedule import StepSchedule
-from loadprofiles.shapes import StepShape
+from loadprofiles.shapes import shape_for
 
 
 def build_environment(config: LoadConfig) -> Environment:
     """The composition root, as in Locust's own ``env.py``: users, shape and host, but no runner,
     so the caller chooses a local runner today or a master with workers later."""
-    shape = StepShape(StepSchedule(config.load, config.duration_s))
-    return Environment(user_classes=[FLOWS[config.load.flow]], shape_class=shape, host=config.host)
+    shape = shape_for(config.load, config.duration_s)
+    return Environment(user_classes=[user_class_for(config.load)], shape_class=shape, host=config.host)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,56 +1,54 @@
-"""The step schedule as a pure function of run time, kept apart from Locust.
+"""Every load shape as a pure function of run time, kept apart from Locust.
 
 Locust's ``LoadTestShape`` asks "how many users now?" once a second; answering that from a plain
-value makes the schedule testable without importing Locust (whose gevent patching must stay out of
-test and orchestrator processes).
+value makes each shape testable without importing Locust (whose gevent patching must stay out of
+test and orchestrator processes), and lets one Locust adapter serve every shape.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import bisect
+import math
 from dataclasses import dataclass
 
-from gameday.durations import parse_duration
-from gameday.scenario import StepLoad
+from gameday.loadspecs import LoadSpec, RampLoad, ReplayLoad, SpikeLoad, SteadyLoad, StepLoad, WaveLoad
 
-ENV_PREFIX = "GAMEDAY_LOAD_"
-_STANDALONE_DEFAULTS: dict[str, object] = {
-    "shape": "step",
-    "users": 1,
-    "step_users": 1,
-    "step_every": "30s",
-    "max_users": 10,
-    "spawn_rate": 10,
-}
-_STANDALONE_DURATION = "10m"
+
+def users_at(load: LoadSpec, run_time: float) -> int:
+    """The users ``load`` asks for at ``run_time`` seconds into the test."""
+    match load:
+        case SteadyLoad():
+            return load.users
+        case StepLoad():
+            steps = int(run_time // load.step_every)
+            return min(load.users + steps * load.step_users, load.max_users)
+        case RampLoad():
+            share = min(run_time / load.over, 1.0)
+            return round(load.users + share * (load.max_users - load.users))
+        case SpikeLoad():
+            return load.spike_users if load.at <= run_time < load.at + load.for_ else load.users
+        case WaveLoad():
+            # Starts at the trough (night), peaks half a period in (midday), back by a full period.
+            rise = (1 - math.cos(2 * math.pi * run_time / load.period)) / 2
+            return round(load.min_users + rise * (load.max_users - load.min_users))
+        case ReplayLoad():
+            row = bisect.bisect_right(load.points, run_time, key=lambda point: point[0]) - 1
+            return load.points[max(row, 0)][1]
 
 
 @dataclass(frozen=True)
-class StepSchedule:
-    """``load.users`` at first, ``+load.step_users`` every ``load.step_every`` up to ``load.max_users``,
-    and the end of the test once ``duration_s`` has passed."""
+class LoadSchedule:
+    """``load``'s users at each moment, and the end of the test once ``duration_s`` has passed."""
 
-    load: StepLoad
+    load: LoadSpec
     duration_s: float
+
+    def __post_init__(self) -> None:
+        if isinstance(self.load, ReplayLoad) and not self.load.points:
+            raise ValueError("a replay load needs its points (read from its file when the scenario loads)")
 
     def at(self, run_time: float) -> tuple[int, float] | None:
         """(users, spawn rate) at ``run_time`` seconds into the test; None when the test is over."""
         if run_time >= self.duration_s:
             return None
-        steps = int(run_time // self.load.step_every)
-        users = min(self.load.users + steps * self.load.step_users, self.load.max_users)
-        return users, self.load.spawn_rate
-
-
-def schedule_from_env(environ: Mapping[str, str]) -> StepSchedule:
-    """The schedule for plain ``locust -f``, where no run config exists.
-
-    Each StepLoad field may be set as ``GAMEDAY_LOAD_<FIELD>`` (``GAMEDAY_LOAD_MAX_USERS=20``), the
-    test length as ``GAMEDAY_LOAD_DURATION`` (``90s``); anything unset takes a small default.
-    """
-    fields = ("users", "step_users", "step_every", "max_users", "spawn_rate")
-    variables = {name: ENV_PREFIX + name.upper() for name in fields}
-    given = {name: environ[variable] for name, variable in variables.items() if variable in environ}
-    load = StepLoad.model_validate({**_STANDALONE_DEFAULTS, **given})
-    duration = parse_duration(environ.get(ENV_PREFIX + "DURATION", _STANDALONE_DURATION))
-    return StepSchedule(load, duration)
+        return users_at(self.load, max(run_time, 0.0)), self.load.spawn_rate

@@ -1,24 +1,30 @@
-"""Locust load shapes: the adapter between a schedule and Locust's once-a-second ``tick()``."""
+"""The Locust side of load shapes: one adapter between any schedule and Locust's once-a-second tick."""
 
 from __future__ import annotations
 
-import os
-
 from locust import LoadTestShape
 
-from loadprofiles.schedule import StepSchedule, schedule_from_env
+from gameday.loadspecs import LoadSpec
+from loadprofiles.schedule import LoadSchedule
 
 
-class StepShape(LoadTestShape):
-    """The step shape of a scenario's ``load``.
+class ScheduleShape(LoadTestShape):
+    """Asks a :class:`LoadSchedule` for the users at Locust's run time, whichever shape it holds.
 
-    The load process passes the schedule; under plain ``locust -f loadprofiles/locustfile.py`` Locust
-    builds the shape without arguments, so it then reads ``GAMEDAY_LOAD_*`` environment variables.
+    Abstract for Locust (it needs a schedule, which Locust cannot give): the load process passes an
+    instance to its Environment, and the locustfile subclasses it with a schedule from the environment.
     """
 
-    def __init__(self, schedule: StepSchedule | None = None) -> None:
+    abstract = True
+
+    def __init__(self, schedule: LoadSchedule) -> None:
         super().__init__()
-        self.schedule = schedule or schedule_from_env(os.environ)
+        self.schedule = schedule
 
     def tick(self) -> tuple[int, float] | None:
         return self.schedule.at(self.get_run_time())
+
+
+def shape_for(load: LoadSpec, duration_s: float) -> ScheduleShape:
+    """The shape the load process runs ``load`` with, ending the test after ``duration_s``."""
+    return ScheduleShape(LoadSchedule(load, duration_s))

@@ -32,7 +32,8 @@ def test_validate_reports_each_problem_and_exits_2(tmp_path: Path) -> None:
     result = _gameday("validate", str(bad), str(GOOD))
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
-    assert f"{bad}:9: load.shape: 'stair' is not one of: step" in result.stderr
+    shapes = "steady, step, ramp, spike, wave, replay"
+    assert f"{bad}:9: load.shape: 'stair' is not one of: {shapes}" in result.stderr
     assert f"{bad}:22: faults[0].count: must be at least 1" in result.stderr
     assert f"{GOOD}: ok" in result.stdout
 

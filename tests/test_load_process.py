@@ -240,7 +240,7 @@ def test_preflight_accepts_a_serving_host(shop: tuple[ShopDouble, str]) -> None:
 @pytest.mark.parametrize(
     ("load", "field"),
     [
-        ({"shape": "ramp"}, "load.shape"),
+        ({"shape": "stair"}, "load.shape"),
         ({"users": 5, "max_users": 2}, "max_users must not be below users"),
         ({"step_every": "soon"}, "load.step_every"),
     ],

@@ -15,11 +15,12 @@ import pytest
 
 from gameday.errors import InputError
 from gameday.evidence.records import RequestRecord
-from gameday.scenario import StepLoad
+from gameday.loadspecs import StepLoad
 from loadprofiles.config import read_config
 from loadprofiles.recorder import RequestLog, request_record
-from loadprofiles.schedule import StepSchedule, schedule_from_env
+from loadprofiles.schedule import LoadSchedule
 from loadprofiles.seconds import SecondStats
+from loadprofiles.standalone import schedule_from_env
 
 STEP = StepLoad(shape="step", users=2, step_users=3, step_every=10, max_users=9, spawn_rate=4)
 
@@ -39,26 +40,27 @@ STEP = StepLoad(shape="step", users=2, step_users=3, step_every=10, max_users=9,
     ],
 )
 def test_step_schedule(run_time: float, expected: tuple[int, float] | None) -> None:
-    assert StepSchedule(STEP, duration_s=60).at(run_time) == expected
+    assert LoadSchedule(STEP, duration_s=60).at(run_time) == expected
 
 
 def test_a_step_of_zero_users_holds_the_start() -> None:
     flat = STEP.model_copy(update={"step_users": 0})
-    assert {StepSchedule(flat, 60).at(t) for t in range(60)} == {(2, 4.0)}
+    assert {LoadSchedule(flat, 60).at(t) for t in range(60)} == {(2, 4.0)}
 
 
 def test_standalone_schedule_reads_the_environment_with_defaults() -> None:
     schedule = schedule_from_env({"GAMEDAY_LOAD_MAX_USERS": "4", "GAMEDAY_LOAD_STEP_EVERY": "5s"})
-    assert schedule.load.max_users == 4 and schedule.load.step_every == 5.0
-    assert schedule.load.users == 1 and schedule.duration_s == 600.0
+    assert schedule.load == StepLoad(shape="step", users=1, step_users=1, step_every=5, max_users=4)
+    assert schedule.duration_s == 600.0
     assert schedule_from_env({"GAMEDAY_LOAD_DURATION": "90s"}).duration_s == 90.0
 
 
 def test_the_locust_shape_ticks_by_the_schedule() -> None:
-    """StepShape in a child process (it imports Locust), built the way plain ``locust -f`` builds it."""
+    """The locustfile's shape in a child process (it imports Locust), built the way plain ``locust -f``
+    builds it: without arguments, from the environment."""
     script = (
-        "from loadprofiles.shapes import StepShape\n"
-        "shape = StepShape()\n"
+        "from loadprofiles.locustfile import GamedayShape\n"
+        "shape = GamedayShape()\n"
         "ticks = []\n"
         "for t in (0, 4, 5, 9, 10):\n"
         "    shape.get_run_time = lambda t=t: t\n"

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from gameday.durations import parse_duration
 from gameday.errors import InputError
+from gameday.loadspecs import SHAPES
 from gameday.scenario import Expectation, load_scenario
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -80,7 +81,7 @@ def test_every_problem_is_reported_with_file_line_and_field(tmp_path: Path) -> N
     assert lines == [
         f"{path}:1: name: use lowercase letters, digits and '-' only, starting with a letter or digit",
         f"{path}:3: duration: '10q' is not a duration (use 30s, 2m, 1m30s or 1500ms)",
-        f"{path}:5: load.shape: 'stepp' is not one of: step",
+        f"{path}:5: load.shape: 'stepp' is not one of: {', '.join(SHAPES)}",
         f"{path}:8: faults[0]: give exactly one of count or percent",
         f"{path}:14: faults[1].kind: 'nuke' is not one of: kill-tasks, throttle-queue, break-network, "
         "add-latency, fail-requests, stress-cpu, fis-template",

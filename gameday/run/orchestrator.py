@@ -124,7 +124,7 @@ def _execute(plan: Plan, session: TargetSession, run_dir: Path, console: Console
     console.start_clock(started_at)
     load = LoadProcess.start(config_path, on_second=latest.append, log_path=run_dir / "load.log")
     console.say(
-        f"load started (pid {load.pid}): {scenario.load.shape} shape, up to {scenario.load.max_users} users"
+        f"load started (pid {load.pid}): {scenario.load.shape} shape, up to {scenario.load.peak_users} users"
     )
     guards = Guards(scenario.guardrails, session.stop_conditions)
     aborted: str | None = None

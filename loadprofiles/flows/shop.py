@@ -10,19 +10,18 @@ from __future__ import annotations
 import random
 from typing import Any
 
-from locust import FastHttpUser, between, task
+from locust import between, task
 from locust.contrib.fasthttp import ResponseContextManager
+
+from loadprofiles.flows.base import GamedayUser
 
 DEGRADED_SUFFIX = " (degraded)"
 
 
-class ShopUser(FastHttpUser):
+class ShopUser(GamedayUser):
     """One shopper against the shop's bff (the stack's entry)."""
 
     wait_time = between(0.5, 1.5)
-    # Bounded so a blackholed path turns into recorded failures instead of users hanging until the end.
-    connection_timeout = 3.0
-    network_timeout = 10.0
 
     def on_start(self) -> None:
         self.item_ids: list[Any] = []
