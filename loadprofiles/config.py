@@ -6,6 +6,7 @@ way a bad scenario is: ``file:line: field: message``.
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
@@ -22,6 +23,29 @@ class LoadConfig(Strict):
     load: LoadSpec
     duration_s: float = Field(gt=0)
     requests_path: Path
+    local_workers: int | None = Field(
+        default=None,
+        ge=0,
+        description="worker processes the load process starts beside its master; None: one per core; "
+        "0: no master, the users run in the load process itself (unless remote workers are expected)",
+    )
+    expect_workers: int = Field(
+        default=0, ge=0, description="remote workers to wait for before the load starts"
+    )
+    master_bind: str = Field(default="127.0.0.1", description="address the master listens on for workers")
+    master_port: int = Field(default=0, ge=0, le=65535, description="0: any free port")
+    workers_timeout_s: float = Field(default=60.0, gt=0, description="how long to wait for remote workers")
+
+    @property
+    def distributed(self) -> bool:
+        """A master with workers, rather than users in the load process itself."""
+        return self.expect_workers > 0 or self.local_worker_count > 0
+
+    @property
+    def local_worker_count(self) -> int:
+        if self.local_workers is not None:
+            return self.local_workers
+        return 0 if self.expect_workers else (os.cpu_count() or 1)
 
     @field_validator("host")
     @classmethod

@@ -1,8 +1,12 @@
 """The load process: ``python -m loadprofiles.process --config RUN/load.json``.
 
 It runs Locust in its own process because Locust patches the interpreter with gevent, which the
-orchestrator must never be. stdout carries only JSON lines (``second`` each second, ``done`` at
-the end); logs go to stderr. A bad config is one line on stderr and exit 2.
+orchestrator must never be. stdout carries only JSON lines (see :mod:`loadprofiles.driver`:
+``started``, ``second`` each second, ``done`` at the end); logs go to stderr, the workers' too. A
+bad config is one line on stderr and exit 2; workers that do not connect in time, exit 3.
+
+With workers (the default: one per core, see :class:`loadprofiles.config.LoadConfig`) this process
+is a Locust master (:mod:`loadprofiles.master`); with none, the users run here.
 """
 
 # Locust must come first: importing it lets gevent patch sockets and ssl before anything imports them.
@@ -17,9 +21,10 @@ from locust.env import Environment
 
 from gameday.errors import InputError
 from loadprofiles.config import LoadConfig, read_config
-from loadprofiles.driver import LoadDriver
+from loadprofiles.driver import LoadDriver, LoadNotReady
 from loadprofiles.flows import user_class_for
-from loadprofiles.recorder import RequestLog
+from loadprofiles.master import users_for
+from loadprofiles.recorder import Recording, RequestLog
 from loadprofiles.shapes import shape_for
 
 
@@ -44,8 +49,13 @@ def main(argv: list[str] | None = None) -> int:
         level=logging.INFO, stream=sys.stderr, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
     environment = build_environment(config)
-    runner = environment.create_local_runner()
-    return LoadDriver(environment, runner, log, config.duration_s, sys.stdout).run()
+    recording = Recording(log)
+    try:
+        users, settle_s = users_for(environment, config, args.config, recording)
+    except LoadNotReady as exc:
+        print(f"{args.config}: {exc}", file=sys.stderr)
+        return 2
+    return LoadDriver(environment, users, recording, config.duration_s, sys.stdout, settle_s).run()
 
 
 if __name__ == "__main__":

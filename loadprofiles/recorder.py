@@ -2,21 +2,34 @@
 
 Scoring judges availability and latency from this file, so it must hold every request Locust
 reported, including connection errors (status 0) that never produced a response.
+
+The hot path is cheap on purpose (the load process is benchmarked against bare Locust): a request
+becomes a compact row (:func:`request_row`, a plain list that crosses the worker → master link as
+it is) and the master writes each row as a JSON line directly, with no model validation per request.
+The lines are exactly what :class:`RequestRecord` reads back.
 """
 
 from __future__ import annotations
 
+import json
+import math
 import time
 from pathlib import Path
 from typing import Any, TextIO
 
 from gameday.errors import InputError
 from gameday.evidence.records import RequestRecord
+from loadprofiles.seconds import SecondStats
 
 _ERROR_CHARS = 300
 
+Row = list[Any]
+"""``[t, name, method, latency_ms, status, error]``: one request; ``error`` is None when it succeeded."""
 
-def request_record(
+ROW_FIELDS = 6
+
+
+def request_row(
     *,
     request_type: str,
     name: str,
@@ -25,21 +38,56 @@ def request_record(
     exception: BaseException | None = None,
     start_time: float | None = None,
     **_: Any,
-) -> RequestRecord:
-    """Turn the keyword arguments of Locust's ``request`` event into a record.
+) -> Row:
+    """Turn the keyword arguments of Locust's ``request`` event into a row.
 
     Extra keywords are accepted and ignored, as Locust asks of listeners, so new event arguments do
     not break recording.
     """
+    return [
+        start_time if start_time is not None else time.time() - response_time / 1000,
+        name,
+        request_type,
+        response_time,
+        getattr(response, "status_code", 0) or 0,
+        None if exception is None else f"{type(exception).__name__}: {exception}"[:_ERROR_CHARS],
+    ]
+
+
+def record_from_row(row: Row, worker: int | None = None) -> RequestRecord:
+    t, name, method, latency_ms, status, error = row
     return RequestRecord(
-        t=start_time if start_time is not None else time.time() - response_time / 1000,
+        t=t,
         name=name,
-        method=request_type,
-        latency_ms=response_time,
-        status=getattr(response, "status_code", 0) or 0,
-        ok=exception is None,
-        error=None if exception is None else f"{type(exception).__name__}: {exception}"[:_ERROR_CHARS],
+        method=method,
+        latency_ms=latency_ms,
+        status=status,
+        ok=error is None,
+        error=error,
+        worker=worker,
     )
+
+
+def request_record(**kwargs: Any) -> RequestRecord:
+    """The record of one ``request`` event (see :func:`request_row`)."""
+    return record_from_row(request_row(**kwargs))
+
+
+def row_line(row: Row, worker: int | None = None) -> str:
+    """The JSON line of a row, as :meth:`RequestRecord.model_dump_json` would write it."""
+    t, name, method, latency_ms, status, error = row
+    fields: dict[str, Any] = {
+        "t": float(t),
+        "name": name,
+        "method": method,
+        "latency_ms": float(latency_ms),
+        "status": int(status),
+        "ok": error is None,
+        "error": error,
+    }
+    if worker is not None:
+        fields["worker"] = worker
+    return json.dumps(fields, separators=(",", ":")) + "\n"
 
 
 class RequestLog:
@@ -61,6 +109,9 @@ class RequestLog:
     def add(self, record: RequestRecord) -> None:
         self._buffer.append(record.model_dump_json() + "\n")
 
+    def add_line(self, line: str) -> None:
+        self._buffer.append(line)
+
     def flush(self) -> None:
         if self._buffer:
             lines, self._buffer = self._buffer, []
@@ -71,3 +122,26 @@ class RequestLog:
     def close(self) -> None:
         self.flush()
         self._handle.close()
+
+
+class Recording:
+    """Where rows end up on the master (or in a load process without workers): the request log and
+    the per-second statistics, fed from the same rows so their totals always agree."""
+
+    def __init__(self, log: RequestLog) -> None:
+        self.log = log
+        self.stats = SecondStats(math.floor(time.time()))
+        self.malformed = 0
+
+    def begin(self, now: float) -> None:
+        """The load starts now: seconds before it (waiting for workers) are not part of the test."""
+        self.stats = SecondStats(math.floor(now))
+
+    def add_row(self, row: Row, worker: int | None = None) -> None:
+        try:
+            line = row_line(row, worker)
+        except (TypeError, ValueError):  # a worker of another version, or not a gameday worker
+            self.malformed += 1
+            return
+        self.log.add_line(line)
+        self.stats.add_request(row[0], row[3], row[5] is None)

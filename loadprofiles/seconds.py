@@ -27,10 +27,15 @@ class SecondStats:
         self._failures: defaultdict[int, int] = defaultdict(int)
 
     def add(self, record: RequestRecord) -> None:
-        # Never into a second already handed out: a late clock reading lands in the next one.
-        second = max(math.floor(record.t + record.latency_ms / 1000), self._next)
-        self._latencies[second].append(record.latency_ms)
-        if not record.ok:
+        self.add_request(record.t, record.latency_ms, record.ok)
+
+    def add_request(self, t: float, latency_ms: float, ok: bool) -> None:
+        """A request that started at ``t`` and took ``latency_ms``: the hot path, no record needed."""
+        # Never into a second already handed out: a late clock reading, or a row from a worker that
+        # arrived after its second was streamed, lands in the next one.
+        second = max(math.floor(t + latency_ms / 1000), self._next)
+        self._latencies[second].append(latency_ms)
+        if not ok:
             self._failures[second] += 1
 
     def complete(self, now: float, users: int) -> list[LoadSecond]:

@@ -36,6 +36,7 @@ class RequestRecord(Record):
     status: int  # 0 when no response arrived
     ok: bool
     error: str | None = None
+    worker: int | None = None  # the load worker that made it (0-based, by connect order); None: no workers
 
 
 class LoadSecond(Record):
