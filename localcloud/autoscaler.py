@@ -50,15 +50,20 @@ class TargetTracker:
         self.scaling = scaling
         self._last: dict[Direction, float] = {}
 
-    def decide(self, now: float, capacity: int, metric: float | None) -> Decision | None:
-        """The change to make at ``now``, or None: no reading, already on target, or cooling down.
+    def decide(
+        self, now: float, capacity: int, metric: float | None, suspended: frozenset[Direction] = frozenset()
+    ) -> Decision | None:
+        """The change to make at ``now``, or None: no reading, already on target, cooling down, or
+        a direction that is ``suspended`` (like SuspendedState's DynamicScalingIn/OutSuspended).
 
         A returned decision starts its direction's cooldown at ``now``.
         """
         if metric is None:
             return None
         decision = Decision(capacity, target_capacity(capacity, metric, self.scaling), metric)
-        if decision.desired == capacity or self._cooling(decision.direction, now):
+        if decision.desired == capacity or decision.direction in suspended:
+            return None
+        if self._cooling(decision.direction, now):
             return None
         self._last[decision.direction] = now
         return decision

@@ -3,6 +3,10 @@
 It reads the same per-second series the metrics recorder keeps for CloudWatch-style queries
 (averaged over the policy's ``window``), asks the service's :class:`TargetTracker` for a decision,
 applies it through the scheduler like UpdateService, and records the scaling activity.
+
+Like a scalable target's ``SuspendedState``, a service's dynamic scaling out and in can each be
+suspended (a fault that sets the desired count itself does this, so the policy does not undo it);
+a suspended direction makes no decision and starts no cooldown.
 """
 
 from __future__ import annotations
@@ -13,6 +17,8 @@ import statistics
 import time
 from collections.abc import Callable, Mapping
 from typing import Any, Protocol
+
+from pydantic import BaseModel, ConfigDict, Field
 
 from localcloud.autoscaler import Decision, Direction, TargetTracker
 from localcloud.autoscaler_activities import ActivityLog, ScalingActivity, resource_id
@@ -38,6 +44,30 @@ class ScalableService(Protocol):
     async def set_desired(self, count: int) -> int: ...
 
 
+class SuspendedState(BaseModel):
+    """Which directions of dynamic scaling are suspended, named as Application Auto Scaling names them."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+
+    scale_in: bool = Field(default=False, alias="DynamicScalingInSuspended", strict=True)
+    scale_out: bool = Field(default=False, alias="DynamicScalingOutSuspended", strict=True)
+
+    @property
+    def directions(self) -> frozenset[Direction]:
+        return frozenset(
+            direction
+            for direction, held in ((Direction.IN, self.scale_in), (Direction.OUT, self.scale_out))
+            if held
+        )
+
+    def as_aws(self) -> dict[str, bool]:
+        return self.model_dump(by_alias=True)
+
+
+class NotScaled(KeyError):
+    """The service has no auto scaling to suspend or resume."""
+
+
 class Autoscaler:
     def __init__(
         self,
@@ -52,6 +82,7 @@ class Autoscaler:
             for name, service in stack.services.items()
             if service.scaling is not None
         }
+        self._suspended = {name: SuspendedState() for name in self._trackers}
         self._services = services
         self._metrics = metrics
         self._load_balancer = load_balancer_name(stack.name)
@@ -71,11 +102,21 @@ class Autoscaler:
             service = self._services[name]
             self.activities.settle(name, service.running, now)
             reading = self.reading(name, tracker.scaling, now)
-            decision = tracker.decide(now, service.desired, reading)
+            decision = tracker.decide(now, service.desired, reading, self._suspended[name].directions)
             if decision is not None:
                 self.activities.start(_activity(name, tracker.scaling, decision, now))
                 await service.set_desired(decision.desired)
                 self.activities.settle(name, service.running, now)
+
+    def suspend(self, service: str, state: SuspendedState) -> SuspendedState:
+        """Set which directions of the service's dynamic scaling are suspended; returns the previous state.
+
+        Raises :class:`NotScaled` for a service without auto scaling.
+        """
+        if service not in self._suspended:
+            raise NotScaled(service)
+        previous, self._suspended[service] = self._suspended[service], state
+        return previous
 
     def reading(self, service: str, scaling: Scaling, now: float) -> float | None:
         """The policy's metric averaged over its window; None when there is no data to go on."""
@@ -99,7 +140,11 @@ class Autoscaler:
         if tracker is None:
             return None
         last = self.activities.last(service)
-        return {**tracker.scaling.model_dump(), "last_activity": last.as_aws() if last else None}
+        return {
+            **tracker.scaling.model_dump(),
+            "suspended_state": self._suspended[service].as_aws(),
+            "last_activity": last.as_aws() if last else None,
+        }
 
 
 def _mean(values: list[float]) -> float | None:

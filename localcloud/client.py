@@ -54,6 +54,14 @@ class LocalcloudClient:
         previous: int = self._call("PUT", path, {"count": count})["previous"]
         return previous
 
+    def set_scaling_suspended(self, service: str, *, scale_in: bool, scale_out: bool) -> dict[str, bool]:
+        """Suspend or resume the service's dynamic scaling in and out (like a scalable target's
+        SuspendedState); returns the previous state, ``DynamicScalingIn/OutSuspended`` booleans."""
+        body = {"DynamicScalingInSuspended": scale_in, "DynamicScalingOutSuspended": scale_out}
+        path = f"/services/{_quoted(service)}/scaling/suspended"
+        previous: dict[str, bool] = self._call("PUT", path, body)["previous"]
+        return previous
+
     def start_stress(self, service: str, load_percent: int, tasks: list[str] | None = None) -> dict[str, int]:
         """Burn ``load_percent`` of a core in each of ``tasks`` (every running one if None); task id → pid."""
         body: dict[str, Any] = {"load_percent": load_percent, "tasks": tasks}

@@ -1,7 +1,8 @@
 """The control API: how the harness sees and acts on localcloud (JSON over HTTP on loopback).
 
 It is the local stand-in for the ECS, CloudWatch and X-Ray APIs: state, stopping a task, changing
-a service's desired count, CPU stress in its tasks, task events, metrics, scaling activities,
+a service's desired count, suspending its auto scaling, CPU stress in its tasks, task events,
+metrics, scaling activities,
 trace documents, setting and clearing network faults on dependency edges and faults on queues, and
 shutting the whole platform down.
 """
@@ -17,6 +18,7 @@ from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from localcloud.autoscaler_activities import ActivityLog
+from localcloud.autoscaler_runner import Autoscaler, NotScaled, SuspendedState
 from localcloud.events import EventLog
 from localcloud.faultmodes import FaultSpecError, describe_validation, parse_path_fault
 from localcloud.metrics import MetricsRecorder
@@ -52,6 +54,7 @@ class ControlApi:
         metrics: MetricsRecorder,
         activities: ActivityLog,
         xray: XrayDaemon,
+        autoscaler: Autoscaler | None = None,
         shutdown: Callable[[], None],
     ) -> None:
         self._state = state
@@ -61,6 +64,7 @@ class ControlApi:
         self._events = events
         self._metrics = metrics
         self._activities = activities
+        self._autoscaler = autoscaler
         self._xray = xray
         self._shutdown = shutdown
         self._runner: web.AppRunner | None = None
@@ -74,6 +78,7 @@ class ControlApi:
                 web.get("/state", self._get_state),
                 web.post("/services/{service}/tasks/{task_id}/stop", self._stop_task),
                 web.put("/services/{service}/desired", self._put_desired),
+                web.put("/services/{service}/scaling/suspended", self._put_scaling_suspended),
                 web.put("/services/{service}/stress", self._put_stress),
                 web.delete("/services/{service}/stress", self._delete_stress),
                 web.put("/paths/{edge}/fault", self._put_path_fault),
@@ -134,6 +139,24 @@ class ControlApi:
             return _error(400, describe_validation(error))
         previous = await scheduler.set_desired(desired.count)
         return web.json_response({"service": service, "desired": desired.count, "previous": previous})
+
+    async def _put_scaling_suspended(self, request: web.Request) -> web.Response:
+        """Like RegisterScalableTarget with only SuspendedState: which scaling directions are held."""
+        service = request.match_info["service"]
+        if service not in self._schedulers:
+            return _error(404, f"no service named '{service}'")
+        try:
+            state = SuspendedState.model_validate(await _json_body(request))
+            if self._autoscaler is None:
+                raise NotScaled(service)
+            previous = self._autoscaler.suspend(service, state)
+        except ValidationError as error:
+            return _error(400, describe_validation(error))
+        except NotScaled:
+            return _error(409, f"service '{service}' has no auto scaling to suspend")
+        return web.json_response(
+            {"service": service, "suspended_state": state.as_aws(), "previous": previous.as_aws()}
+        )
 
     async def _put_stress(self, request: web.Request) -> web.Response:
         service = request.match_info["service"]

@@ -72,6 +72,7 @@ class Supervisor:
             metrics=self.metrics,
             activities=self.autoscaler.activities,
             xray=self.xray,
+            autoscaler=self.autoscaler,
             shutdown=self.request_shutdown,
         )
         self._shutdown = asyncio.Event()

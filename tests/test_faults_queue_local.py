@@ -4,6 +4,7 @@ seen through the control API and the queue itself, and the revert — the run's 
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -27,6 +28,17 @@ from localcloud.stack import load_stack
 
 ROOT = Path(__file__).resolve().parent.parent
 QUEUE = "jobs"
+# The consumer scales on its backlog; the target is out of reach, so left alone it stays at its
+# min of 2, which is exactly what it would put back within a second of a consumer fault that turns
+# it down to 1, were its scaling not suspended.
+DRAIN_SCALING = {
+    "min": 2,
+    "max": 3,
+    "policy": {"metric": "backlog-per-task", "queue": QUEUE, "target": 1000},
+    "window": "1s",
+}
+RUNNING_FREELY = {"DynamicScalingInSuspended": False, "DynamicScalingOutSuspended": False}
+HELD = {"DynamicScalingInSuspended": True, "DynamicScalingOutSuspended": True}
 
 
 @pytest.fixture(scope="module")
@@ -38,7 +50,7 @@ def cloud(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[RunningLoc
         {
             "api": echo_service(1, depends_on=["orders"], queues=[QUEUE]),
             "orders": echo_service(1, queues=[QUEUE]),
-            "drain": echo_service(1, queues=[QUEUE]),
+            "drain": echo_service(2, queues=[QUEUE], scaling=DRAIN_SCALING),
         },
         entry="api",
         queues={QUEUE: {"visibility_timeout": "30s"}},
@@ -52,12 +64,14 @@ def cloud(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[RunningLoc
 
 @pytest.fixture
 def healthy(cloud: tuple[RunningLocalcloud, LocalTarget]) -> Iterator[tuple[RunningLocalcloud, LocalTarget]]:
-    """Each test starts from, and must leave, the stack as it was: no queue fault, drain at 1."""
+    """Each test starts from, and must leave, the stack as it was: no queue fault, drain at 2 and
+    scaling freely."""
     running = cloud[0]
     yield cloud
     state = running.client.state()
     assert state["queue_faults"][QUEUE] is None
-    assert state["services"]["drain"]["desired"] == 1
+    assert state["services"]["drain"]["desired"] == 2
+    assert state["services"]["drain"]["scaling"]["suspended_state"] == RUNNING_FREELY
 
 
 def _injector(target: LocalTarget, **fault: Any) -> Injector:
@@ -107,12 +121,14 @@ def test_consumer_mode_stops_the_consumer_and_puts_its_count_back(
         "action": "localcloud-queue-throttle",
         "control_url": target.control_url,
         "queue": QUEUE,
-        "desired": {"drain": 1},
+        "desired": {"drain": 2},
         "clear_queue_fault": False,
+        "scaling_suspended": {"drain": RUNNING_FREELY},
     }
     outcome = injector.inject()
 
     assert outcome.landed, outcome.detail
+    assert outcome.detail == "desired count of drain from 2 to 0 (auto scaling of drain suspended)"
     assert outcome.affected == ["drain"]
     services = running.client.state()["services"]
     assert (services["drain"]["desired"], services["drain"]["running"]) == (0, 0)
@@ -120,7 +136,43 @@ def test_consumer_mode_stops_the_consumer_and_puts_its_count_back(
     injector.revert()
     injector.revert()  # idempotent
     services = running.client.state()["services"]
-    assert (services["drain"]["desired"], services["drain"]["running"]) == (1, 1)
+    assert (services["drain"]["desired"], services["drain"]["running"]) == (2, 2)
+
+
+def test_a_consumer_that_auto_scales_is_held_at_the_fault_count_until_the_revert(
+    healthy: tuple[RunningLocalcloud, LocalTarget],
+) -> None:
+    running, target = healthy
+    injector = _injector(target, mode="consumer", consumers=1)
+    injector.revert_plan()
+    assert injector.inject().landed
+
+    time.sleep(2.5)  # two autoscaler evaluations: each would put drain back to its min of 2
+    drain = running.client.state()["services"]["drain"]
+    assert (drain["desired"], drain["running"], drain["scaling"]["suspended_state"]) == (1, 1, HELD)
+    assert running.client.scaling_activities(0, time.time()) == []
+    injector.revert()
+    drain = running.client.state()["services"]["drain"]
+    assert (drain["desired"], drain["running"], drain["scaling"]["suspended_state"]) == (2, 2, RUNNING_FREELY)
+
+
+def test_rollback_puts_back_a_suspension_that_was_there_before(
+    healthy: tuple[RunningLocalcloud, LocalTarget],
+) -> None:
+    running, target = healthy
+    running.client.set_scaling_suspended("drain", scale_in=True, scale_out=False)
+    try:
+        injector = _injector(target, mode="consumer")
+        plan = injector.revert_plan()
+        assert plan["scaling_suspended"] == {"drain": {**RUNNING_FREELY, "DynamicScalingInSuspended": True}}
+        assert injector.inject().landed
+        context = RevertContext(run_id="run-1", fault_id="f1", target_name="local")
+        done = execute_revert_plan(plan, context)  # as `gameday rollback` does, from the plan alone
+        assert done == f"queue {QUEUE}: drain desired 2, drain auto scaling back to suspended in"
+        scaling = running.client.state()["services"]["drain"]["scaling"]
+        assert scaling["suspended_state"] == {**RUNNING_FREELY, "DynamicScalingInSuspended": True}
+    finally:
+        running.client.set_scaling_suspended("drain", scale_in=False, scale_out=False)
 
 
 def test_delay_mode_sets_the_queue_fault_and_the_ledger_plan_clears_it(
@@ -184,10 +236,10 @@ def test_a_consumer_already_at_the_count_is_not_landed(
     healthy: tuple[RunningLocalcloud, LocalTarget],
 ) -> None:
     _running, target = healthy
-    injector = _injector(target, mode="consumer", consumers=1)
+    injector = _injector(target, mode="consumer", consumers=2)
     outcome = injector.inject()
     assert not outcome.landed
-    assert "already run at most 1" in outcome.detail
+    assert "already run at most 2" in outcome.detail
 
 
 def test_an_unreachable_localcloud_is_not_landed_and_rollback_has_nothing_to_undo(tmp_path: Path) -> None:

@@ -11,7 +11,7 @@ import pytest
 
 from gameday.errors import InputError
 from localcloud.autoscaler import Decision, Direction, TargetTracker, target_capacity
-from localcloud.autoscaler_runner import Autoscaler
+from localcloud.autoscaler_runner import Autoscaler, NotScaled, SuspendedState
 from localcloud.stack import Scaling, Stack, load_stack
 
 CPU = {"min": 1, "max": 6, "policy": {"metric": "cpu", "target": 50}}
@@ -78,6 +78,13 @@ def test_a_scale_in_does_not_wait_for_the_scale_out_cooldown() -> None:
     assert tracker.decide(1.0, 4, 10.0) == Decision(capacity=4, desired=1, metric=10.0)
 
 
+def test_a_suspended_direction_decides_nothing_and_starts_no_cooldown() -> None:
+    tracker = TargetTracker(_scaling())
+    assert tracker.decide(0.0, 2, 100.0, frozenset({Direction.OUT})) is None
+    assert tracker.decide(1.0, 2, 10.0, frozenset({Direction.OUT})) == Decision(2, 1, 10.0)  # in still may
+    assert tracker.decide(2.0, 1, 200.0) == Decision(1, 4, 200.0)  # no cooldown from the held one
+
+
 # --- the loop, on fake services and metrics -----------------------------------------------------
 
 
@@ -135,7 +142,11 @@ def test_a_scale_out_is_recorded_in_progress_until_the_tasks_run() -> None:
 
     [done] = autoscaler.activities.between(0, 2000)
     assert done["StatusCode"] == "Successful" and done["EndTime"] == 1001.0
-    assert autoscaler.describe("api") == {**Scaling.model_validate(CPU).model_dump(), "last_activity": done}
+    assert autoscaler.describe("api") == {
+        **Scaling.model_validate(CPU).model_dump(),
+        "suspended_state": {"DynamicScalingInSuspended": False, "DynamicScalingOutSuspended": False},
+        "last_activity": done,
+    }
 
 
 def test_one_noisy_second_in_the_window_does_not_scale() -> None:
@@ -185,6 +196,26 @@ def test_a_service_without_scaling_is_left_alone() -> None:
     autoscaler = Autoscaler(_stack(None), {"api": service}, FakeMetrics(CPUUtilization=[100.0]))
     asyncio.run(autoscaler.evaluate())
     assert service.desired == 2 and autoscaler.describe("api") is None
+
+
+def test_suspended_scaling_holds_a_desired_count_set_from_outside_until_resumed() -> None:
+    autoscaler, service = _autoscaler(CPU, FakeMetrics(CPUUtilization=[5.0]), [0.0])
+    held = SuspendedState(DynamicScalingInSuspended=True, DynamicScalingOutSuspended=True)
+    assert autoscaler.suspend("api", held) == SuspendedState()
+    service.desired = service.running = 6  # a fault set it; the policy would scale in to 1
+    asyncio.run(autoscaler.evaluate())
+    assert service.desired == 6 and autoscaler.activities.between(0, 10) == []
+    assert autoscaler.describe("api")["suspended_state"] == held.as_aws()  # type: ignore[index]
+
+    assert autoscaler.suspend("api", SuspendedState()) == held
+    asyncio.run(autoscaler.evaluate())
+    assert service.desired == 1
+
+
+def test_only_a_scaled_service_can_be_suspended() -> None:
+    autoscaler = Autoscaler(_stack(None), {"api": FakeService(2)}, FakeMetrics())
+    with pytest.raises(NotScaled):
+        autoscaler.suspend("api", SuspendedState(DynamicScalingOutSuspended=True))
 
 
 # --- the stack schema ----------------------------------------------------------------------------

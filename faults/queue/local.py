@@ -1,9 +1,12 @@
 """throttle-queue on localcloud: fewer consumers, a delay on every message, or rejected sends.
 
 ``consumer`` turns the queue's consumer services down to ``consumers`` tasks with the desired
-count (like ECS UpdateService) and puts back each service's exact prior count. ``delay`` and
-``reject-sends`` set the queue's fault in localcloud's SQS endpoint, which a healthy queue does not
-have, so undoing them is clearing it. The revert plan carries the control API's URL, the queue,
+count (like ECS UpdateService) and puts back each service's exact prior count. A consumer that
+auto scales would have its policy undo that within seconds, so its dynamic scaling is suspended
+first (as operators do with a scalable target's SuspendedState) and its exact prior suspended
+state put back once the prior count runs again. ``delay`` and ``reject-sends`` set the queue's
+fault in localcloud's SQS endpoint, which a healthy queue does not have, so undoing them is
+clearing it. The revert plan carries the control API's URL, the queue,
 the services and their prior counts, so ``gameday rollback`` undoes the change from the ledger
 alone; a localcloud that no longer answers took its queues and tasks with it.
 
@@ -29,6 +32,8 @@ from localcloud.client import LocalcloudClient, LocalcloudError
 from localcloud.stack import Stack, load_stack
 
 REVERT_ACTION = "localcloud-queue-throttle"
+SCALE_IN_SUSPENDED = "DynamicScalingInSuspended"
+SCALE_OUT_SUSPENDED = "DynamicScalingOutSuspended"
 RESTORE_TIMEOUT_S = 30.0  # restored consumer tasks start and pass their health check
 POLL_INTERVAL_S = 0.2
 
@@ -40,6 +45,8 @@ class QueueControlApi(Protocol):
     def state(self) -> dict[str, Any]: ...
 
     def set_desired(self, service: str, count: int) -> int: ...
+
+    def set_scaling_suspended(self, service: str, *, scale_in: bool, scale_out: bool) -> dict[str, bool]: ...
 
     def set_queue_fault(
         self, queue: str, *, throttle_share: float = 0.0, delay_s: float = 0.0
@@ -77,6 +84,7 @@ class LocalQueueThrottle:
         self._queue = fault.target.queue
         self._consumers = consumers  # empty unless the mode is consumer
         self._prior: dict[str, int] = {}
+        self._scaling: dict[str, dict[str, bool]] = {}  # consumers that scale: their prior SuspendedState
 
     def describe(self) -> str:
         if self._fault.mode == "consumer":
@@ -99,6 +107,11 @@ class LocalQueueThrottle:
                 f"localcloud runs no consumer service {', '.join(missing)} of queue {self._queue}"
             )
         self._prior = {name: int(services[name]["desired"]) for name in self._consumers}
+        self._scaling = {
+            name: dict(services[name]["scaling"]["suspended_state"])
+            for name in self._consumers
+            if services[name].get("scaling")
+        }
         if self._consumers and all(count <= self._fault.consumers for count in self._prior.values()):
             raise FaultNotLanded(
                 f"the consumers of queue {self._queue} already run at most {self._fault.consumers} task(s): "
@@ -110,15 +123,19 @@ class LocalQueueThrottle:
             "queue": self._queue,
             "desired": dict(self._prior),
             "clear_queue_fault": self._fault.mode != "consumer",
+            "scaling_suspended": dict(self._scaling),
         }
 
     def apply(self) -> tuple[str, list[str]]:
         try:
             if self._fault.mode == "consumer":
+                for name in self._scaling:
+                    self._client.set_scaling_suspended(name, scale_in=True, scale_out=True)
                 for name in self._consumers:
                     self._client.set_desired(name, self._fault.consumers)
                 changes = ", ".join(f"{name} from {count}" for name, count in self._prior.items())
-                return f"desired count of {changes} to {self._fault.consumers}", list(self._consumers)
+                held = f" (auto scaling of {', '.join(self._scaling)} suspended)" if self._scaling else ""
+                return f"desired count of {changes} to {self._fault.consumers}{held}", list(self._consumers)
             shown = self._client.set_queue_fault(self._queue, **self._spec())
         except LocalcloudError as error:
             raise FaultNotLanded(str(error)) from error
@@ -146,7 +163,8 @@ class LocalQueueThrottle:
 
 
 def undo_queue_throttle(plan: dict[str, Any], _context: object = None) -> str:
-    """Put back the prior desired counts and clear the queue fault; confirm localcloud shows both."""
+    """Put back the prior desired counts and clear the queue fault; confirm localcloud shows both,
+    then put back each consumer's prior auto scaling state (resuming it only once the count runs)."""
     control_url, queue = str(plan["control_url"]), str(plan["queue"])
     client = LocalcloudClient(control_url)
     if not client.reachable():
@@ -171,8 +189,19 @@ def undo_queue_throttle(plan: dict[str, Any], _context: object = None) -> str:
         raise LocalcloudError(
             f"queue {queue} is not shown restored by localcloud after {RESTORE_TIMEOUT_S:g}s"
         )
-    put_back = ", ".join(f"{name} desired {count}" for name, count in desired.items())
-    return f"queue {queue}: " + (put_back if desired else "fault cleared")
+    scaling = {str(name): dict(state) for name, state in plan.get("scaling_suspended", {}).items()}
+    for name, state in scaling.items():
+        client.set_scaling_suspended(
+            name, scale_in=state[SCALE_IN_SUSPENDED], scale_out=state[SCALE_OUT_SUSPENDED]
+        )
+    put_back = [f"{name} desired {count}" for name, count in desired.items()]
+    put_back += [f"{name} auto scaling {_suspension(state)}" for name, state in scaling.items()]
+    return f"queue {queue}: " + (", ".join(put_back) if put_back else "fault cleared")
+
+
+def _suspension(state: dict[str, bool]) -> str:
+    held = [d for d, key in (("in", SCALE_IN_SUSPENDED), ("out", SCALE_OUT_SUSPENDED)) if state[key]]
+    return f"back to suspended {' and '.join(held)}" if held else "resumed"
 
 
 def _state(client: QueueControlApi) -> dict[str, Any]:
