@@ -76,6 +76,17 @@ def _parser() -> argparse.ArgumentParser:
         help="print one template holding every via: fis fault on the scenario timeline (aws:fis:wait)",
     )
 
+    matrix = commands.add_parser(
+        "matrix", help="run scenarios against stack variants and check each score's verdict (localcloud)"
+    )
+    matrix.add_argument("matrix", type=Path, help="matrix YAML file, e.g. shop/matrix.yaml")
+    matrix.add_argument("--reduced", action="store_true", help="only rows marked reduced: true, once each")
+    matrix.add_argument("--target", default="local", help="localcloud target name (default: local)")
+    matrix.add_argument("--targets", type=Path, default=Path("targets.yaml"), help="targets file")
+    matrix.add_argument(
+        "--reports", type=Path, default=Path("reports"), help="reports folder (default: reports)"
+    )
+
     report = commands.add_parser("report", help="re-score and re-render a run from its saved evidence")
     report.add_argument("run", type=Path, help="run folder, e.g. reports/latest")
 
@@ -127,6 +138,10 @@ def _dispatch(args: argparse.Namespace) -> int:
         from gameday.commands.fis_template import fis_template
 
         return fis_template(args.scenario, args.target, args.targets, combined=args.combined)
+    if args.command == "matrix":
+        from gameday.commands.matrix import matrix
+
+        return matrix(args.matrix, args.reduced, args.target, args.targets, args.reports)
     if args.command == "report":
         from gameday.commands.report import report
 
