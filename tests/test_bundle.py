@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from gameday.errors import InputError
-from gameday.evidence.bundle import RunEvidence
+from gameday.evidence.bundle import RunEvidence, TraceDocuments
 from gameday.evidence.records import Gap, ScalingActivity, Verdict
 from gameday.scoring import score_run
 from gameday.scoring.testing import synthetic_evidence, synthetic_scenario
@@ -109,3 +109,49 @@ def test_scaling_activities_round_trip(tmp_path: Path) -> None:
     evidence.save(tmp_path)
     assert (tmp_path / "scaling.jsonl").read_text().count("\n") == 1
     assert RunEvidence.load(tmp_path).scaling == [activity]
+
+
+def _with_traces(tmp_path: Path, documents: list[dict[str, object]]) -> RunEvidence:
+    evidence = replace(synthetic_evidence(), traces=documents)
+    evidence.save(tmp_path)
+    return evidence
+
+
+def test_loaded_traces_are_read_from_the_file_each_time_and_equal_what_was_saved(tmp_path: Path) -> None:
+    documents: list[dict[str, object]] = [
+        {"id": f"{i:016x}", "name": "bff", "start_time": i} for i in range(5)
+    ]
+    _with_traces(tmp_path, documents)
+    loaded = RunEvidence.load(tmp_path).traces
+    assert isinstance(loaded, TraceDocuments)
+    assert len(loaded) == 5 and loaded == documents and documents == loaded
+    assert list(loaded) == list(loaded) == documents  # walked twice, same documents
+    assert loaded[3] == documents[3] and loaded[-1] == documents[-1] and loaded[1:3] == documents[1:3]
+    assert loaded != documents[:4]
+
+
+def test_an_unreadable_trace_line_is_a_gap_and_the_others_are_kept(tmp_path: Path) -> None:
+    _with_traces(tmp_path, [{"id": "a", "start_time": 1.0}, {"id": "b", "start_time": 2.0}])
+    text = (tmp_path / "traces.jsonl").read_text()
+    first, second = text.splitlines()
+    (tmp_path / "traces.jsonl").write_text(f"{first}\n[1, 2]\n\n{{cut\n{second}\n")
+    loaded = RunEvidence.load(tmp_path)
+    assert [d["id"] for d in loaded.traces] == ["a", "b"]
+    (gap,) = loaded.gaps
+    assert gap.source == "traces"
+    assert gap.reason == "traces.jsonl: 2 unreadable line(s) skipped, first at line 2: expected a JSON object"
+
+
+def test_traces_changed_after_loading_are_refused_rather_than_misread(tmp_path: Path) -> None:
+    _with_traces(tmp_path, [{"id": "a", "start_time": 1.0}])
+    loaded = RunEvidence.load(tmp_path)
+    (tmp_path / "traces.jsonl").write_text('{"id": "other", "start_time": 2.0, "name": "x"}\n')
+    with pytest.raises(RuntimeError, match="changed since its run folder was loaded"):
+        list(loaded.traces)
+
+
+def test_a_loaded_run_saved_again_keeps_its_traces(tmp_path: Path) -> None:
+    documents: list[dict[str, object]] = [{"id": "a", "start_time": 1.0, "subsegments": [{"id": "b"}]}]
+    _with_traces(tmp_path, documents)
+    RunEvidence.load(tmp_path).save(tmp_path)
+    assert RunEvidence.load(tmp_path).traces == documents

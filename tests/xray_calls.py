@@ -8,6 +8,7 @@ segment first in progress and then complete, each call and each attempt as its o
 from __future__ import annotations
 
 import itertools
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -106,7 +107,7 @@ class Traces:
 
 
 def run_with(
-    traces: list[dict[str, Any]],
+    traces: Sequence[dict[str, Any]],
     *,
     requests: list[RequestRecord] | None = None,
     gaps: list[Gap] | None = None,

@@ -4,6 +4,9 @@ The run folder is the only hand-over between running and judging: ``gameday repo
 able to score and render again from the files alone. So every record is written as the JSON its
 pydantic model produces, one per line for the long streams, and read back through the same model.
 Files are streamed line by line in both directions: a long run can hold millions of requests.
+Traces are the bulk of a run folder (hundreds of thousands of X-Ray documents, each a tree of
+dicts), so a loaded run does not hold them: :class:`TraceDocuments` checks every line once and
+reads the documents from the file again each time they are walked.
 
 A file that is missing or has unreadable lines is not an error: the run still gets a report, and a
 :class:`Gap` says which evidence is absent, so the scores depending on it turn INCONCLUSIVE.
@@ -13,14 +16,16 @@ from __future__ import annotations
 
 import json
 import os
+from array import array
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TypeVar, overload
 
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from gameday.errors import InputError
+from gameday.evidence.bulk import paused_gc
 from gameday.evidence.records import (
     FaultRecord,
     Gap,
@@ -52,7 +57,8 @@ class RunEvidence:
     """Everything a run observed; the single input of scoring and reporting.
 
     Times are epoch seconds. ``traces`` stay raw X-Ray documents: they are kept for people and
-    later scorers, and no model of ours should silently drop fields AWS adds.
+    later scorers, and no model of ours should silently drop fields AWS adds. A run holds them as
+    a list; a loaded run folder as :class:`TraceDocuments`, read from the file when walked.
     """
 
     run_id: str
@@ -66,7 +72,7 @@ class RunEvidence:
     load_seconds: list[LoadSecond] = field(default_factory=list)
     metrics: list[MetricPoint] = field(default_factory=list)
     events: list[TaskEvent] = field(default_factory=list)
-    traces: list[dict[str, Any]] = field(default_factory=list)
+    traces: Sequence[dict[str, Any]] = field(default_factory=list)
     scaling: list[ScalingActivity] = field(default_factory=list)
     faults: list[FaultRecord] = field(default_factory=list)
     gaps: list[Gap] = field(default_factory=list)
@@ -102,12 +108,13 @@ class RunEvidence:
         # gaps.json missing means no gap was recorded when the run was saved: nothing to add for it.
         saved_gaps = _Reader(run_dir, []).array(GAPS_FILE, None, Gap)
         reader = _Reader(run_dir, saved_gaps)
-        requests = reader.lines(REQUESTS_FILE, "requests", RequestRecord.model_validate_json)
-        load_seconds = reader.lines(LOAD_SECONDS_FILE, "load_seconds", LoadSecond.model_validate_json)
-        metrics = reader.lines(METRICS_FILE, "metrics", MetricPoint.model_validate_json)
-        events = reader.lines(EVENTS_FILE, "events", TaskEvent.model_validate_json)
-        traces = reader.lines(TRACES_FILE, "traces", _json_object)
-        scaling = reader.lines(SCALING_FILE, "scaling", ScalingActivity.model_validate_json)
+        with paused_gc():  # millions of records may be read, none of them in a reference cycle
+            requests = reader.lines(REQUESTS_FILE, "requests", RequestRecord.model_validate_json)
+            load_seconds = reader.lines(LOAD_SECONDS_FILE, "load_seconds", LoadSecond.model_validate_json)
+            metrics = reader.lines(METRICS_FILE, "metrics", MetricPoint.model_validate_json)
+            events = reader.lines(EVENTS_FILE, "events", TaskEvent.model_validate_json)
+            traces = reader.documents(TRACES_FILE, "traces")
+            scaling = reader.lines(SCALING_FILE, "scaling", ScalingActivity.model_validate_json)
         phases = reader.array(PHASES_FILE, "phases", Phase)
         faults = reader.array(FAULTS_FILE, "faults", FaultRecord)
         return cls(
@@ -156,6 +163,31 @@ class _Reader:
             self.gaps.append(Gap(source=source, reason=reason))
         return items
 
+    def documents(self, name: str, source: str) -> TraceDocuments:
+        """Check every line of a JSON-lines file of objects, keeping where the good ones are."""
+        path = self._run_dir / name
+        if not path.exists():
+            self.gaps.append(Gap(source=source, reason=f"{name} is missing from the run folder"))
+            return TraceDocuments(None, array("q"))
+        offsets = array("q")
+        bad = 0
+        first_bad = ""
+        with path.open("rb") as handle:
+            offset = 0
+            for number, raw in enumerate(handle, start=1):
+                if raw.strip():
+                    try:
+                        _json_object(raw)
+                        offsets.append(offset)
+                    except ValueError as exc:
+                        bad += 1
+                        first_bad = first_bad or f"line {number}: {_problem(exc)}"
+                offset += len(raw)
+        if bad:
+            reason = f"{name}: {bad} unreadable line(s) skipped, first at {first_bad}"
+            self.gaps.append(Gap(source=source, reason=reason))
+        return TraceDocuments(path, offsets)
+
     def array(self, name: str, source: str | None, model: type[M]) -> list[M]:
         path = self._run_dir / name
         if not path.exists():
@@ -186,7 +218,67 @@ def _read_run_file(path: Path) -> dict[str, Any]:
     return dict(scalars)
 
 
-def _json_object(line: str) -> dict[str, Any]:
+class TraceDocuments(Sequence[dict[str, Any]]):
+    """The X-Ray documents of a run folder's traces.jsonl, parsed afresh each time they are read.
+
+    Only the byte offsets of the readable lines stay in memory (8 bytes a document, instead of a
+    tree of dicts): scoring walks the documents once, and a report never needs them. The file is
+    the run folder's record and is not rewritten after a run; if it changed anyway, reading
+    refuses rather than returning other documents than those that were checked.
+    """
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __init__(self, path: Path | None, offsets: array[int]) -> None:
+        self._path = path
+        self._offsets = offsets
+        self._stamp = _stamp(path.stat()) if path is not None else None
+
+    def __len__(self) -> int:
+        return len(self._offsets)
+
+    @overload
+    def __getitem__(self, index: int) -> dict[str, Any]: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[dict[str, Any]]: ...
+
+    def __getitem__(self, index: int | slice) -> dict[str, Any] | list[dict[str, Any]]:
+        if isinstance(index, slice):
+            return list(self._read(self._offsets[index]))
+        return next(self._read([self._offsets[index]]))
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        return self._read(self._offsets)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Sequence) or isinstance(other, str | bytes):
+            return NotImplemented
+        return len(self) == len(other) and all(a == b for a, b in zip(self, other, strict=True))
+
+    def __repr__(self) -> str:
+        return f"TraceDocuments({self._path}, {len(self)} documents)"
+
+    def _read(self, offsets: Iterable[int]) -> Iterator[dict[str, Any]]:
+        if self._path is None:
+            return
+        with self._path.open("rb") as handle:
+            if _stamp(os.fstat(handle.fileno())) != self._stamp:
+                raise RuntimeError(f"{self._path} changed since its run folder was loaded; load it again")
+            expected = 0
+            for offset in offsets:
+                if offset != expected:
+                    handle.seek(offset)
+                line = handle.readline()
+                expected = offset + len(line)
+                yield _json_object(line)
+
+
+def _stamp(status: os.stat_result) -> tuple[int, int, int]:
+    return status.st_ino, status.st_size, status.st_mtime_ns
+
+
+def _json_object(line: str | bytes) -> dict[str, Any]:
     value = json.loads(line)
     if not isinstance(value, dict):
         raise ValueError("expected a JSON object")

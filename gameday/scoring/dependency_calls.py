@@ -8,7 +8,7 @@ whatever the threshold (a breaker that never closed).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar, Literal
 
@@ -48,23 +48,27 @@ def after_outage(evidence: RunEvidence, outage: Window) -> Window:
 
 
 class _LastParse:
-    """The calls of the last trace list parsed: every trace expectation of a run reads the same
-    documents, and a long run holds hundreds of thousands of them. Holding the list itself (not
-    its id) means a cached answer can never belong to another list."""
+    """The finished calls of the last trace list parsed, by dependency: every trace expectation of
+    a run reads the same documents, and a long run holds hundreds of thousands of them. Holding
+    the list itself (not its id) means a cached answer can never belong to another list."""
 
-    documents: ClassVar[list[dict[str, Any]] | None] = None
-    calls: ClassVar[list[Call]] = []
+    documents: ClassVar[Sequence[dict[str, Any]] | None] = None
+    by_dependency: ClassVar[dict[str, list[Call]]] = {}
 
     @classmethod
-    def of(cls, documents: list[dict[str, Any]]) -> list[Call]:
+    def of(cls, documents: Sequence[dict[str, Any]]) -> dict[str, list[Call]]:
         if cls.documents is not documents:
-            cls.documents, cls.calls = documents, parse_calls(documents)
-        return cls.calls
+            by_dependency: dict[str, list[Call]] = {}
+            for call in parse_calls(documents):
+                if call.finished:
+                    by_dependency.setdefault(call.dependency, []).append(call)
+            cls.documents, cls.by_dependency = documents, by_dependency
+        return cls.by_dependency
 
 
 def calls_to(evidence: RunEvidence, dependency: str) -> list[Call]:
     """The finished calls to ``dependency`` in the run's traces, by start time."""
-    return [c for c in _LastParse.of(evidence.traces) if c.dependency == dependency and c.finished]
+    return _LastParse.of(evidence.traces).get(dependency, [])
 
 
 def grade_calls(

@@ -22,11 +22,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
+
+from gameday.evidence.bulk import paused_gc
 
 Outcome = Literal["ok", "failed", "short_circuit", "in_progress"]
 UNKNOWN_CALLER = "unknown"
 Key = tuple[str, str]  # (trace id, entity id): X-Ray ids are unique within a trace only
+_ABSENT = object()
 
 
 @dataclass(frozen=True)
@@ -73,9 +76,12 @@ class Call:
         return (self.end - self.start) * 1000
 
 
-@dataclass(frozen=True)
-class _Entity:
-    """A segment or subsegment, flattened out of whichever document carried it."""
+class _Entity(NamedTuple):
+    """A segment or subsegment, flattened out of whichever document carried it.
+
+    A tuple of the few facts calls are built from, not the raw dict: a long run has close to a
+    million entities, and the raw documents are let go as soon as each one is read.
+    """
 
     id: str
     parent_id: str | None
@@ -85,7 +91,9 @@ class _Entity:
     start: float
     end: float | None
     remote: bool
-    annotations: Mapping[str, Any]
+    breaker_annotated: bool  # has a ``circuit_open`` annotation, whatever its value
+    circuit_open: bool  # that annotation is ``true``
+    dependency: str | None  # the ``dependency`` annotation, when there is one
     status: int | None
     fault: bool
     error: bool
@@ -104,47 +112,60 @@ class _Entity:
 
 
 def parse_calls(documents: Iterable[Mapping[str, Any]]) -> list[Call]:
-    """Every downstream call in the documents, ordered by start time."""
+    """Every downstream call in the documents, ordered by start time.
+
+    The documents are walked once (they may be read from a file as they go); the cyclic garbage
+    collector is paused meanwhile: the entity index is hundreds of thousands of small acyclic
+    tuples, and generation-2 passes over them would cost more than the parse itself.
+    """
+    with paused_gc():
+        entities = _index(documents)
+        attempts: dict[Key, list[_Entity]] = {}
+        call_keys: dict[Key, None] = {}  # ordered set
+        for entity in entities.values():
+            parent = entities.get(entity.parent_key) if entity.parent_key else None
+            if entity.remote and not entity.is_segment and parent is not None and not parent.remote:
+                owner = entity.key if parent.is_segment else parent.key
+                attempts.setdefault(owner, []).append(entity)
+                call_keys[owner] = None
+            elif entity.breaker_annotated and not entity.is_segment:
+                call_keys[entity.key] = None
+        callers = _Callers(entities)
+        calls = [
+            _call(entities[k], sorted(attempts.get(k, []), key=lambda a: a.start), callers.of(k))
+            for k in call_keys
+        ]
+        return sorted(calls, key=lambda c: c.start)
+
+
+def _index(documents: Iterable[Mapping[str, Any]]) -> dict[Key, _Entity]:
+    """Every entity by trace and id; a complete version wins over an in-progress one."""
     entities: dict[Key, _Entity] = {}
+    shared: dict[str, str] = {}  # one string object per trace id and name, not one per document
     for document in documents:
-        for entity in _flatten(document):
-            known = entities.get(entity.key)
+        for entity in _flatten(document, shared):
+            key = entity.key
+            known = entities.get(key)
             if known is None or entity.end is not None or known.end is None:
-                entities[entity.key] = entity
-    attempts: dict[Key, list[_Entity]] = {}
-    call_keys: dict[Key, None] = {}  # ordered set
-    for entity in entities.values():
-        parent = entities.get(entity.parent_key) if entity.parent_key else None
-        if entity.remote and not entity.is_segment and parent is not None and not parent.remote:
-            owner = entity.key if parent.is_segment else parent.key
-            attempts.setdefault(owner, []).append(entity)
-            call_keys[owner] = None
-        elif "circuit_open" in entity.annotations and not entity.is_segment:
-            call_keys[entity.key] = None
-    callers = _Callers(entities)
-    calls = [
-        _call(entities[k], sorted(attempts.get(k, []), key=lambda a: a.start), callers.of(k))
-        for k in call_keys
-    ]
-    return sorted(calls, key=lambda c: c.start)
+                entities[key] = entity
+    return entities
 
 
 def _call(entity: _Entity, attempts: list[_Entity], caller: str) -> Call:
     outcome: Outcome
     if entity.end is None:
         outcome = "in_progress"
-    elif entity.annotations.get("circuit_open") is True:
+    elif entity.circuit_open:
         outcome = "short_circuit"
     elif attempts and not attempts[-1].as_attempt().failed and not entity.fault:
         outcome = "ok"
     else:
         outcome = "failed"
     first = attempts[0] if attempts else entity
-    dependency = entity.annotations.get("dependency", first.name)
     return Call(
         trace_id=entity.trace_id,
         caller=caller,
-        dependency=str(dependency),
+        dependency=first.name if entity.dependency is None else entity.dependency,
         start=entity.start,
         end=entity.end,
         attempts=tuple(a.as_attempt() for a in attempts),
@@ -180,39 +201,47 @@ class _Callers:
         return name
 
 
-def _flatten(document: Mapping[str, Any]) -> Iterator[_Entity]:
+def _flatten(document: Mapping[str, Any], shared: dict[str, str]) -> Iterator[_Entity]:
     """The document's entity and every subsegment nested in it, each knowing its parent's id."""
     trace_id = str(document.get("trace_id", ""))
+    trace_id = shared.setdefault(trace_id, trace_id)
     is_segment = document.get("type") != "subsegment" and not document.get("inferred", False)
     stack: list[tuple[Mapping[str, Any], str | None, bool]] = [
         (document, document.get("parent_id"), is_segment)
     ]
     while stack:
         raw, parent_id, segment = stack.pop()
-        entity = _entity(raw, parent_id, trace_id, segment)
+        entity = _entity(raw, parent_id, trace_id, segment, shared)
         if entity is None:
             continue
         yield entity
         stack.extend((child, entity.id, False) for child in raw.get("subsegments", ()) or ())
 
 
-def _entity(raw: Mapping[str, Any], parent_id: str | None, trace_id: str, segment: bool) -> _Entity | None:
+def _entity(
+    raw: Mapping[str, Any], parent_id: str | None, trace_id: str, segment: bool, shared: dict[str, str]
+) -> _Entity | None:
     """None for what is not an entity we can place in time (no id or no start)."""
     if "id" not in raw or "start_time" not in raw:
         return None
     response = (raw.get("http") or {}).get("response") or {}
     status = response.get("status")
     end = raw.get("end_time")
+    annotations = raw.get("annotations") or {}
+    dependency = annotations.get("dependency", _ABSENT)
+    name = str(raw.get("name", ""))
     return _Entity(
         id=str(raw["id"]),
         parent_id=str(parent_id) if parent_id else None,
         trace_id=trace_id,
-        name=str(raw.get("name", "")),
+        name=shared.setdefault(name, name),
         is_segment=segment,
         start=float(raw["start_time"]),
         end=None if end is None or raw.get("in_progress") else float(end),
         remote=raw.get("namespace") == "remote",
-        annotations=raw.get("annotations") or {},
+        breaker_annotated="circuit_open" in annotations,
+        circuit_open=annotations.get("circuit_open") is True,
+        dependency=None if dependency is _ABSENT else str(dependency),
         status=int(status) if isinstance(status, int | float) else None,
         fault=bool(raw.get("fault")),
         error=bool(raw.get("error")),
