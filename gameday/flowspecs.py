@@ -67,8 +67,8 @@ class HttpRequest(_Strict):
     method: HttpMethod = "GET"
     path: str = Field(description="starts with /, is appended to the target's entry URL")
     weight: int = Field(default=1, ge=1)
-    expect_status: int | list[int] | None = Field(
-        default=None, description="the statuses that count as success; any 2xx when not given"
+    expect_status: list[int] | None = Field(
+        default=None, min_length=1, description="the statuses that count as success; any 2xx when not given"
     )
     headers: dict[str, str] = {}
     json_body: JsonValue = Field(default=None, alias="json")
@@ -87,16 +87,18 @@ class HttpRequest(_Strict):
             raise ValueError(f"'{path}' must start with / and hold no spaces, e.g. /catalog?page=1")
         return path
 
+    @field_validator("expect_status", mode="before")
+    @classmethod
+    def _one_status_is_a_list(cls, status: Any) -> Any:
+        return [status] if isinstance(status, int) else status
+
     @field_validator("expect_status")
     @classmethod
-    def _real_statuses(cls, status: int | list[int] | None) -> int | list[int] | None:
-        listed = [status] if isinstance(status, int) else status or []
-        if isinstance(status, list) and not status:
-            raise ValueError("give at least one status")
-        for code in listed:
+    def _real_statuses(cls, statuses: list[int] | None) -> list[int] | None:
+        for code in statuses or []:
             if not 100 <= code <= 599:
                 raise ValueError(f"{code} is not an HTTP status (100-599)")
-        return status
+        return statuses
 
     @property
     def label(self) -> str:
@@ -106,8 +108,7 @@ class HttpRequest(_Strict):
     def expected(self, status: int) -> bool:
         if self.expect_status is None:
             return 200 <= status < 300
-        listed = [self.expect_status] if isinstance(self.expect_status, int) else self.expect_status
-        return status in listed
+        return status in self.expect_status
 
 
 class HttpFlow(_Strict):

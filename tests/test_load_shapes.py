@@ -11,14 +11,13 @@ import math
 import re
 import subprocess
 import sys
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
+from http_double import HttpDouble, http_double
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import TypeAdapter
@@ -367,43 +366,10 @@ def test_the_environment_sets_any_shape_and_a_replay_file_relative_to_the_folder
     assert [spike.at(t) for t in (59, 60, 70, 120)] == [(1, 10.0), (10, 10.0), (1, 10.0), None]
 
 
-class CountingServer:
-    """A tiny HTTP/1.1 server on a free port that counts requests and the connections they came on:
-    each Locust user keeps its own keep-alive connection, so connections are users."""
-
-    def __init__(self) -> None:
-        counts: dict[str, Any] = {"requests": 0, "clients": set()}
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def do_GET(self) -> None:  # the name http.server calls
-                counts["requests"] += 1
-                counts["clients"].add(self.client_address)
-                self.send_response(200)
-                self.send_header("Content-Length", "2")
-                self.end_headers()
-                self.wfile.write(b"ok")
-
-            def log_message(self, *_: Any) -> None:
-                pass
-
-        self.counts = counts
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_address[1]}"
-
-
 @pytest.fixture
-def counting_server() -> Iterator[CountingServer]:
-    server = CountingServer()
-    server.thread.start()
-    yield server
-    server.server.shutdown()
-    server.server.server_close()
+def counting_server() -> Iterator[HttpDouble]:
+    with http_double() as double:
+        yield double
 
 
 def _plain_locust(host: str, environ: dict[str, str]) -> subprocess.CompletedProcess[str]:
@@ -412,7 +378,7 @@ def _plain_locust(host: str, environ: dict[str, str]) -> subprocess.CompletedPro
     return subprocess.run(command, cwd=ROOT, env=environ, capture_output=True, text=True, timeout=60)
 
 
-def test_plain_locust_runs_a_shape_from_the_environment(counting_server: CountingServer) -> None:
+def test_plain_locust_runs_a_shape_from_the_environment(counting_server: HttpDouble) -> None:
     """A steady shape of 3 users with a declared flow at full speed: Locust spawns exactly 3 users,
     and the server sees their requests on 3 connections."""
     environ = {
@@ -426,16 +392,16 @@ def test_plain_locust_runs_a_shape_from_the_environment(counting_server: Countin
     assert result.returncode == 0, result.stderr[-2000:]
     assert re.search(r"Shape test updating to 3 users", result.stderr), result.stderr[-2000:]
     assert re.search(r"All users spawned: \{\"HttpFlowUser\": 3\} \(3 total users\)", result.stderr)
-    assert counting_server.counts["requests"] >= 3
-    assert len(counting_server.counts["clients"]) == 3
+    assert len(counting_server.received) >= 3
+    assert len({r.client for r in counting_server.received}) == 3
     assert re.search(r"GET /ping\s+\d+\s+0\(0\.00%\)", result.stderr + result.stdout)
 
 
-def test_plain_locust_stops_at_a_bad_variable_with_one_line(counting_server: CountingServer) -> None:
+def test_plain_locust_stops_at_a_bad_variable_with_one_line(counting_server: HttpDouble) -> None:
     environ = {"PATH": "/usr/bin:/bin", "GAMEDAY_LOAD_SHAPE": "spike", "GAMEDAY_LOAD_SPIKE_USERS": "-3"}
     result = _plain_locust(counting_server.url, environ)
     assert result.returncode != 0
     assert result.stderr.strip().splitlines() == [
         f"{ROOT}/loadprofiles/locustfile.py: GAMEDAY_LOAD_SPIKE_USERS: must be at least 0"
     ]
-    assert counting_server.counts["requests"] == 0
+    assert counting_server.received == []
