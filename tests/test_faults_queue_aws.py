@@ -18,8 +18,9 @@ from aws_fault_run import REGION, aws_target, client, killed_run, mocked_account
 from botocore.stub import Stubber
 
 from faults.api_change import ApiChangeInjector
-from faults.queue.aws import throttle_queue_aws
+from faults.queue.aws import UNDO, throttle_queue_aws
 from faults.registry import build_injector
+from faults.revert import REVERTERS
 from gameday.cli import main
 from gameday.commands.rollback import rollback
 from gameday.errors import InputError
@@ -104,6 +105,7 @@ def test_consumer_on_ecs_turns_the_desired_count_down_and_back(moto: None) -> No
         "cluster": "shop",
         "service": "worker",
         "desired_count": 3,
+        "scalable_target": None,  # moto knows the service has no scalable target
     }
     outcome = built.inject()
     assert outcome.landed, outcome.detail
@@ -112,6 +114,119 @@ def test_consumer_on_ecs_turns_the_desired_count_down_and_back(moto: None) -> No
     built.revert()
     built.revert()
     assert desired_count() == 3
+
+
+# moto keeps a scalable target's SuspendedState as given and shows none for a target that never
+# had one, where Application Auto Scaling shows all three flags false; Stubber replays AWS's shapes.
+RESOURCE = "service/shop/worker"
+SCALABLE = {
+    "ServiceNamespace": "ecs",
+    "ResourceId": RESOURCE,
+    "ScalableDimension": "ecs:service:DesiredCount",
+}
+PRIOR = {
+    "DynamicScalingInSuspended": False,
+    "DynamicScalingOutSuspended": False,
+    "ScheduledScalingSuspended": True,
+}
+
+
+def scalable_target(state: dict[str, bool]) -> dict[str, Any]:
+    return {
+        "ScalableTargets": [
+            {
+                **SCALABLE,
+                "MinCapacity": 1,
+                "MaxCapacity": 4,
+                "RoleARN": "arn:aws:iam::123456789012:role/s",
+                "CreationTime": 0,
+                "SuspendedState": state,
+            }
+        ]
+    }
+
+
+def test_an_ecs_consumer_that_scales_is_suspended_and_gets_its_exact_prior_state_back(moto: None) -> None:
+    url = sqs_queue()
+    ecs_service(desired=3)
+    scaling = client("application-autoscaling")
+    clients = {"application-autoscaling": scaling}
+    queue = {
+        "url": url,
+        "consumer": {
+            "ecs": {"cluster": "arn:aws:ecs:eu-west-1:123456789012:cluster/shop", "service": "worker"}
+        },
+    }
+    held = {**PRIOR, "DynamicScalingInSuspended": True, "DynamicScalingOutSuspended": True}
+    with Stubber(scaling) as stub:
+        stub.add_response(
+            "describe_scalable_targets",
+            scalable_target(PRIOR),
+            {**{k: v for k, v in SCALABLE.items() if k != "ResourceId"}, "ResourceIds": [RESOURCE]},
+        )
+        stub.add_response("register_scalable_target", {}, {**SCALABLE, "SuspendedState": held})
+        stub.add_response("register_scalable_target", {}, {**SCALABLE, "SuspendedState": PRIOR})
+        stub.add_response("register_scalable_target", {}, {**SCALABLE, "SuspendedState": PRIOR})
+        built = throttle_queue_aws(
+            fault("consumer", consumers=0),
+            target(queue),
+            lambda name: clients.get(name) or client(name),
+            fault_id="f1-throttle-queue",
+        )
+        built.poll_interval_s = 0.01
+        plan = built.revert_plan()
+        assert plan["scalable_target"] == {"resource_id": RESOURCE, "suspended_state": PRIOR}
+        outcome = built.inject()
+        assert outcome.landed, outcome.detail
+        assert outcome.detail.endswith(f"from 3 to 0 (dynamic scaling of {RESOURCE} suspended)")
+        assert desired_count() == 0
+        built.revert()
+        built.revert()  # idempotent: the same prior count and state again
+        stub.assert_no_pending_responses()
+    assert desired_count() == 3
+
+
+def test_the_undo_from_the_ledger_plan_puts_back_count_then_suspended_state(moto: None) -> None:
+    ecs_service(desired=1)
+    scaling = client("application-autoscaling")
+    plan = {
+        "action": "aws-ecs-desired-count",
+        "cluster": "shop",
+        "service": "worker",
+        "desired_count": 2,
+        "scalable_target": {"resource_id": RESOURCE, "suspended_state": PRIOR},
+    }
+    with Stubber(scaling) as stub:
+        stub.add_response("register_scalable_target", {}, {**SCALABLE, "SuspendedState": PRIOR})
+        undo = UNDO["aws-ecs-desired-count"]  # what `gameday rollback` runs for this plan
+        assert "aws-ecs-desired-count" in REVERTERS  # rollback reaches the same undo
+        done = undo(plan, lambda name: scaling if name == "application-autoscaling" else client(name))
+        stub.assert_no_pending_responses()
+    assert desired_count() == 2
+    assert done.endswith(
+        f"back to desired count 2; scalable target {RESOURCE} back to ScheduledScalingSuspended"
+    )
+
+
+def test_an_ecs_consumer_without_a_scalable_target_is_not_registered_as_one(moto: None) -> None:
+    url = sqs_queue()
+    ecs_service(desired=2)
+    scaling = client("application-autoscaling")
+    queue = {"url": url, "consumer": {"ecs": {"cluster": "shop", "service": "worker"}}}
+    with Stubber(scaling) as stub:  # any RegisterScalableTarget would find no response and raise
+        stub.add_response("describe_scalable_targets", {"ScalableTargets": []})
+        built = throttle_queue_aws(
+            fault("consumer"),
+            target(queue),
+            lambda name: scaling if name == "application-autoscaling" else client(name),
+            fault_id="f1",
+        )
+        built.poll_interval_s = 0.01
+        assert built.revert_plan()["scalable_target"] is None
+        assert built.inject().landed
+        built.revert()
+        stub.assert_no_pending_responses()
+    assert desired_count() == 2
 
 
 def lambda_function() -> None:

@@ -5,6 +5,10 @@ whichever the target maps: an ECS service's desired count, a Lambda function's r
 concurrency, or the Lambda event source mappings that poll the queue (disabled). Each records
 the exact prior value first and puts that value back on revert. AWS has no API that makes
 SendMessage fail, so ``reject-sends`` exists only on localcloud.
+
+An ECS consumer with a scalable target would be scaled back up by its policies within minutes,
+so its dynamic scaling in and out is suspended first (RegisterScalableTarget with SuspendedState)
+and the target's exact prior SuspendedState is put back after the desired count.
 """
 
 from __future__ import annotations
@@ -22,6 +26,9 @@ from gameday.errors import InputError
 from gameday.faultspecs import ThrottleQueue
 from gameday.targets import AwsQueue, AwsTarget
 
+ECS_NAMESPACE = "ecs"
+ECS_DIMENSION = "ecs:service:DesiredCount"
+SUSPENDED_KEYS = ("DynamicScalingInSuspended", "DynamicScalingOutSuspended", "ScheduledScalingSuspended")
 ENABLED_MAPPING_STATES = frozenset({"Enabled", "Enabling", "Updating"})
 DISABLED_MAPPING_STATES = frozenset({"Disabled", "Disabling"})
 
@@ -49,7 +56,13 @@ def throttle_queue_aws(
             raise InputError(
                 f"targets: queue '{name}' consumer via desired-count needs ecs (cluster, service)"
             )
-        change = EcsDesiredCount(clients("ecs"), consumer.ecs.cluster, consumer.ecs.service, fault.consumers)
+        change = EcsDesiredCount(
+            clients("ecs"),
+            clients("application-autoscaling"),
+            consumer.ecs.cluster,
+            consumer.ecs.service,
+            fault.consumers,
+        )
         action = "aws-ecs-desired-count"
     elif consumer.lambda_function is None:
         raise InputError(
@@ -112,29 +125,54 @@ class QueueDelay:
         return str(got["Attributes"]["DelaySeconds"])
 
 
-class EcsDesiredCount:
-    """The consumer service's desired count: ECS stops the tasks above ``consumers``."""
+def scalable_target_id(cluster: str, service: str) -> str:
+    """``service/CLUSTER/SERVICE``, from names or ARNs (the name is the ARN's last part)."""
+    return f"service/{cluster.rsplit('/', 1)[-1]}/{service.rsplit('/', 1)[-1]}"
 
-    def __init__(self, ecs: BaseClient, cluster: str, service: str, consumers: int) -> None:
+
+class EcsDesiredCount:
+    """The consumer service's desired count: ECS stops the tasks above ``consumers``. Its scalable
+    target, if it has one, has dynamic scaling suspended meanwhile."""
+
+    def __init__(
+        self, ecs: BaseClient, scaling: BaseClient, cluster: str, service: str, consumers: int
+    ) -> None:
         self._ecs = ecs
+        self._scaling = scaling
         self._cluster = cluster
         self._service = service
         self._consumers = consumers
         self._prior = 0
+        self._suspended: dict[str, bool] | None = None  # the scalable target's prior SuspendedState
 
     def describe(self) -> str:
         return f"set the desired count of ECS service {self._service} to {self._consumers}"
 
     def prepare(self) -> dict[str, Any]:
         self._prior = self._desired_now()
+        self._suspended = self._suspended_now()
+        target = None
+        if self._suspended is not None:
+            target = {"resource_id": self._resource_id, "suspended_state": dict(self._suspended)}
         return {
             "action": "aws-ecs-desired-count",
             "cluster": self._cluster,
             "service": self._service,
             "desired_count": self._prior,
+            "scalable_target": target,
         }
 
+    @property
+    def _resource_id(self) -> str:
+        return scalable_target_id(self._cluster, self._service)
+
     def apply(self) -> tuple[str, list[str]]:
+        held = ""
+        if self._suspended is not None:
+            state = {**self._suspended, "DynamicScalingInSuspended": True, "DynamicScalingOutSuspended": True}
+            with aws_call("application-autoscaling:RegisterScalableTarget"):
+                _put_suspended_state(self._scaling, self._resource_id, state)
+            held = f" (dynamic scaling of {self._resource_id} suspended)"
         with aws_call("ecs:UpdateService"):
             call(
                 self._ecs.update_service,
@@ -143,7 +181,7 @@ class EcsDesiredCount:
                 desiredCount=self._consumers,
             )
         where = f"ECS service {self._service} in cluster {self._cluster}"
-        return f"desired count of {where} from {self._prior} to {self._consumers}", [self._service]
+        return f"desired count of {where} from {self._prior} to {self._consumers}{held}", [self._service]
 
     def not_observed(self) -> str | None:
         now = self._desired_now()
@@ -156,6 +194,32 @@ class EcsDesiredCount:
         if not active:
             raise FaultNotLanded(f"ECS has no active service {self._service} in cluster {self._cluster}")
         return int(active[0]["desiredCount"])
+
+    def _suspended_now(self) -> dict[str, bool] | None:
+        """The scalable target's SuspendedState (all three flags); None when the service has none."""
+        with aws_call("application-autoscaling:DescribeScalableTargets"):
+            got = call(
+                self._scaling.describe_scalable_targets,
+                ServiceNamespace=ECS_NAMESPACE,
+                ResourceIds=[self._resource_id],
+                ScalableDimension=ECS_DIMENSION,
+            )
+        targets = got["ScalableTargets"]
+        if not targets:
+            return None
+        state = targets[0].get("SuspendedState") or {}
+        return {key: bool(state.get(key, False)) for key in SUSPENDED_KEYS}
+
+
+def _put_suspended_state(scaling: BaseClient, resource_id: str, state: dict[str, bool]) -> None:
+    """RegisterScalableTarget on an existing target with only SuspendedState changes nothing else."""
+    call(
+        scaling.register_scalable_target,
+        ServiceNamespace=ECS_NAMESPACE,
+        ResourceId=resource_id,
+        ScalableDimension=ECS_DIMENSION,
+        SuspendedState={key: bool(state[key]) for key in SUSPENDED_KEYS},
+    )
 
 
 class LambdaConcurrency:
@@ -261,9 +325,18 @@ def _restore_attributes(plan: dict[str, Any], clients: AwsClients) -> str:
 
 
 def _restore_desired_count(plan: dict[str, Any], clients: AwsClients) -> str:
+    """The prior desired count first, then the scalable target's prior SuspendedState, so a policy
+    that resumes starts from the restored count."""
     count = int(plan["desired_count"])
     call(clients("ecs").update_service, cluster=plan["cluster"], service=plan["service"], desiredCount=count)
-    return f"ECS service {plan['service']} in cluster {plan['cluster']} back to desired count {count}"
+    done = f"ECS service {plan['service']} in cluster {plan['cluster']} back to desired count {count}"
+    target = plan.get("scalable_target")
+    if not target:
+        return done
+    state = {key: bool(target["suspended_state"][key]) for key in SUSPENDED_KEYS}
+    _put_suspended_state(clients("application-autoscaling"), target["resource_id"], state)
+    held = "+".join(key for key in SUSPENDED_KEYS if state[key]) or "nothing suspended"
+    return f"{done}; scalable target {target['resource_id']} back to {held}"
 
 
 def _restore_concurrency(plan: dict[str, Any], clients: AwsClients) -> str:
