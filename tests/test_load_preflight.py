@@ -1,0 +1,88 @@
+"""An entry that does not answer stops a game day before any fault, on an AWS target as on localcloud.
+
+The AWS account is moto with dummy credentials; the entry is a closed port on this machine, so the
+check is real HTTP. Every AWS call the run makes is recorded to show that nothing was changed.
+"""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Iterator
+from pathlib import Path
+
+import boto3
+import pytest
+import yaml
+from aws_fault_run import use_dummy_credentials
+from botocore.client import BaseClient
+from moto import mock_aws
+
+from gameday.aws_session import client_hook
+from gameday.cli import main
+
+REGION = "eu-west-1"
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def wire(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
+    """moto with an opted-in orders service, and every AWS operation gameday sends."""
+    use_dummy_credentials(monkeypatch, REGION)
+    sent: list[str] = []
+
+    def count(client: BaseClient) -> None:
+        client.meta.events.register("before-send.*.*", lambda event_name, **_: sent.append(event_name))
+
+    with mock_aws(), client_hook(count):
+        ecs = boto3.client("ecs", region_name=REGION)
+        ecs.create_cluster(clusterName="shop")
+        definition = ecs.register_task_definition(
+            family="orders", containerDefinitions=[{"name": "orders", "image": "shop", "memory": 256}]
+        )["taskDefinition"]["taskDefinitionArn"]
+        ecs.create_service(
+            cluster="shop",
+            serviceName="orders",
+            taskDefinition=definition,
+            desiredCount=2,
+            tags=[{"key": "gameday:allowed", "value": "true"}],
+        )
+        yield sent
+
+
+def closed_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def test_an_unreachable_aws_entry_stops_the_run_before_any_fault(
+    tmp_path: Path, wire: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    entry = f"http://127.0.0.1:{closed_port()}"
+    staging = {
+        "kind": "aws",
+        "region": REGION,
+        "account_allowlist": ["123456789012"],
+        "entry_url": entry,
+        "services": {"orders": {"cluster": "shop", "service": "orders"}},
+    }
+    targets = tmp_path / "targets.yaml"
+    targets.write_text(yaml.safe_dump({"targets": {"staging": staging}}))
+    scenario = ROOT / "scenarios" / "ci-orders-kill-one.yaml"
+
+    code = main(
+        ["run", str(scenario), "--target", "staging", "--targets", str(targets), "--reports", str(tmp_path)]
+    )
+
+    err = capsys.readouterr().err
+    assert code == 2, err
+    assert "Traceback" not in err
+    assert err.strip().splitlines()[-1] == (
+        f"gameday: the entry {entry} is not reachable, no fault injected: "
+        f"cannot connect to {entry}/: [Errno 111] Connection refused"
+    )
+    assert "load started" not in err
+    assert "before-send.sts.GetCallerIdentity" in wire  # the account was checked first …
+    assert not [call for call in wire if call.startswith("before-send.ecs.") and "Describe" not in call]
+    ledgers = list(tmp_path.glob("runs/*/ledger.jsonl"))
+    assert all(not ledger.read_text().strip() for ledger in ledgers)  # … and no fault was even planned
