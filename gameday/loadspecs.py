@@ -7,7 +7,7 @@ needs ``peak_users`` for its "load started" line and the validated spec for ``lo
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, ClassVar, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
@@ -43,43 +43,38 @@ class SteadyLoad(LoadBase):
         return self.users
 
 
-class StepLoad(LoadBase):
+class _UpToMax(LoadBase):
+    """Shapes whose users rise from a start (``users``, or ``min_users``) to ``max_users``, their peak."""
+
+    max_users: int = Field(ge=1)
+    _start_field: ClassVar[str] = "users"
+
+    @model_validator(mode="after")
+    def _max_not_below_start(self) -> Self:
+        if self.max_users < getattr(self, self._start_field):
+            raise ValueError(f"max_users must not be below {self._start_field}")
+        return self
+
+    @property
+    def peak_users(self) -> int:
+        return self.max_users
+
+
+class StepLoad(_UpToMax):
     """Users rise by ``step_users`` every ``step_every`` from ``users`` up to ``max_users``."""
 
     shape: Literal["step"]
     users: int = Field(ge=1, description="users at the start")
     step_users: int = Field(ge=0)
     step_every: Seconds = Field(gt=0)
-    max_users: int = Field(ge=1)
-
-    @model_validator(mode="after")
-    def _max_not_below_start(self) -> StepLoad:
-        if self.max_users < self.users:
-            raise ValueError("max_users must not be below users")
-        return self
-
-    @property
-    def peak_users(self) -> int:
-        return self.max_users
 
 
-class RampLoad(LoadBase):
+class RampLoad(_UpToMax):
     """Users rise evenly from ``users`` to ``max_users`` over ``over``, then hold."""
 
     shape: Literal["ramp"]
     users: int = Field(default=0, ge=0, description="users at the start")
-    max_users: int = Field(ge=1)
     over: Seconds = Field(gt=0)
-
-    @model_validator(mode="after")
-    def _max_not_below_start(self) -> RampLoad:
-        if self.max_users < self.users:
-            raise ValueError("max_users must not be below users")
-        return self
-
-    @property
-    def peak_users(self) -> int:
-        return self.max_users
 
 
 class SpikeLoad(LoadBase):
@@ -100,23 +95,13 @@ class SpikeLoad(LoadBase):
             raise ValueError(f"the spike at {self.at:g}s starts after the run ends ({duration_s:g}s)")
 
 
-class WaveLoad(LoadBase):
+class WaveLoad(_UpToMax):
     """A diurnal wave: from ``min_users`` up to ``max_users`` and back again every ``period``."""
 
     shape: Literal["wave"]
     min_users: int = Field(ge=0)
-    max_users: int = Field(ge=1)
     period: Seconds = Field(gt=0)
-
-    @model_validator(mode="after")
-    def _max_not_below_min(self) -> WaveLoad:
-        if self.max_users < self.min_users:
-            raise ValueError("max_users must not be below min_users")
-        return self
-
-    @property
-    def peak_users(self) -> int:
-        return self.max_users
+    _start_field: ClassVar[str] = "min_users"
 
 
 class ReplayLoad(LoadBase):

@@ -7,46 +7,16 @@ check is real HTTP. Every AWS call the run makes is recorded to show that nothin
 from __future__ import annotations
 
 import socket
-from collections.abc import Iterator
 from pathlib import Path
 
-import boto3
 import pytest
 import yaml
-from aws_fault_run import use_dummy_credentials
-from botocore.client import BaseClient
-from moto import mock_aws
+from test_safety_preflight import REGION, aws, wire  # noqa: F401  # fixtures: moto, and the calls sent
+from test_safety_preflight import _ecs_service as opted_in_ecs_service
 
-from gameday.aws_session import client_hook
 from gameday.cli import main
 
-REGION = "eu-west-1"
 ROOT = Path(__file__).resolve().parent.parent
-
-
-@pytest.fixture
-def wire(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
-    """moto with an opted-in orders service, and every AWS operation gameday sends."""
-    use_dummy_credentials(monkeypatch, REGION)
-    sent: list[str] = []
-
-    def count(client: BaseClient) -> None:
-        client.meta.events.register("before-send.*.*", lambda event_name, **_: sent.append(event_name))
-
-    with mock_aws(), client_hook(count):
-        ecs = boto3.client("ecs", region_name=REGION)
-        ecs.create_cluster(clusterName="shop")
-        definition = ecs.register_task_definition(
-            family="orders", containerDefinitions=[{"name": "orders", "image": "shop", "memory": 256}]
-        )["taskDefinition"]["taskDefinitionArn"]
-        ecs.create_service(
-            cluster="shop",
-            serviceName="orders",
-            taskDefinition=definition,
-            desiredCount=2,
-            tags=[{"key": "gameday:allowed", "value": "true"}],
-        )
-        yield sent
 
 
 def closed_port() -> int:
@@ -56,8 +26,12 @@ def closed_port() -> int:
 
 
 def test_an_unreachable_aws_entry_stops_the_run_before_any_fault(
-    tmp_path: Path, wire: list[str], capsys: pytest.CaptureFixture[str]
+    tmp_path: Path,
+    aws: None,  # noqa: F811
+    wire: list[str],  # noqa: F811
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
+    opted_in_ecs_service(desired=2)
     entry = f"http://127.0.0.1:{closed_port()}"
     staging = {
         "kind": "aws",

@@ -77,6 +77,7 @@ def test_the_locust_shape_ticks_by_the_schedule() -> None:
 def test_orchestrator_side_modules_leave_gevent_out() -> None:
     script = (
         "import sys, loadprofiles.launcher, loadprofiles.preflight, loadprofiles.config\n"
+        "import loadprofiles.schedule, loadprofiles.standalone, gameday.scenario\n"
         "print(sorted(m for m in sys.modules if m.split('.')[0] in ('locust', 'gevent')))\n"
     )
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
