@@ -7,6 +7,7 @@ INCONCLUSIVE (and any run that could not complete).
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -24,6 +25,12 @@ EXIT_CODES = {
 
 
 _VARIANT_HELP = "localcloud only: run the stack as this variant of the variants.yaml beside its stack file"
+
+
+def _count(text: str) -> int:
+    if not text.isdigit():
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of 0 or more")
+    return int(text)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -47,6 +54,36 @@ def _parser() -> argparse.ArgumentParser:
         help="print every change the run would make (AWS: after pre-flight, reads only) and make none",
     )
     run.add_argument("--variant", help=_VARIANT_HELP)
+    run.add_argument(
+        "--load-workers",
+        type=_count,
+        metavar="N",
+        help="load worker processes on this machine (default: one per core, 0 with --expect-workers); "
+        "0 runs the users in the load process itself",
+    )
+    run.add_argument(
+        "--expect-workers",
+        type=_count,
+        default=0,
+        metavar="N",
+        help="wait for N remote workers (`gameday worker --master HOST`) before the load starts",
+    )
+    run.add_argument(
+        "--master-bind",
+        default="127.0.0.1",
+        metavar="HOST",
+        help="address the load master listens on; remote workers need one they reach (default: 127.0.0.1)",
+    )
+    run.add_argument(
+        "--master-port", type=int, metavar="PORT", help="load master port (default: 5557 with remote workers)"
+    )
+
+    worker = commands.add_parser(
+        "worker", help="run load users for a game day's load master on another machine"
+    )
+    worker.add_argument(
+        "--master", required=True, help="the load master, HOST or HOST:PORT (default port 5557)"
+    )
 
     validate = commands.add_parser("validate", help="check scenario files without running anything")
     validate.add_argument("scenarios", type=Path, nargs="+", help="scenario YAML files")
@@ -130,10 +167,16 @@ def _dispatch(args: argparse.Namespace) -> int:
         return validate(args.scenarios)
     if args.command == "run":
         from gameday.commands.run import dry_run, run
+        from loadprofiles.config import WorkerOptions
 
         if args.dry_run:
             return dry_run(args.scenario, args.target, args.targets, args.variant)
-        return EXIT_CODES[run(args.scenario, args.target, args.targets, args.reports, args.variant)]
+        workers = WorkerOptions(args.load_workers, args.expect_workers, args.master_bind, args.master_port)
+        return EXIT_CODES[run(args.scenario, args.target, args.targets, args.reports, args.variant, workers)]
+    if args.command == "worker":
+        # A fresh interpreter: Locust must be imported before anything imports ssl, which this one may have.
+        command = [sys.executable, "-m", "loadprofiles.worker", "--master", args.master]
+        os.execv(sys.executable, command)
     if args.command == "fis-template":
         from gameday.commands.fis_template import fis_template
 

@@ -8,12 +8,18 @@ from __future__ import annotations
 
 import os
 import re
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from pydantic import Field, field_validator
 
 from gameday.scenario import LoadSpec, Strict
 from gameday.yamlfile import load_model
+from loadprofiles.wire import DEFAULT_MASTER_PORT
+
+WORKERS_TIMEOUT_S = 60.0
+"""How long the load process waits for remote workers by default; they retry connecting for 5 minutes."""
 
 
 class LoadConfig(Strict):
@@ -34,7 +40,9 @@ class LoadConfig(Strict):
     )
     master_bind: str = Field(default="127.0.0.1", description="address the master listens on for workers")
     master_port: int = Field(default=0, ge=0, le=65535, description="0: any free port")
-    workers_timeout_s: float = Field(default=60.0, gt=0, description="how long to wait for remote workers")
+    workers_timeout_s: float = Field(
+        default=WORKERS_TIMEOUT_S, gt=0, description="how long to wait for remote workers"
+    )
 
     @property
     def distributed(self) -> bool:
@@ -43,9 +51,45 @@ class LoadConfig(Strict):
 
     @property
     def local_worker_count(self) -> int:
-        if self.local_workers is not None:
-            return self.local_workers
-        return 0 if self.expect_workers else (os.cpu_count() or 1)
+        return (
+            default_local_workers(self.expect_workers) if self.local_workers is None else self.local_workers
+        )
+
+
+def default_local_workers(expect_workers: int) -> int:
+    """One worker process per core; none when remote workers carry the load (they are the point)."""
+    return 0 if expect_workers else (os.cpu_count() or 1)
+
+
+@dataclass(frozen=True)
+class WorkerOptions:
+    """How ``gameday run`` spreads the load (--load-workers, --expect-workers, --master-bind,
+    --master-port), turned into ``load.json`` fields by the orchestrator."""
+
+    load_workers: int | None = None
+    expect_workers: int = 0
+    master_bind: str = "127.0.0.1"
+    master_port: int | None = None
+
+    def config_fields(self) -> dict[str, Any]:
+        """Defaults resolved, so load.json says what ran: with remote workers the port is Locust's
+        5557 (firewall rules, ``gameday worker --master HOST``), without them any free port, so runs
+        side by side never collide."""
+        default_port = DEFAULT_MASTER_PORT if self.expect_workers else 0
+        return {
+            "local_workers": default_local_workers(self.expect_workers)
+            if self.load_workers is None
+            else self.load_workers,
+            "expect_workers": self.expect_workers,
+            "master_bind": self.master_bind,
+            "master_port": default_port if self.master_port is None else self.master_port,
+        }
+
+    @property
+    def started_timeout_s(self) -> float:
+        """How long the orchestrator waits for the load to start: the load process's own bound on
+        connecting workers, plus its start-up."""
+        return (WORKERS_TIMEOUT_S if self.expect_workers else 0.0) + 60.0
 
     @field_validator("host")
     @classmethod

@@ -9,6 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import psutil
 import pytest
 from shop_target import write_local_targets, write_shop_stack
 
@@ -47,6 +48,13 @@ def _start_run(tmp_path: Path) -> tuple[subprocess.Popen[str], LocalcloudClient,
     raise AssertionError(f"the fault never landed; exit {process.wait()}")
 
 
+def _load_workers(load_pid: int) -> list[int]:
+    """The load process's worker processes (one per core by default): they must go with it."""
+    workers = [child.pid for child in psutil.Process(load_pid).children()]
+    assert workers, "the load process runs its users on worker processes"
+    return workers
+
+
 def _pids(client: LocalcloudClient) -> list[int]:
     state = client.state()
     tasks = [task for service in state["services"].values() for task in service["tasks"]]
@@ -56,7 +64,7 @@ def _pids(client: LocalcloudClient) -> list[int]:
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
 def test_a_signal_aborts_the_run_reverts_and_stops_everything(tmp_path: Path, sig: signal.Signals) -> None:
     process, client, load_pid = _start_run(tmp_path)
-    pids = [*_pids(client), load_pid]
+    pids = [*_pids(client), load_pid, *_load_workers(load_pid)]
     process.send_signal(sig)
     stdout, stderr = process.communicate(timeout=60)
 
@@ -72,7 +80,7 @@ def test_a_signal_aborts_the_run_reverts_and_stops_everything(tmp_path: Path, si
 
 def test_sigkill_of_the_harness_takes_localcloud_and_its_tasks_with_it(tmp_path: Path) -> None:
     process, client, load_pid = _start_run(tmp_path)
-    pids = [*_pids(client), load_pid]
+    pids = [*_pids(client), load_pid, *_load_workers(load_pid)]
     process.kill()
     process.wait(timeout=10)
     assert wait_until(lambda: not any(pid_alive(pid) for pid in pids), 15)

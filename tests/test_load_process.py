@@ -111,7 +111,9 @@ def hanging_shop() -> Iterator[tuple[ShopDouble, str]]:
     double.stop()
 
 
-def write_config(run_dir: Path, host: str, duration_s: float, **load: Any) -> Path:
+def write_config(
+    run_dir: Path, host: str, duration_s: float, local_workers: int | None = None, **load: Any
+) -> Path:
     step = {
         "shape": "step",
         "users": 2,
@@ -125,6 +127,7 @@ def write_config(run_dir: Path, host: str, duration_s: float, **load: Any) -> Pa
         "load": {**step, **load},
         "duration_s": duration_s,
         "requests_path": str(run_dir / "requests.jsonl"),
+        "local_workers": local_workers,
     }
     path = run_dir / "load.json"
     path.write_text(json.dumps(config, indent=2) + "\n")
@@ -153,6 +156,11 @@ def process_group(pgid: int) -> list[int]:
     return members
 
 
+def worker_pids(load: LoadProcess) -> list[int]:
+    """The load process's worker processes (they run in process groups of their own)."""
+    return [child.pid for child in psutil.Process(load.pid).children()]
+
+
 @pytest.fixture
 def started() -> Iterator[list[LoadProcess]]:
     """Load processes a test started; any still running at the end is stopped, then checked gone."""
@@ -164,6 +172,9 @@ def started() -> Iterator[list[LoadProcess]]:
         assert process_group(load.pid) == []
 
 
+WORKER_COUNTS = [pytest.param(None, id="a-worker-per-core"), pytest.param(0, id="no-workers")]
+
+
 def start_load(config: Path, started: list[LoadProcess]) -> tuple[LoadProcess, list[LoadSecond]]:
     seconds: list[LoadSecond] = []
     load = LoadProcess.start(config, on_second=seconds.append, log_path=config.parent / "load.log")
@@ -171,17 +182,24 @@ def start_load(config: Path, started: list[LoadProcess]) -> tuple[LoadProcess, l
     return load, seconds
 
 
+@pytest.mark.parametrize("local_workers", WORKER_COUNTS)
 def test_a_run_records_every_request_and_streams_seconds(
-    tmp_path: Path, shop: tuple[ShopDouble, str], started: list[LoadProcess]
+    tmp_path: Path, shop: tuple[ShopDouble, str], started: list[LoadProcess], local_workers: int | None
 ) -> None:
     double, url = shop
-    load, seconds = start_load(write_config(tmp_path, url, duration_s=7), started)
+    load, seconds = start_load(write_config(tmp_path, url, 7, local_workers), started)
 
     assert wait_until(lambda: len(seconds) >= 2, timeout_s=15)
     assert not load.exited(), "per-second lines must stream while the load runs"
+    workers = worker_pids(load)
     assert load.wait(timeout=30) == 0, (tmp_path / "load.log").read_text()
 
     records = read_records(tmp_path)
+    expected_workers = os.cpu_count() if local_workers is None else 0
+    assert len(workers) == expected_workers
+    assert not any(pid_alive(pid) for pid in workers)
+    # With workers, each request says which one made it, and every worker made some.
+    assert {r.worker for r in records} == (set(range(len(workers))) if workers else {None})
     assert load.requests_total == len(records)
     # A request is recorded when its answer arrives; users stopped mid-request leave at most one each.
     assert 0 <= double.total - len(records) <= 6
@@ -199,16 +217,22 @@ def test_a_run_records_every_request_and_streams_seconds(
     assert max(s.users for s in streamed) == 6  # 2 users, +2 every 2 s, capped at 6
 
 
+@pytest.mark.parametrize("local_workers", WORKER_COUNTS)
 def test_sigterm_mid_run_flushes_and_exits_zero(
-    tmp_path: Path, shop: tuple[ShopDouble, str], started: list[LoadProcess]
+    tmp_path: Path, shop: tuple[ShopDouble, str], started: list[LoadProcess], local_workers: int | None
 ) -> None:
-    _double, url = shop
-    load, seconds = start_load(write_config(tmp_path, url, duration_s=120), started)
+    double, url = shop
+    load, seconds = start_load(write_config(tmp_path, url, 120, local_workers), started)
     assert wait_until(lambda: any(s.requests for s in seconds), timeout_s=15)
+    workers = worker_pids(load)
 
     assert load.stop() == 0
     records = read_records(tmp_path)
     assert records and load.requests_total == len(records)
+    # Nothing lost: the workers' last batches arrived; only requests cut off mid-flight are missing.
+    assert 0 <= double.total - len(records) <= 6
+    assert "no final batch" not in (tmp_path / "load.log").read_text()
+    assert not any(pid_alive(pid) for pid in workers)
 
 
 def test_hung_requests_do_not_keep_the_process_past_its_duration(
@@ -216,6 +240,7 @@ def test_hung_requests_do_not_keep_the_process_past_its_duration(
 ) -> None:
     double, url = hanging_shop
     load, _seconds = start_load(write_config(tmp_path, url, duration_s=3), started)
+    load.wait_started()  # workers connected: the 3 s start now
     # Users wait up to their network timeout (10 s) for the catalog; the process must not.
     assert load.wait(timeout=3 + 8) == 0
     assert double.received["GET /catalog"] >= 1

@@ -13,6 +13,7 @@ from gameday.run.plan import build_plan
 from gameday.safety.dry_run import dry_run_lines
 from gameday.scenario import load_scenario
 from gameday.targets import LocalTarget, Target, load_target
+from loadprofiles.config import WorkerOptions
 from localcloud.variants import load_stack_as
 
 
@@ -26,12 +27,17 @@ def check_variant(target: Target, target_name: str, variant: str | None) -> None
 
 
 def run(
-    scenario_path: Path, target_name: str, targets_path: Path, reports: Path, variant: str | None = None
+    scenario_path: Path,
+    target_name: str,
+    targets_path: Path,
+    reports: Path,
+    variant: str | None = None,
+    workers: WorkerOptions | None = None,
 ) -> Verdict:
     load_scenario(scenario_path)  # bad input is reported before a target is touched
     target = load_target(targets_path, target_name)
     check_variant(target, target_name, variant)
-    outcome = run_game_day(scenario_path, target_name, target, reports, variant=variant)
+    outcome = run_game_day(scenario_path, target_name, target, reports, variant=variant, workers=workers)
     print(verdict_table(outcome.card))
     print(f"\nreport: {outcome.run_dir / 'report.html'}", file=sys.stderr)
     return outcome.card.verdict

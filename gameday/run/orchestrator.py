@@ -33,6 +33,7 @@ from gameday.safety.guardrails import Breach, Guards
 from gameday.scenario import Scenario, load_scenario
 from gameday.scoring import ScoreCard, score_run
 from gameday.targets import Target
+from loadprofiles.config import WorkerOptions
 from loadprofiles.launcher import LoadProcess
 from loadprofiles.preflight import check_reachable
 
@@ -85,8 +86,10 @@ def run_game_day(
     reports: Path,
     console: Console | None = None,
     variant: str | None = None,
+    workers: WorkerOptions | None = None,
 ) -> RunOutcome:
-    """Validate, run, score and report one scenario against one target (a localcloud one as ``variant``)."""
+    """Validate, run, score and report one scenario against one target (a localcloud one as ``variant``);
+    ``workers``: where the load runs (default: a worker process per core on this machine)."""
     console = console or Console()
     scenario = load_scenario(scenario_path)
     refuse_if_unreverted(reports, target_name)  # before a run folder, a stack or a fault exists
@@ -98,13 +101,15 @@ def run_game_day(
     as_variant = f" as variant '{variant}'" if variant is not None else ""
     console.say(f"run {plan.run_id}: {scenario.name} on target '{target_name}'{as_variant} → {run_dir}")
     with _signals_interrupt(), open_session(target, plan, run_dir, console.say) as session:
-        evidence = _execute(plan, session, run_dir, console)
+        evidence = _execute(plan, session, run_dir, console, workers or WorkerOptions())
     card = score_run(scenario, evidence)
     write_reports(run_dir, scenario, evidence, card)
     return RunOutcome(run_dir=run_dir, card=card)
 
 
-def _execute(plan: Plan, session: TargetSession, run_dir: Path, console: Console) -> RunEvidence:
+def _execute(
+    plan: Plan, session: TargetSession, run_dir: Path, console: Console, workers: WorkerOptions
+) -> RunEvidence:
     scenario = plan.scenario
     problem = check_reachable(session.entry_url, timeout=5.0)
     if problem is not None:
@@ -112,7 +117,18 @@ def _execute(plan: Plan, session: TargetSession, run_dir: Path, console: Console
             f"the entry {session.entry_url} is not reachable, no fault injected: {problem}"
         )
     latest: list[LoadSecond] = []
-    config_path = _write_load_config(run_dir, scenario, session.entry_url)
+    config_path = _write_load_config(run_dir, scenario, session.entry_url, workers)
+    load = LoadProcess.start(
+        config_path, on_second=latest.append, log_path=run_dir / "load.log", on_note=console.say
+    )
+    console.say(
+        f"load started (pid {load.pid}): {scenario.load.shape} shape, up to {scenario.load.peak_users} users"
+    )
+    try:  # the clock starts with the load: workers connect first, remote ones maybe for a while
+        load.wait_started(workers.started_timeout_s)
+    except BaseException:
+        load.stop()
+        raise
     started_at = time.time()
     faults = [
         FaultState(
@@ -122,10 +138,6 @@ def _execute(plan: Plan, session: TargetSession, run_dir: Path, console: Console
     ]
     timeline = Timeline(faults, Ledger(run_dir / "ledger.jsonl"), console.say)
     console.start_clock(started_at)
-    load = LoadProcess.start(config_path, on_second=latest.append, log_path=run_dir / "load.log")
-    console.say(
-        f"load started (pid {load.pid}): {scenario.load.shape} shape, up to {scenario.load.peak_users} users"
-    )
     guards = Guards(scenario.guardrails, session.stop_conditions)
     aborted: str | None = None
     breach: Breach | None = None
@@ -195,13 +207,14 @@ def _write_abort(run_dir: Path, breach: Breach, reverted_at: float) -> None:
     (run_dir / "abort.json").write_text(json.dumps(abort, indent=2) + "\n")
 
 
-def _write_load_config(run_dir: Path, scenario: Scenario, host: str) -> Path:
+def _write_load_config(run_dir: Path, scenario: Scenario, host: str, workers: WorkerOptions) -> Path:
     path = run_dir / "load.json"
     config = {
         "host": host,
         "load": scenario.load.model_dump(mode="json"),
         "duration_s": scenario.duration,
         "requests_path": str(run_dir / "requests.jsonl"),
+        **workers.config_fields(),
     }
     path.write_text(json.dumps(config, indent=2) + "\n")
     return path
