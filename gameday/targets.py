@@ -11,6 +11,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from gameday.durations import Seconds
 from gameday.errors import InputError, Problem
 from gameday.yamlfile import load_model
 
@@ -85,6 +86,12 @@ class AwsTarget(Strict):
         default=None,
         pattern=r"^app/[^/]+/[^/]+$",
         description="the entry ALB as CloudWatch names it (app/<name>/<id>), for its request metrics",
+    )
+    xray_settle: Seconds = Field(
+        default=30, ge=0, description="how long after the run X-Ray needs before its traces are complete"
+    )
+    xray_trace_cap: int = Field(
+        default=20_000, ge=1, description="traces fetched at most; above it, every faulted or in-fault trace"
     )
 
 

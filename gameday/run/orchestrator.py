@@ -27,7 +27,7 @@ from gameday.run.console import ActiveFault, Console
 from gameday.run.open_faults import refuse_if_unreverted
 from gameday.run.plan import Plan, build_plan
 from gameday.run.rundir import new_run_dir, point_latest
-from gameday.run.sessions import TargetEvidence, TargetSession, open_session
+from gameday.run.sessions import TargetEvidence, TargetSession, landed_windows, open_session
 from gameday.run.timeline import FaultState, Timeline
 from gameday.safety.guardrails import Breach, Guards
 from gameday.scenario import Scenario, load_scenario
@@ -159,7 +159,8 @@ def _execute(
         _write_abort(run_dir, breach, reverted_at)
     ended_at = time.time()
     time.sleep(TRACE_FLUSH_S)  # segments are sent over UDP when requests end; let the last ones land
-    collected = session.collect(started_at - 1.0, ended_at + TRACE_FLUSH_S)
+    windows = landed_windows([f.record() for f in faults])  # a sampled trace collection keeps these whole
+    collected = session.collect(started_at - 1.0, ended_at + TRACE_FLUSH_S, windows)
     return _bundle(plan, run_dir, started_at, ended_at, faults, collected, aborted)
 
 

@@ -7,8 +7,9 @@ evidence. Everything above it (timeline, scoring, reporting) is the same for loc
 from __future__ import annotations
 
 import contextlib
+import time
 import urllib.parse
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -18,7 +19,8 @@ from faults.registry import build_injector
 from gameday.aws_session import aws_client
 from gameday.errors import EnvironmentProblem
 from gameday.evidence.aws.collect import collect_aws
-from gameday.evidence.records import Gap, MetricPoint, ScalingActivity, TaskEvent
+from gameday.evidence.aws.xray import Window
+from gameday.evidence.records import FaultRecord, Gap, MetricPoint, ScalingActivity, TaskEvent
 from gameday.processes import wait_until
 from gameday.run.console import Say
 from gameday.run.plan import Plan, PlannedFault
@@ -29,6 +31,7 @@ from localcloud.client import LocalcloudClient
 from localcloud.launcher import start_localcloud
 
 READY_TIMEOUT_S = 60.0
+SETTLE_NOTE_S = 10.0  # how often the wait for X-Ray says how long is left
 
 
 @dataclass(frozen=True)
@@ -48,7 +51,19 @@ class TargetSession(Protocol):
 
     def injector_for(self, planned: PlannedFault, run_id: str) -> Injector: ...
 
-    def collect(self, since: float, until: float) -> TargetEvidence: ...
+    def collect(self, since: float, until: float, fault_windows: Sequence[Window] = ()) -> TargetEvidence:
+        """The target's evidence of ``[since, until)``; ``fault_windows`` (landed faults, epoch
+        seconds) are where a sampled collection keeps every trace."""
+        ...
+
+
+def landed_windows(faults: Sequence[FaultRecord]) -> list[Window]:
+    """Injection to revert (or the planned end, if never reverted) of each fault that landed."""
+    return [
+        (f.injected_at, f.reverted_at if f.reverted_at is not None else f.window_end)
+        for f in faults
+        if f.landed and f.injected_at is not None
+    ]
 
 
 @dataclass
@@ -65,7 +80,8 @@ class LocalSession:
             planned.spec, self.target, fault_id=planned.fault_id, run_id=run_id, localcloud_client=self.client
         )
 
-    def collect(self, since: float, until: float) -> TargetEvidence:
+    def collect(self, since: float, until: float, fault_windows: Sequence[Window] = ()) -> TargetEvidence:
+        """Everything localcloud's stores hold (its daemon keeps every trace, so nothing is sampled)."""
         gaps: list[Gap] = []
         metrics = [MetricPoint.model_validate(m) for m in self.client.metrics(since, until)]
         events = [TaskEvent.model_validate(e) for e in self.client.events(since, until)]
@@ -92,17 +108,28 @@ def _local_activity(raw: dict[str, Any]) -> ScalingActivity:
 
 @dataclass
 class AwsSession:
-    """An AWS account: real faults; evidence from CloudWatch, ECS, Application Auto Scaling and X-Ray."""
+    """An AWS account: real faults; evidence from CloudWatch, ECS, Application Auto Scaling and X-Ray.
+
+    X-Ray makes traces queryable about 30 s after their last segment arrives, so evidence is
+    collected only once the target's ``xray_settle`` has passed since the end of the window:
+    collected earlier, the last seconds of a run (its recovery) would look traceless.
+    """
 
     target: AwsTarget
     entry_url: str
     stop_conditions: list[StopCondition] = field(default_factory=list)
+    say: Say = print
+    clock: Callable[[], float] = time.time
+    sleep: Callable[[float], None] = time.sleep
 
     def injector_for(self, planned: PlannedFault, run_id: str) -> Injector:
         return build_injector(planned.spec, self.target, fault_id=planned.fault_id, run_id=run_id)
 
-    def collect(self, since: float, until: float) -> TargetEvidence:
-        found = collect_aws(self.target, since, until)
+    def collect(self, since: float, until: float, fault_windows: Sequence[Window] = ()) -> TargetEvidence:
+        self._settle(until + self.target.xray_settle)
+        found = collect_aws(
+            self.target, since, until, trace_cap=self.target.xray_trace_cap, fault_windows=fault_windows
+        )
         return TargetEvidence(
             metrics=found.metrics,
             events=found.events,
@@ -110,6 +137,18 @@ class AwsSession:
             gaps=found.gaps,
             scaling=found.scaling,
         )
+
+    def _settle(self, ready_at: float) -> None:
+        """Wait until ``ready_at``, saying so now and every ``SETTLE_NOTE_S`` seconds."""
+        left = ready_at - self.clock()
+        if left <= 0:
+            return
+        self.say(f"waiting {left:.0f} s for X-Ray to make the last traces queryable (xray_settle)")
+        while left > 0:
+            self.sleep(min(left, SETTLE_NOTE_S))
+            left = ready_at - self.clock()
+            if left > 0:
+                self.say(f"X-Ray settling: {left:.0f} s left")
 
 
 def control_port(url: str) -> int:
@@ -176,11 +215,11 @@ def _aws_session(target: AwsTarget, plan: Plan, say: Say) -> Iterator[AwsSession
     account = preflight_plan(target, plan)
     say(f"AWS account {account}: allowed, every resource opted in, blast radius within limits")
     if not target.stop_alarms:
-        yield AwsSession(target=target, entry_url=target.entry_url)
+        yield AwsSession(target=target, entry_url=target.entry_url, say=say)
         return
     watcher = AlarmWatcher(aws_client(target, "cloudwatch"), target.stop_alarms, say)
     watcher.start()
     try:
-        yield AwsSession(target=target, entry_url=target.entry_url, stop_conditions=[watcher])
+        yield AwsSession(target=target, entry_url=target.entry_url, stop_conditions=[watcher], say=say)
     finally:
         watcher.stop()

@@ -16,7 +16,7 @@ from __future__ import annotations
 import hashlib
 import json
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -27,13 +27,14 @@ from botocore.exceptions import BotoCoreError, ClientError
 from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_attempt, wait_random_exponential
 from tenacity.wait import WaitBaseT
 
-from gameday.aws_session import describe_error, is_throttle, throttle_retry
+from gameday.aws_session import describe_error, is_throttle
 from gameday.evidence.records import Gap
 
 BATCH_SIZE = 5  # BatchGetTraces accepts 1–5 ids per call
 DEFAULT_CAP = 20_000
 DEFAULT_WORKERS = 8
 UNPROCESSED_ROUNDS = 3
+ATTEMPTS = 6  # per call: the first try and five backed-off retries on throttling
 SOURCE = "traces"
 
 Window = tuple[float, float]
@@ -102,26 +103,50 @@ def collect_traces(
 ) -> TraceResult:
     """Every segment document of the traces started in ``[since, until)``, sampled above ``cap``."""
     limit = AdaptiveLimit(ceiling=workers)
+    wait = wait or wait_random_exponential(multiplier=0.5, max=20)
     try:
-        summaries = _summaries(client, since, until)
+        summaries = _summaries(client, since, until, wait)
     except (ClientError, BotoCoreError) as error:
         return TraceResult([], [_gap(f"GetTraceSummaries failed: {describe_error(error)}")], limit)
     if not summaries:
         return TraceResult([], [_gap("X-Ray holds no traces started in the run window")], limit)
     ids, gaps = select_ids(summaries, cap, fault_windows)
-    fetcher = _Fetcher(client, limit, wait or wait_random_exponential(multiplier=0.5, max=20))
+    fetcher = _Fetcher(client, limit, wait)
     documents, missing, failure = fetcher.fetch(ids)
     if missing:
         gaps.append(_gap(f"{len(missing)} of {len(ids)} traces not fetched: {failure}"))
     return TraceResult(documents, gaps, limit)
 
 
-@throttle_retry
-def _summaries(client: BaseClient, since: float, until: float) -> list[dict[str, Any]]:
-    pages = client.get_paginator("get_trace_summaries").paginate(
-        StartTime=since, EndTime=until, TimeRangeType="TraceId", Sampling=False
+def _summaries(client: BaseClient, since: float, until: float, wait: WaitBaseT) -> list[dict[str, Any]]:
+    """Every summary, page by page; a throttled page is asked again on its own, not the listing
+    from its first page (a long run has a hundred pages, and one of them is likely throttled)."""
+    summaries: list[dict[str, Any]] = []
+    token: str | None = None
+    while True:
+        kwargs: dict[str, Any] = {
+            "StartTime": since,
+            "EndTime": until,
+            "TimeRangeType": "TraceId",
+            "Sampling": False,
+        }
+        if token:
+            kwargs["NextToken"] = token
+        page = _retrying(wait)(client.get_trace_summaries, **kwargs)
+        summaries += page.get("TraceSummaries", [])
+        token = page.get("NextToken")
+        if not token:
+            return summaries
+
+
+def _retrying(wait: WaitBaseT, on_throttle: Callable[[RetryCallState], None] | None = None) -> Retrying:
+    return Retrying(
+        retry=retry_if_exception(is_throttle),
+        wait=wait,
+        stop=stop_after_attempt(ATTEMPTS),
+        before_sleep=on_throttle,
+        reraise=True,
     )
-    return [summary for page in pages for summary in page.get("TraceSummaries", [])]
 
 
 def select_ids(
@@ -204,15 +229,8 @@ class _Fetcher:
             self._limit.release()
 
     def _batch(self, batch: list[str]) -> _Outcome:
-        retrying = Retrying(
-            retry=retry_if_exception(is_throttle),
-            wait=self._wait,
-            stop=stop_after_attempt(6),
-            before_sleep=self._on_throttle,
-            reraise=True,
-        )
         try:
-            outcome = retrying(_batch_get, self._client, batch)
+            outcome = _retrying(self._wait, self._on_throttle)(_batch_get, self._client, batch)
         except (ClientError, BotoCoreError) as error:
             self._failure = describe_error(error)
             return _Outcome(failed=list(batch))
