@@ -44,6 +44,13 @@ class LoadConfig(Strict):
         default=WORKERS_TIMEOUT_S, gt=0, description="how long to wait for remote workers"
     )
 
+    @field_validator("host")
+    @classmethod
+    def _http_url(cls, host: str) -> str:
+        if not re.fullmatch(r"https?://[^/\s]+/?", host):
+            raise ValueError("must be a base URL such as http://127.0.0.1:8080")
+        return host
+
     @property
     def distributed(self) -> bool:
         """A master with workers, rather than users in the load process itself."""
@@ -90,13 +97,6 @@ class WorkerOptions:
         """How long the orchestrator waits for the load to start: the load process's own bound on
         connecting workers, plus its start-up."""
         return (WORKERS_TIMEOUT_S if self.expect_workers else 0.0) + 60.0
-
-    @field_validator("host")
-    @classmethod
-    def _http_url(cls, host: str) -> str:
-        if not re.fullmatch(r"https?://[^/\s]+/?", host):
-            raise ValueError("must be a base URL such as http://127.0.0.1:8080")
-        return host
 
 
 def read_config(path: Path) -> LoadConfig:

@@ -11,9 +11,9 @@ The lines are exactly what :class:`RequestRecord` reads back.
 
 from __future__ import annotations
 
-import json
 import math
 import time
+from json.encoder import encode_basestring as _encode_string
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -74,20 +74,31 @@ def request_record(**kwargs: Any) -> RequestRecord:
 
 
 def row_line(row: Row, worker: int | None = None) -> str:
-    """The JSON line of a row, as :meth:`RequestRecord.model_dump_json` would write it."""
+    """The JSON line of a row, as :meth:`RequestRecord.model_dump_json` would write it.
+
+    Built by hand (strings through the json module's C encoder): a few times cheaper than
+    ``json.dumps`` of a dict, and the master writes one per request.
+    """
     t, name, method, latency_ms, status, error = row
-    fields: dict[str, Any] = {
-        "t": float(t),
-        "name": name,
-        "method": method,
-        "latency_ms": float(latency_ms),
-        "status": int(status),
-        "ok": error is None,
-        "error": error,
-    }
-    if worker is not None:
-        fields["worker"] = worker
-    return json.dumps(fields, separators=(",", ":")) + "\n"
+    ok, error_json = ("true", "null") if error is None else ("false", _json_string(error))
+    tail = "}\n" if worker is None else f',"worker":{int(worker)}}}\n'
+    return (
+        f'{{"t":{_json_float(t)},"name":{_json_string(name)},"method":{_json_string(method)},'
+        f'"latency_ms":{_json_float(latency_ms)},"status":{int(status)},"ok":{ok},"error":{error_json}{tail}'
+    )
+
+
+def _json_string(value: object) -> str:
+    if not isinstance(value, str):
+        raise TypeError(f"expected a string, got {type(value).__name__}")
+    return _encode_string(value)
+
+
+def _json_float(value: object) -> str:
+    number = float(value)  # type: ignore[arg-type]  # a bad row raises and is counted as malformed
+    if not math.isfinite(number):
+        raise ValueError(f"not a finite number: {number}")
+    return repr(number)
 
 
 class RequestLog:

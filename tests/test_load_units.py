@@ -10,6 +10,7 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -17,7 +18,7 @@ from gameday.errors import InputError
 from gameday.evidence.records import RequestRecord
 from gameday.loadspecs import StepLoad
 from loadprofiles.config import read_config
-from loadprofiles.recorder import RequestLog, request_record
+from loadprofiles.recorder import Recording, RequestLog, record_from_row, request_record, row_line
 from loadprofiles.schedule import LoadSchedule
 from loadprofiles.seconds import SecondStats
 from loadprofiles.standalone import schedule_from_env
@@ -174,3 +175,28 @@ def test_config_errors_name_the_file_line_and_field(tmp_path: Path) -> None:
     with pytest.raises(InputError) as caught:
         read_config(path)
     assert str(caught.value) == f"{path}:2: host: must be a base URL such as http://127.0.0.1:8080"
+
+
+@pytest.mark.parametrize(
+    "row",
+    [
+        [1000.25, "GET /catalog", "GET", 1.5, 200, None],
+        [1000.0, 'GET /q?name="é"\\x', "POST", 3, 0, 'ConnectionError: "refused"\n\ttab'],
+    ],
+)
+@pytest.mark.parametrize("worker", [None, 3])
+def test_a_row_line_reads_back_as_its_record(row: list[Any], worker: int | None) -> None:
+    line = row_line(row, worker)
+    assert line.endswith("}\n") and "\n" not in line[:-1]
+    assert RequestRecord.model_validate_json(line) == record_from_row(row, worker)
+
+
+def test_malformed_rows_from_a_worker_are_counted_not_recorded(tmp_path: Path) -> None:
+    recording = Recording(RequestLog.create(tmp_path / "requests.jsonl"))
+    recording.begin(now=100.0)
+    for row in ([100.1, "GET /x", "GET", 5.0, 200, None], [1, 2], "text", [100.2, None, "GET", 1, 200, None]):
+        recording.add_row(row, worker=0)  # type: ignore[arg-type]  # what a foreign worker might send
+    recording.log.close()
+    assert (recording.malformed, recording.log.written) == (3, 1)
+    [second] = recording.stats.remaining(now=100.5, users=1)
+    assert second.requests == 1
