@@ -130,7 +130,7 @@ def _unwrap(value: Any) -> Any:
 
 
 def _wrap(flow: HttpFlow) -> dict[str, Any]:
-    return {"http": flow.model_dump(mode="json", by_alias=True, exclude_defaults=True)}
+    return {"http": flow.model_dump(mode="json", by_alias=True)}
 
 
 FlowSpec = Annotated[

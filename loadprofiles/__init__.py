@@ -2,6 +2,6 @@
 
 Only :mod:`loadprofiles.process` and the modules it alone imports (shapes, flows, recorder, driver)
 may import Locust: importing Locust monkey-patches the whole process with gevent, which must never
-happen in the orchestrator. :mod:`.launcher`, :mod:`.preflight`, :mod:`.config`, :mod:`.schedule`
-and :mod:`.seconds` stay free of it.
+happen in the orchestrator. :mod:`.launcher`, :mod:`.preflight`, :mod:`.config`, :mod:`.schedule`,
+:mod:`.standalone` and :mod:`.seconds` stay free of it.
 """
