@@ -26,6 +26,7 @@ class LoadBase(BaseModel):
 
     @property
     def peak_users(self) -> int:
+        """The most users the shape ever asks for: what a run announces and a stack must carry."""
         raise NotImplementedError
 
     def check_within(self, duration_s: float) -> None:

@@ -272,6 +272,23 @@ def test_a_missing_replay_file_is_located(tmp_path: Path) -> None:
         load_scenario(path)
 
 
+def test_gameday_validate_names_the_csv_row_and_exits_2(tmp_path: Path) -> None:
+    (tmp_path / "loads").mkdir()
+    (tmp_path / "loads" / "day.csv").write_text("t,users\n0,2\n1m,-1\n")
+    _scenario(tmp_path)
+    result = subprocess.run(
+        [sys.executable, "-m", "gameday.cli", "validate", "scenario.yaml"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert result.stderr.splitlines()[0] == (
+        "scenario.yaml:6: load.file: loads/day.csv:3: users: must be a whole number ≥ 0"
+    ), result.stderr
+
+
 # --- scenario errors ------------------------------------------------------------------------------
 
 
