@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.abort_revert import abort_to_reverted
+from bench.evidence_figures import evidence_figures, evidence_rows
 from bench.inject_delay import Injection, break_network_injections, kill_task_injections
 from bench.proxy_latency import Latencies, proxy_and_direct
 from bench.results import machine_facts, merge_results
@@ -42,9 +43,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             injections = kill_task_injections(client, ledger, INJECTIONS, rng)
             injections += break_network_injections(client, EDGE, ledger, INJECTIONS, rng)
             aborts = abort_to_reverted(client, EDGE, ledger, ABORT_TRIALS)
+        evidence = evidence_figures(folder)  # scoring and X-Ray collection: no localcloud needed
     figures = summarise(up, injections, aborts, latencies)
     merge_results(out, {**figures, "machine": machine})
+    merge_results(out, evidence)
     print(table(figures))
+    print("\n".join(f"{name:<24}  {value:>12}" for name, value in evidence_rows(evidence)))
     print(f"merged into {out}")
     return 0
 

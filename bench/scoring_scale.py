@@ -23,6 +23,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any
 
 from bench.synthetic_run import SyntheticRun, write_synthetic_run
 
@@ -59,7 +60,7 @@ def scoring_at_scale(scratch: Path, traces: int = TRACES) -> ScoringRun:
     return ScoringRun(run, round(wall, 2), child["peak_mb"], child["phases_s"], child["verdict"])
 
 
-def figures(result: ScoringRun) -> dict[str, object]:
+def figures(result: ScoringRun) -> dict[str, Any]:
     """The keys merged into reports/bench.json."""
     return {
         "scoring_100k_traces_s": result.wall_s,

@@ -210,7 +210,7 @@ def naive_collection(traces: int = TRACES) -> Collection:
     return Collection(round(took, 2), fake.calls, fake.throttled)
 
 
-def figures(gameday: Collection, naive: Collection) -> dict[str, object]:
+def figures(gameday: Collection, naive: Collection) -> dict[str, Any]:
     """The keys merged into reports/bench.json."""
     history = gameday.concurrency_history
     return {
