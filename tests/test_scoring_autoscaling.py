@@ -165,6 +165,17 @@ def test_slo_during_scaling_grades_the_requests_from_trigger_to_completion() -> 
     assert (strict.value, strict.verdict) == (0.9, Verdict.FAIL)
 
 
+def test_a_scale_out_in_steps_completes_when_its_last_step_runs() -> None:
+    # Each step's task runs before the next sample could show it missing: 2 → 3 at +25, 3 → 4 at +30.
+    steps = [(4, 4) if s >= 30 else (3, 3) if s >= 25 else (2, 2) for s in range(DURATION_S + 1)]
+    evidence = replace(_scaling_run(), metrics=_counts("orders", steps))
+    completion = _score(evidence, score="scaling_completion_s", service="orders", max="5s")
+    assert (completion.value, completion.verdict) == (5.0, Verdict.PASS)
+    assert completion.why.startswith("4 of 4 ran 5.0 s after desired count of orders went up")
+    slo = _score(evidence, score="slo_during_scaling", service="orders", min=0.9)
+    assert (slo.window_start, slo.window_end, slo.value) == (T0 + 20, T0 + 30, 0.9)  # 90 of 100 ok
+
+
 def test_slo_during_scaling_checks_p95_when_asked() -> None:
     met = _score(_scaling_run(), score="slo_during_scaling", service="orders", min=0.9, p95_max_ms=900)
     assert met.verdict == Verdict.PASS

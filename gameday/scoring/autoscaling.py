@@ -15,6 +15,7 @@ metric period before the new count is published.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from itertools import pairwise
 
@@ -162,17 +163,23 @@ class ScaleOut:
 def scale_out(service: str, pressure: Moment, counts: list[TaskCount]) -> ScaleOut | None:
     """The scale-out that answered ``pressure``; None when the desired count never rose after it.
 
-    Done is the first sample from which running equals desired and holds (see
-    :func:`find_recovery`), so a scale-out in several steps is done when the last step runs.
+    It starts at the first rise of the desired count and takes in every further rise until the
+    count first falls, so a scale-out in several steps is done when its last step runs: at the
+    first sample from then on where running equals desired and holds (see :func:`find_recovery`).
     """
-    ups = [t for t, delta in desired_changes(counts) if delta > 0 and t >= pressure.t]
+    changes = [(t, delta) for t, delta in desired_changes(counts) if t >= pressure.t]
+    ups = [t for t, delta in changes if delta > 0]
     if not ups:
         return None
     start = Moment(ups[0], f"desired count of {service} went up")
+    fall = next((t for t, delta in changes if delta < 0 and t > start.t), math.inf)
+    last_up = max(t for t in ups if t < fall)
     after = [c for c in counts if c.t >= start.t]
-    found = find_recovery(after)
+    last_step = [c for c in after if c.t >= last_up]
+    found = find_recovery(last_step)
     if found.dipped_at is None:  # the new tasks ran before the next sample could show them missing
-        return ScaleOut(start, Moment(start.t, f"{service} already ran them"), after)
+        at = last_step[0]
+        return ScaleOut(start, Moment(at.t, f"{at.running:g} of {at.desired:g} ran"), after)
     if found.recovered is None:
         return ScaleOut(start, None, after)
     back = found.recovered
