@@ -31,6 +31,7 @@ test: lint typecheck
 	$(BIN)/pytest -q tests scenarios/ci-orders-kill-one.yaml
 
 bench: $(STAMP)
+	command -v wrk >/dev/null || (apt-get update && apt-get install -y wrk)
 	$(BIN)/python -m bench
 
 clean:

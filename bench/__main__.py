@@ -13,6 +13,7 @@ from typing import Any
 from bench.abort_revert import abort_to_reverted
 from bench.evidence_figures import evidence_figures, evidence_rows
 from bench.inject_delay import Injection, break_network_injections, kill_task_injections
+from bench.load_rate import load_figures, load_rows
 from bench.proxy_latency import Latencies, proxy_and_direct
 from bench.results import machine_facts, merge_results
 from bench.scheduled import DRIVE_TICK_S
@@ -44,11 +45,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             injections += break_network_injections(client, EDGE, ledger, INJECTIONS, rng)
             aborts = abort_to_reverted(client, EDGE, ledger, ABORT_TRIALS)
         evidence = evidence_figures(folder)  # scoring and X-Ray collection: no localcloud needed
+        load = load_figures(folder)  # gameday's load process against Locust and wrk on a loopback target
     figures = summarise(up, injections, aborts, latencies)
     merge_results(out, {**figures, "machine": machine})
     merge_results(out, evidence)
+    merge_results(out, load)
     print(table(figures))
     print("\n".join(f"{name:<24}  {value:>12}" for name, value in evidence_rows(evidence)))
+    print("\n".join(f"{name:<24}  {value:>12}" for name, value in load_rows(load)))
     print(f"merged into {out}")
     return 0
 
