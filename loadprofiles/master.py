@@ -66,7 +66,7 @@ class WorkerFleet:
         self._connected: set[str] = set()
         self._final: set[str] = set()
         remote_wait = config.workers_timeout_s if config.expect_workers else 0.0
-        self.ready_bound_s = max(LOCAL_CONNECT_TIMEOUT_S, remote_wait)
+        self.ready_bound_s = max(LOCAL_CONNECT_TIMEOUT_S if local else 0.0, remote_wait)
         self.runner.register_message(ROWS_MESSAGE, self._on_rows)
         environment.events.worker_connect.add_listener(self._on_connect)
 
@@ -93,7 +93,8 @@ class WorkerFleet:
                 note(f"waiting for load workers: {connected} of {self._expected} connected")
                 next_note += PROGRESS_EVERY_S
             gevent.sleep(0.1)
-        note(f"{self.runner.worker_count} load worker(s) connected ({self._local} local)")
+        if not cancelled.is_set():
+            note(f"{self.runner.worker_count} load worker(s) connected ({self._local} local)")
 
     def stop(self) -> None:
         """Stop the users, collect every worker's final batch (bounded), quit the workers, end ours."""

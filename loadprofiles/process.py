@@ -13,6 +13,7 @@ is a Locust master (:mod:`loadprofiles.master`); with none, the users run here.
 import locust  # noqa: F401  # isort: skip
 
 import argparse
+import json
 import logging
 import sys
 from pathlib import Path
@@ -54,6 +55,7 @@ def main(argv: list[str] | None = None) -> int:
         users, settle_s = users_for(environment, config, args.config, recording)
     except LoadNotReady as exc:
         print(f"{args.config}: {exc}", file=sys.stderr)
+        print(json.dumps({"type": "error", "message": str(exc)}), flush=True)  # for the orchestrator
         return 2
     return LoadDriver(environment, users, recording, config.duration_s, sys.stdout, settle_s).run()
 

@@ -8,6 +8,7 @@ run's requests.jsonl under their worker index. Workers that never come make a cl
 from __future__ import annotations
 
 import json
+import socket
 import subprocess
 import sys
 from collections import Counter
@@ -146,3 +147,25 @@ def test_worker_options_resolve_their_defaults() -> None:
     remote = WorkerOptions(expect_workers=3, master_bind="0.0.0.0").config_fields()
     assert (remote["local_workers"], remote["master_port"], remote["master_bind"]) == (0, 5557, "0.0.0.0")
     assert WorkerOptions(load_workers=2, expect_workers=1).config_fields()["local_workers"] == 2
+
+
+def test_a_master_port_in_use_is_a_clear_error(tmp_path: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        config = {
+            "host": "http://127.0.0.1:9",
+            "load": {"shape": "step", "users": 1, "step_users": 0, "step_every": "60s", "max_users": 1},
+            "duration_s": 30,
+            "requests_path": str(tmp_path / "requests.jsonl"),
+            **WorkerOptions(load_workers=1, master_port=port).config_fields(),
+        }
+        (tmp_path / "load.json").write_text(json.dumps(config))
+        load = LoadProcess.start(tmp_path / "load.json", lambda _s: None, tmp_path / "load.log")
+        try:
+            with pytest.raises(EnvironmentProblem, match=f"cannot listen on 127.0.0.1:{port}"):
+                load.wait_started(timeout=60)
+            assert load.wait(timeout=30) == 2
+        finally:
+            load.stop()
