@@ -8,18 +8,23 @@ run's requests.jsonl under their worker index. Workers that never come make a cl
 from __future__ import annotations
 
 import json
+import signal
 import socket
 import subprocess
 import sys
+import threading
+import time
 from collections import Counter
 from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 
 import pytest
 from shop_target import write_local_targets
 
 from gameday.errors import EnvironmentProblem
-from gameday.evidence.records import RequestRecord
+from gameday.evidence.records import LoadSecond, RequestRecord
 from gameday.processes import child_options, pid_alive, terminate, wait_until
 from loadprofiles.config import WorkerOptions
 from loadprofiles.launcher import LoadProcess
@@ -169,3 +174,71 @@ def test_a_master_port_in_use_is_a_clear_error(tmp_path: Path) -> None:
             assert load.wait(timeout=30) == 2
         finally:
             load.stop()
+
+
+class _Ok(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def do_GET(self) -> None:  # the name http.server calls
+        self.send_response(200)
+        self.send_header("Content-Length", "2")
+        self.end_headers()
+        self.wfile.write(b"ok")
+
+    def log_message(self, format: str, *args: Any) -> None:  # quiet
+        return
+
+
+@pytest.fixture
+def ok_server() -> Iterator[str]:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Ok)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+def test_a_worker_stopped_mid_run_sends_its_last_rows_and_the_other_carries_on(
+    tmp_path: Path, ok_server: str, workers: list[subprocess.Popen[str]]
+) -> None:
+    config = {
+        "host": ok_server,
+        "load": {
+            "shape": "steady",
+            "users": 4,
+            "spawn_rate": 4,
+            "flow": {"http": {"requests": [{"path": "/"}]}},
+        },
+        "duration_s": 8,
+        "requests_path": str(tmp_path / "requests.jsonl"),
+        **WorkerOptions(expect_workers=2, master_port=free_port()).config_fields(),
+    }
+    (tmp_path / "load.json").write_text(json.dumps(config))
+    seconds: list[LoadSecond] = []
+    load = LoadProcess.start(tmp_path / "load.json", seconds.append, tmp_path / "load.log")
+    try:
+        for _ in range(2):
+            start_worker(config["master_port"], tmp_path / "load.log", workers)
+        load.wait_started(timeout=60)
+        assert wait_until(lambda: sum(s.requests for s in seconds) > 0, timeout_s=15)
+        leaving = workers[0]
+        leaving.send_signal(signal.SIGTERM)
+        assert leaving.wait(timeout=15) == 0
+        left_at = time.time()
+        assert load.wait(timeout=30) == 0, (tmp_path / "load.log").read_text()
+    finally:
+        load.stop()
+
+    log = (tmp_path / "load.log").read_text()
+    assert "quit." in log and "no final batch" not in log
+    records = [
+        RequestRecord.model_validate_json(line)
+        for line in (tmp_path / "requests.jsonl").read_text().splitlines()
+    ]
+    assert load.requests_total == len(records)
+    assert {r.worker for r in records} == {0, 1}
+    # The one that stayed ran to the end, with the users of the one that left.
+    after = [r for r in records if r.t > left_at]
+    assert after and len({r.worker for r in after}) == 1  # indices go by connect order, not start order
+    assert max(s.users for s in seconds if s.t > left_at) == 4
