@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar, overload
 
+import orjson
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from gameday.errors import InputError
@@ -279,7 +280,9 @@ def _stamp(status: os.stat_result) -> tuple[int, int, int]:
 
 
 def _json_object(line: str | bytes) -> dict[str, Any]:
-    value = json.loads(line)
+    """One document; orjson because a run folder holds hundreds of thousands, each read twice
+    (checked on load, parsed when scored), and it decodes them three times faster than json."""
+    value = orjson.loads(line)
     if not isinstance(value, dict):
         raise ValueError("expected a JSON object")
     return value

@@ -20,8 +20,9 @@ in-progress one) and joined to its parent by id, so the cost is linear in the do
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from operator import attrgetter
 from typing import Any, Literal, NamedTuple
 
 from gameday.evidence.bulk import paused_gc
@@ -29,7 +30,6 @@ from gameday.evidence.bulk import paused_gc
 Outcome = Literal["ok", "failed", "short_circuit", "in_progress"]
 UNKNOWN_CALLER = "unknown"
 Key = tuple[str, str]  # (trace id, entity id): X-Ray ids are unique within a trace only
-_ABSENT = object()
 
 
 @dataclass(frozen=True)
@@ -83,9 +83,8 @@ class _Entity(NamedTuple):
     million entities, and the raw documents are let go as soon as each one is read.
     """
 
-    id: str
-    parent_id: str | None
-    trace_id: str
+    key: Key
+    parent_key: Key | None
     name: str
     is_segment: bool
     start: float
@@ -100,12 +99,8 @@ class _Entity(NamedTuple):
     throttle: bool
 
     @property
-    def key(self) -> Key:
-        return (self.trace_id, self.id)
-
-    @property
-    def parent_key(self) -> Key | None:
-        return (self.trace_id, self.parent_id) if self.parent_id else None
+    def trace_id(self) -> str:
+        return self.key[0]
 
     def as_attempt(self) -> Attempt:
         return Attempt(self.start, self.end, self.status, self.fault, self.error, self.throttle)
@@ -123,41 +118,69 @@ def parse_calls(documents: Iterable[Mapping[str, Any]]) -> list[Call]:
         attempts: dict[Key, list[_Entity]] = {}
         call_keys: dict[Key, None] = {}  # ordered set
         for entity in entities.values():
-            parent = entities.get(entity.parent_key) if entity.parent_key else None
-            if entity.remote and not entity.is_segment and parent is not None and not parent.remote:
-                owner = entity.key if parent.is_segment else parent.key
-                attempts.setdefault(owner, []).append(entity)
-                call_keys[owner] = None
-            elif entity.breaker_annotated and not entity.is_segment:
+            if entity.is_segment:
+                continue
+            if entity.remote and entity.parent_key:
+                parent = entities.get(entity.parent_key)
+                if parent is not None and not parent.remote:
+                    owner = entity.key if parent.is_segment else parent.key
+                    attempts.setdefault(owner, []).append(entity)
+                    call_keys[owner] = None
+                    continue
+            if entity.breaker_annotated:
                 call_keys[entity.key] = None
         callers = _Callers(entities)
-        calls = [
-            _call(entities[k], sorted(attempts.get(k, []), key=lambda a: a.start), callers.of(k))
-            for k in call_keys
-        ]
-        return sorted(calls, key=lambda c: c.start)
+        calls = [_call(entities[k], attempts.get(k, []), callers.of(k)) for k in call_keys]
+        calls.sort(key=_by_start)
+        return calls
 
 
 def _index(documents: Iterable[Mapping[str, Any]]) -> dict[Key, _Entity]:
-    """Every entity by trace and id; a complete version wins over an in-progress one."""
+    """Every entity by trace and id; a complete version wins over an in-progress one.
+
+    Each document's entity and every subsegment nested in it, each knowing its parent's key (a
+    nested subsegment shares its parent's key tuple rather than a copy).
+    """
     entities: dict[Key, _Entity] = {}
     shared: dict[str, str] = {}  # one string object per trace id and name, not one per document
     for document in documents:
-        for entity in _flatten(document, shared):
+        trace_id = str(document.get("trace_id", ""))
+        trace_id = shared.setdefault(trace_id, trace_id)
+        parent_id = document.get("parent_id")
+        is_segment = document.get("type") != "subsegment" and not document.get("inferred", False)
+        stack: list[tuple[Mapping[str, Any], Key | None, bool]] = [
+            (document, (trace_id, str(parent_id)) if parent_id else None, is_segment)
+        ]
+        while stack:
+            raw, parent_key, segment = stack.pop()
+            entity = _entity(raw, parent_key, trace_id, segment, shared)
+            if entity is None:
+                continue
             key = entity.key
             known = entities.get(key)
             if known is None or entity.end is not None or known.end is None:
                 entities[key] = entity
+            children = raw.get("subsegments")
+            if children:
+                owner = key if key[1] else None
+                stack.extend((child, owner, False) for child in children)
     return entities
 
 
+_by_start = attrgetter("start")
+
+
 def _call(entity: _Entity, attempts: list[_Entity], caller: str) -> Call:
+    """The call of ``entity`` with its ``attempts`` (in any order)."""
+    if len(attempts) > 1:
+        attempts.sort(key=_by_start)
+    made = tuple(a.as_attempt() for a in attempts)
     outcome: Outcome
     if entity.end is None:
         outcome = "in_progress"
     elif entity.circuit_open:
         outcome = "short_circuit"
-    elif attempts and not attempts[-1].as_attempt().failed and not entity.fault:
+    elif made and not made[-1].failed and not entity.fault:
         outcome = "ok"
     else:
         outcome = "failed"
@@ -168,7 +191,7 @@ def _call(entity: _Entity, attempts: list[_Entity], caller: str) -> Call:
         dependency=first.name if entity.dependency is None else entity.dependency,
         start=entity.start,
         end=entity.end,
-        attempts=tuple(a.as_attempt() for a in attempts),
+        attempts=made,
         outcome=outcome,
     )
 
@@ -201,49 +224,40 @@ class _Callers:
         return name
 
 
-def _flatten(document: Mapping[str, Any], shared: dict[str, str]) -> Iterator[_Entity]:
-    """The document's entity and every subsegment nested in it, each knowing its parent's id."""
-    trace_id = str(document.get("trace_id", ""))
-    trace_id = shared.setdefault(trace_id, trace_id)
-    is_segment = document.get("type") != "subsegment" and not document.get("inferred", False)
-    stack: list[tuple[Mapping[str, Any], str | None, bool]] = [
-        (document, document.get("parent_id"), is_segment)
-    ]
-    while stack:
-        raw, parent_id, segment = stack.pop()
-        entity = _entity(raw, parent_id, trace_id, segment, shared)
-        if entity is None:
-            continue
-        yield entity
-        stack.extend((child, entity.id, False) for child in raw.get("subsegments", ()) or ())
-
-
 def _entity(
-    raw: Mapping[str, Any], parent_id: str | None, trace_id: str, segment: bool, shared: dict[str, str]
+    raw: Mapping[str, Any], parent_key: Key | None, trace_id: str, segment: bool, shared: dict[str, str]
 ) -> _Entity | None:
     """None for what is not an entity we can place in time (no id or no start)."""
     if "id" not in raw or "start_time" not in raw:
         return None
-    response = (raw.get("http") or {}).get("response") or {}
-    status = response.get("status")
+    status = None
+    http = raw.get("http")
+    response = http.get("response") if http else None
+    if response:
+        found = response.get("status")
+        status = int(found) if isinstance(found, int | float) else None
+    annotations = raw.get("annotations")
+    breaker_annotated, circuit_open, dependency = False, False, None
+    if annotations:
+        breaker_annotated = "circuit_open" in annotations
+        circuit_open = annotations.get("circuit_open") is True
+        if "dependency" in annotations:
+            dependency = str(annotations["dependency"])
     end = raw.get("end_time")
-    annotations = raw.get("annotations") or {}
-    dependency = annotations.get("dependency", _ABSENT)
     name = str(raw.get("name", ""))
     return _Entity(
-        id=str(raw["id"]),
-        parent_id=str(parent_id) if parent_id else None,
-        trace_id=trace_id,
-        name=shared.setdefault(name, name),
-        is_segment=segment,
-        start=float(raw["start_time"]),
-        end=None if end is None or raw.get("in_progress") else float(end),
-        remote=raw.get("namespace") == "remote",
-        breaker_annotated="circuit_open" in annotations,
-        circuit_open=annotations.get("circuit_open") is True,
-        dependency=None if dependency is _ABSENT else str(dependency),
-        status=int(status) if isinstance(status, int | float) else None,
-        fault=bool(raw.get("fault")),
-        error=bool(raw.get("error")),
-        throttle=bool(raw.get("throttle")),
+        (trace_id, str(raw["id"])),
+        parent_key,
+        shared.setdefault(name, name),
+        segment,
+        float(raw["start_time"]),
+        None if end is None or raw.get("in_progress") else float(end),
+        raw.get("namespace") == "remote",
+        breaker_annotated,
+        circuit_open,
+        dependency,
+        status,
+        bool(raw.get("fault")),
+        bool(raw.get("error")),
+        bool(raw.get("throttle")),
     )
