@@ -184,30 +184,33 @@ def xray_client() -> BaseClient:
     return session.client("xray")
 
 
-def _complete(documents: list[dict[str, Any]], fake: ThrottlingXRay, who: str) -> None:
-    fetched = {d["trace_id"] for d in documents}
-    if fetched != set(fake.ids):
-        raise RuntimeError(f"{who} ended with {len(fetched)} of {len(fake.ids)} traces")
-
-
 def gameday_collection(traces: int = TRACES) -> Collection:
-    xray = xray_client()
-    fake = ThrottlingXRay(xray, traces)
-    started = time.perf_counter()
-    result = collect_traces(xray, SINCE, UNTIL)
-    took = time.perf_counter() - started
-    _complete(result.documents, fake, "collect_traces")
-    return Collection(round(took, 2), fake.calls, fake.throttled, result.limit.history)
+    """collect_traces as an AWS run calls it."""
+
+    def fetch(xray: BaseClient) -> tuple[list[dict[str, Any]], list[int]]:
+        result = collect_traces(xray, SINCE, UNTIL)
+        return result.documents, result.limit.history
+
+    return _timed("collect_traces", fetch, traces)
 
 
 def naive_collection(traces: int = TRACES) -> Collection:
+    return _timed("the naive loop", lambda xray: (naive_collect(xray, SINCE, UNTIL), []), traces)
+
+
+def _timed(
+    who: str, fetch: Callable[[BaseClient], tuple[list[dict[str, Any]], list[int]]], traces: int
+) -> Collection:
+    """Fetch from a fresh throttling API, timed; every trace must have come back."""
     xray = xray_client()
     fake = ThrottlingXRay(xray, traces)
     started = time.perf_counter()
-    documents = naive_collect(xray, SINCE, UNTIL)
+    documents, history = fetch(xray)
     took = time.perf_counter() - started
-    _complete(documents, fake, "the naive loop")
-    return Collection(round(took, 2), fake.calls, fake.throttled)
+    fetched = {d["trace_id"] for d in documents}
+    if fetched != set(fake.ids):
+        raise RuntimeError(f"{who} ended with {len(fetched)} of {len(fake.ids)} traces")
+    return Collection(round(took, 2), fake.calls, fake.throttled, history)
 
 
 def figures(gameday: Collection, naive: Collection) -> dict[str, Any]:

@@ -51,3 +51,11 @@ def test_figures_hold_both_times_and_their_ratio() -> None:
     merged = figures(Collection(10.0, 2100, 50, [4, 2, 3]), Collection(80.0, 2050, 40))
     assert merged["xray_collect_10k_s"] == 10.0 and merged["xray_collect_naive_10k_s"] == 80.0
     assert merged["xray_collect_speedup"] == 8.0
+
+
+def test_both_contenders_are_timed_on_a_fresh_api_each(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(xray_collect, "NAIVE_SLEEP_S", 0.0)
+    gameday, naive = xray_collect.gameday_collection(60), xray_collect.naive_collection(60)
+    assert gameday.calls >= 12 + 1 and naive.calls >= 12 + 1  # 60 ids in fives, one summary page
+    assert gameday.concurrency_history and not naive.concurrency_history
+    assert gameday.seconds > 0 and naive.seconds > 0
