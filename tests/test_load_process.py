@@ -198,8 +198,11 @@ def test_a_run_records_every_request_and_streams_seconds(
     expected_workers = os.cpu_count() if local_workers is None else 0
     assert len(workers) == expected_workers
     assert not any(pid_alive(pid) for pid in workers)
-    # With workers, each request says which one made it, and every worker made some.
-    assert {r.worker for r in records} == (set(range(len(workers))) if workers else {None})
+    # With workers, each request says which one made it, and the 6 users are spread over them.
+    if workers:
+        assert {r.worker for r in records} == set(range(min(len(workers), 6)))
+    else:
+        assert {r.worker for r in records} == {None}
     assert load.requests_total == len(records)
     # A request is recorded when its answer arrives; users stopped mid-request leave at most one each.
     assert 0 <= double.total - len(records) <= 6
