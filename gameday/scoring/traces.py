@@ -32,7 +32,7 @@ UNKNOWN_CALLER = "unknown"
 Key = tuple[str, str]  # (trace id, entity id): X-Ray ids are unique within a trace only
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Attempt:
     """One request that left the caller for the dependency."""
 
@@ -49,7 +49,7 @@ class Attempt:
         return self.fault or self.throttle or (self.status or 0) >= 500 or self.end is None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Call:
     """One logical call from a service to a dependency, with every attempt made for it."""
 
