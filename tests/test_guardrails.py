@@ -108,9 +108,9 @@ def test_the_window_p95_lies_between_the_lowest_and_highest_second_p95(seconds: 
 
 
 def test_the_latency_guard_breaches_above_its_limit_over_its_window() -> None:
-    guard = LatencyGuard(max_p95_ms=2000, window_s=3)
+    guard = LatencyGuard(2000, window_s=3)
     assert guard.observe(_timed(1, 100, 300, 2000, 2500)) is None  # at the limit: no breach
-    guard = LatencyGuard(max_p95_ms=2000, window_s=3)
+    guard = LatencyGuard(2000, window_s=3)
     assert guard.observe(_timed(1, 100, 300, 1000, 1500)) is None
     assert guard.observe(_timed(2, 5, 3000, 9000, 9500)) is None  # a few slow requests: still below
     breach = guard.observe(_timed(3, 100, 1500, 4000, 5000))
@@ -122,7 +122,7 @@ def test_the_latency_guard_breaches_above_its_limit_over_its_window() -> None:
 
 
 def test_the_latency_guard_ignores_a_handful_of_requests() -> None:
-    guard = LatencyGuard(max_p95_ms=100, window_s=10)
+    guard = LatencyGuard(100, window_s=10)
     assert guard.observe(_timed(1, 9, 900, 1000, 1100)) is None
     assert guard.observe(_timed(2, 1, 900, 1000, 1100)) is not None
 

@@ -56,45 +56,51 @@ class SecondsWindow:
         return sum(s.requests for s in self.seconds)
 
 
-class ErrorRateGuard:
-    """Failed share of requests over the trailing ``window`` seconds of load stats, against a limit."""
+class WindowGuard:
+    """A limit on the trailing ``window`` seconds of load stats; a window with fewer than
+    MIN_WINDOW_REQUESTS requests says nothing."""
 
-    def __init__(self, max_error_rate: float, window_s: float) -> None:
-        self._limit = max_error_rate
+    def __init__(self, limit: float, window_s: float) -> None:
+        self._limit = limit
         self._window = SecondsWindow(window_s)
 
     def observe(self, second: LoadSecond) -> Breach | None:
         self._window.add(second)
+        if self._window.requests < MIN_WINDOW_REQUESTS:
+            return None
+        reason = self._over_limit()
+        return None if reason is None else Breach(reason=f"guardrail: {reason}", at=time.time())
+
+    def _over_limit(self) -> str | None:
+        """Why the window is over the limit, or None."""
+        raise NotImplementedError
+
+
+class ErrorRateGuard(WindowGuard):
+    """Failed share of requests over the window, against ``max_error_rate``."""
+
+    def _over_limit(self) -> str | None:
         requests = self._window.requests
         failures = sum(s.failures for s in self._window.seconds)
-        if requests < MIN_WINDOW_REQUESTS or failures / requests <= self._limit:
+        if failures / requests <= self._limit:
             return None
-        return Breach(
-            reason=f"guardrail: error rate {failures / requests:.1%} over the last "
-            f"{self._window.window_s:g}s ({failures} of {requests} requests) is above max_error_rate "
-            f"{self._limit:g}",
-            at=time.time(),
+        return (
+            f"error rate {failures / requests:.1%} over the last {self._window.window_s:g}s "
+            f"({failures} of {requests} requests) is above max_error_rate {self._limit:g}"
         )
 
 
-class LatencyGuard:
-    """p95 latency over the trailing ``window`` seconds, estimated by :func:`window_p95_ms`, against a
-    limit. Failed requests count: a timeout is the slowest answer a user gets."""
+class LatencyGuard(WindowGuard):
+    """p95 latency over the window, estimated by :func:`window_p95_ms`, against ``max_p95_ms``.
+    Failed requests count: a timeout is the slowest answer a user gets."""
 
-    def __init__(self, max_p95_ms: float, window_s: float) -> None:
-        self._limit = max_p95_ms
-        self._window = SecondsWindow(window_s)
-
-    def observe(self, second: LoadSecond) -> Breach | None:
-        self._window.add(second)
-        requests = self._window.requests
+    def _over_limit(self) -> str | None:
         p95 = window_p95_ms(self._window.seconds)
-        if requests < MIN_WINDOW_REQUESTS or p95 is None or p95 <= self._limit:
+        if p95 is None or p95 <= self._limit:
             return None
-        return Breach(
-            reason=f"guardrail: p95 latency {p95:.0f} ms over the last {self._window.window_s:g}s "
-            f"({requests} requests) is above max_p95_ms {self._limit:g}",
-            at=time.time(),
+        return (
+            f"p95 latency {p95:.0f} ms over the last {self._window.window_s:g}s "
+            f"({self._window.requests} requests) is above max_p95_ms {self._limit:g}"
         )
 
 
@@ -216,7 +222,7 @@ class Guards:
     """Every stop condition of one run, checked together on the orchestrator's clock."""
 
     def __init__(self, rails: Guardrails | None, conditions: Sequence[StopCondition] = ()) -> None:
-        self._load_guards: list[ErrorRateGuard | LatencyGuard] = []
+        self._load_guards: list[WindowGuard] = []
         if rails is not None and rails.max_error_rate is not None:
             self._load_guards.append(ErrorRateGuard(rails.max_error_rate, rails.window))
         if rails is not None and rails.max_p95_ms is not None:
