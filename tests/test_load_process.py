@@ -200,7 +200,8 @@ def test_a_run_records_every_request_and_streams_seconds(
     assert not any(pid_alive(pid) for pid in workers)
     # With workers, each request says which one made it, and the 6 users are spread over them.
     if workers:
-        assert {r.worker for r in records} == set(range(min(len(workers), 6)))
+        used = {r.worker for r in records}
+        assert used <= set(range(len(workers))) and len(used) == min(len(workers), 6)
     else:
         assert {r.worker for r in records} == {None}
     assert load.requests_total == len(records)
