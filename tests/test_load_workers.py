@@ -8,6 +8,7 @@ run's requests.jsonl under their worker index. Workers that never come make a cl
 from __future__ import annotations
 
 import json
+import re
 import signal
 import socket
 import subprocess
@@ -71,16 +72,20 @@ def start_worker(port: int, log: Path, started: list[subprocess.Popen[str]]) -> 
     return worker
 
 
+def _targets_for(shop: RunningLocalcloud, folder: Path) -> Path:
+    """A targets file whose ``local`` target is the module's running localcloud."""
+    targets, control = write_local_targets(folder)
+    targets.write_text(targets.read_text().replace(control, shop.client.base_url))
+    return targets
+
+
 def test_two_remote_workers_carry_a_run_and_every_request_is_recorded(
     shop: RunningLocalcloud, tmp_path: Path, workers: list[subprocess.Popen[str]]
 ) -> None:
     port = free_port()
     for n in range(2):
         start_worker(port, tmp_path / f"worker-{n}.log", workers)
-    targets, _control = write_local_targets(tmp_path)
-    targets.write_text(
-        targets.read_text().replace(_control, shop.client.base_url)
-    )  # the module's running localcloud
+    targets = _targets_for(shop, tmp_path)
     (tmp_path / "scenario.yaml").write_text(SCENARIO)
     command = [sys.executable, "-m", "gameday.cli", "run", str(tmp_path / "scenario.yaml")]
     command += ["--targets", str(targets), "--reports", str(tmp_path / "reports")]
@@ -105,6 +110,32 @@ def test_two_remote_workers_carry_a_run_and_every_request_is_recorded(
     # The master told them to quit once the run was over: nothing is left running.
     assert wait_until(lambda: all(w.poll() is not None for w in workers), timeout_s=15)
     assert [w.returncode for w in workers] == [0, 0]
+
+
+def test_ctrl_c_while_waiting_for_workers_stops_the_load_before_any_fault(
+    shop: RunningLocalcloud, tmp_path: Path
+) -> None:
+    targets = _targets_for(shop, tmp_path)
+    (tmp_path / "scenario.yaml").write_text(SCENARIO)
+    command = [sys.executable, "-m", "gameday.cli", "run", str(tmp_path / "scenario.yaml")]
+    command += ["--targets", str(targets), "--reports", str(tmp_path / "reports")]
+    command += ["--expect-workers", "1", "--master-port", str(free_port())]
+    run = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert run.stderr is not None
+    load_pid = 0
+    for line in run.stderr:
+        if match := re.search(r"load started \(pid (\d+)\)", line):
+            load_pid = int(match.group(1))
+        if "waiting for 1 remote worker" in line:
+            break
+    run.send_signal(signal.SIGINT)
+    _stdout, stderr = run.communicate(timeout=60)
+
+    assert run.returncode == 3, stderr
+    assert "interrupted by SIGINT while the load was starting; no fault was injected" in stderr
+    assert load_pid and not pid_alive(load_pid)
+    ledger = (tmp_path / "reports" / "latest" / "ledger.jsonl").resolve()
+    assert not ledger.exists() or ledger.read_text() == ""
 
 
 def test_remote_workers_that_never_come_are_a_clear_error(tmp_path: Path) -> None:

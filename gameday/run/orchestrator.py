@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
 
-from gameday.errors import EnvironmentProblem
+from gameday.errors import EnvironmentProblem, GamedayError
 from gameday.evidence.bundle import RunEvidence
 from gameday.evidence.records import Gap, LoadSecond, RequestRecord, Verdict
 from gameday.ledger import Ledger
@@ -126,6 +126,9 @@ def _execute(
     )
     try:  # the clock starts with the load: workers connect first, remote ones maybe for a while
         load.wait_started(workers.started_timeout_s)
+    except Interrupted as exc:
+        load.stop()
+        raise GamedayError(f"{exc} while the load was starting; no fault was injected") from None
     except BaseException:
         load.stop()
         raise
