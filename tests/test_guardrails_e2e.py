@@ -78,3 +78,48 @@ expect:
     assert "ABORT, guardrail: error rate" in err
     # The scheduler brings bff back; the module's other tests start from a whole shop.
     assert wait_until(lambda: _running(shop, "bff") == 2, 30.0, interval_s=0.5)
+
+
+def test_a_p95_latency_breach_aborts_and_reverts(
+    shop: RunningLocalcloud, tmp_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    targets = tmp_path / "targets.yaml"
+    targets.write_text(
+        yaml.safe_dump({"targets": {"local": {"kind": "localcloud", "control_url": shop.client.base_url}}})
+    )
+    # Every catalog call from bff waits 600 ms: pages slow down without failing, so only the latency
+    # guardrail can end the run (the error-rate one beside it stays quiet).
+    scenario = tmp_path / "catalog-slow.yaml"
+    scenario.write_text(
+        f"""\
+name: catalog-slow
+description: The bff to catalog path slows down, so p95 rises above the guardrail's limit.
+duration: {DURATION_S}s
+load: {{shape: step, users: 6, step_users: 0, step_every: 30s, max_users: 6, spawn_rate: 6}}
+faults:
+  - {{kind: add-latency, at: 5s, for: 15s, target: {{path: bff->catalog}}, delay_ms: 600}}
+guardrails: {{max_error_rate: 0.5, max_p95_ms: 300, window: 5s}}
+expect:
+  - {{score: availability, min: 0.5}}
+"""
+    )
+    reports = tmp_path / "reports"
+
+    exit_code = main(["run", str(scenario), "--targets", str(targets), "--reports", str(reports)])
+
+    err = capfd.readouterr().err
+    assert exit_code == 3, err
+    run_dir = (reports / "latest").resolve()
+    evidence = RunEvidence.load(run_dir)
+    assert evidence.aborted_reason is not None
+    assert re.fullmatch(
+        r"guardrail: p95 latency \d+ ms over the last 5s \(\d+ requests\) is above max_p95_ms 300",
+        evidence.aborted_reason,
+    ), evidence.aborted_reason
+    assert evidence.ended_at - evidence.started_at < DURATION_S
+    abort = json.loads((run_dir / "abort.json").read_text())
+    (fault,) = evidence.faults
+    assert fault.landed, fault.detail
+    assert fault.injected_at is not None and fault.reverted_at is not None
+    assert fault.injected_at < abort["breached_at"] <= fault.reverted_at
+    assert shop.client.state()["path_faults"].get("bff->catalog") is None
