@@ -98,3 +98,22 @@ def test_the_panel_gives_the_terminal_back_however_the_block_ends(error: type[Ba
     assert stream.getvalue().rstrip("\n").endswith(SHOW_CURSOR)
     console.say("after the panel")  # printed plainly again
     assert stream.getvalue().endswith("] after the panel\n")
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+@pytest.mark.parametrize(("term", "live"), [("xterm-256color", True), ("dumb", False)])
+def test_a_terminal_gets_the_panel_unless_it_is_dumb(
+    term: str, live: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TERM", term)
+    stream = _Terminal()
+    console = Console(stream)
+    console.start_clock(time.time())
+    with console.live("x on local"):
+        console.progress("baseline", 45, SECOND, [])
+    assert (HIDE_CURSOR in stream.getvalue()) is live
+    assert ("active faults 0" in stream.getvalue()) is not live

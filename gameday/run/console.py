@@ -7,6 +7,7 @@ logs read the same everywhere.
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -21,6 +22,7 @@ if TYPE_CHECKING:
 
 Say = Callable[[str], None]
 PROGRESS_EVERY_S = 5.0
+DUMB_TERMINALS = ("dumb", "unknown")
 
 
 @dataclass(frozen=True)
@@ -94,7 +96,9 @@ class Console:
         cursor comes back and the last state stays on screen, above whatever is printed next.
         """
         stream = self.stream
-        terminal = self._terminal if self._terminal is not None else stream.isatty()
+        terminal = self._terminal
+        if terminal is None:  # a terminal that cannot move its cursor gets plain lines too
+            terminal = stream.isatty() and os.environ.get("TERM", "") not in DUMB_TERMINALS
         if not terminal:
             yield
             return
