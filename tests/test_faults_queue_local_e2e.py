@@ -63,6 +63,11 @@ def test_a_paused_worker_backs_the_queue_up_and_it_drains_after_the_revert(
     lines = (outcome.run_dir / "ledger.jsonl").read_text().splitlines()
     ledger = [json.loads(line)["event"] for line in lines]
     assert ledger == ["intent", "injected", "reverted"]
+    # The worker auto scales (min 1): only its suspended scaling kept it at 0 during the window.
+    freely = {"DynamicScalingInSuspended": False, "DynamicScalingOutSuspended": False}
+    assert json.loads(lines[0])["revert_plan"]["scaling_suspended"] == {"worker": freely}
+    assert fault.detail.endswith("(auto scaling of worker suspended)")
     state = running.client.state()
     assert state["services"]["worker"]["desired"] == state["services"]["worker"]["running"] == 1
+    assert state["services"]["worker"]["scaling"]["suspended_state"] == freely
     assert state["queue_faults"]["orders"] is None
