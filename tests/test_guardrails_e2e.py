@@ -23,36 +23,46 @@ def _running(shop: RunningLocalcloud, service: str) -> int:
     return sum(1 for t in shop.client.state()["services"][service]["tasks"] if t["status"] == "RUNNING")
 
 
-def test_an_error_rate_breach_aborts_reverts_and_stops_the_load(
-    shop: RunningLocalcloud, tmp_path: Path, capfd: pytest.CaptureFixture[str]
-) -> None:
+def _run(shop: RunningLocalcloud, tmp_path: Path, name: str, fault: str, guardrails: str) -> tuple[int, Path]:
+    """Run a short scenario with one fault and ``guardrails`` on the shop; its exit code and run folder."""
     targets = tmp_path / "targets.yaml"
     targets.write_text(
         yaml.safe_dump({"targets": {"local": {"kind": "localcloud", "control_url": shop.client.base_url}}})
     )
-    # Every bff task stops: the load balancer answers 503 to every request until replacements are
-    # healthy, so the breach does not depend on which requests the shoppers happen to make.
-    scenario = tmp_path / "bff-gone.yaml"
+    scenario = tmp_path / f"{name}.yaml"
     scenario.write_text(
         f"""\
-name: bff-gone
-description: Every bff task stops, so every request fails and the guardrail must end the run.
+name: {name}
+description: A fault that hurts more than the guardrails allow, so they must end the run.
 duration: {DURATION_S}s
 load: {{shape: step, users: 6, step_users: 0, step_every: 30s, max_users: 6, spawn_rate: 6}}
 faults:
-  - {{kind: kill-tasks, at: 5s, for: 15s, target: {{service: bff}}, percent: 100}}
-guardrails: {{max_error_rate: 0.05, window: 5s}}
+  - {fault}
+guardrails: {guardrails}
 expect:
   - {{score: availability, min: 0.5}}
 """
     )
     reports = tmp_path / "reports"
-
     exit_code = main(["run", str(scenario), "--targets", str(targets), "--reports", str(reports)])
+    return exit_code, (reports / "latest").resolve()
+
+
+def test_an_error_rate_breach_aborts_reverts_and_stops_the_load(
+    shop: RunningLocalcloud, tmp_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    # Every bff task stops: the load balancer answers 503 to every request until replacements are
+    # healthy, so the breach does not depend on which requests the shoppers happen to make.
+    exit_code, run_dir = _run(
+        shop,
+        tmp_path,
+        "bff-gone",
+        "{kind: kill-tasks, at: 5s, for: 15s, target: {service: bff}, percent: 100}",
+        "{max_error_rate: 0.05, window: 5s}",
+    )
 
     err = capfd.readouterr().err
     assert exit_code == 3, err
-    run_dir = (reports / "latest").resolve()
     evidence = RunEvidence.load(run_dir)
     assert evidence.aborted_reason is not None
     assert evidence.aborted_reason.startswith("guardrail: error rate ")
@@ -83,33 +93,18 @@ expect:
 def test_a_p95_latency_breach_aborts_and_reverts(
     shop: RunningLocalcloud, tmp_path: Path, capfd: pytest.CaptureFixture[str]
 ) -> None:
-    targets = tmp_path / "targets.yaml"
-    targets.write_text(
-        yaml.safe_dump({"targets": {"local": {"kind": "localcloud", "control_url": shop.client.base_url}}})
-    )
     # Every catalog call from bff waits 600 ms: pages slow down without failing, so only the latency
     # guardrail can end the run (the error-rate one beside it stays quiet).
-    scenario = tmp_path / "catalog-slow.yaml"
-    scenario.write_text(
-        f"""\
-name: catalog-slow
-description: The bff to catalog path slows down, so p95 rises above the guardrail's limit.
-duration: {DURATION_S}s
-load: {{shape: step, users: 6, step_users: 0, step_every: 30s, max_users: 6, spawn_rate: 6}}
-faults:
-  - {{kind: add-latency, at: 5s, for: 15s, target: {{path: bff->catalog}}, delay_ms: 600}}
-guardrails: {{max_error_rate: 0.5, max_p95_ms: 300, window: 5s}}
-expect:
-  - {{score: availability, min: 0.5}}
-"""
+    exit_code, run_dir = _run(
+        shop,
+        tmp_path,
+        "catalog-slow",
+        "{kind: add-latency, at: 5s, for: 15s, target: {path: bff->catalog}, delay_ms: 600}",
+        "{max_error_rate: 0.5, max_p95_ms: 300, window: 5s}",
     )
-    reports = tmp_path / "reports"
-
-    exit_code = main(["run", str(scenario), "--targets", str(targets), "--reports", str(reports)])
 
     err = capfd.readouterr().err
     assert exit_code == 3, err
-    run_dir = (reports / "latest").resolve()
     evidence = RunEvidence.load(run_dir)
     assert evidence.aborted_reason is not None
     assert re.fullmatch(
