@@ -26,6 +26,7 @@ from localcloud.metrics import CLUSTER, load_balancer_name
 from localcloud.stack import Scaling, Stack
 
 EVALUATION_OFFSET_S = 0.25  # evaluate just after the recorder has sampled the whole second
+SCALE_IN_WINDOWS = 5  # scale-in also reads this many windows back (AWS: 15 datapoints against 3)
 
 
 class MetricSource(Protocol):
@@ -102,7 +103,10 @@ class Autoscaler:
             service = self._services[name]
             self.activities.settle(name, service.running, now)
             reading = self.reading(name, tracker.scaling, now)
-            decision = tracker.decide(now, service.desired, reading, self._suspended[name].directions)
+            settled = self.reading(name, tracker.scaling, now, SCALE_IN_WINDOWS)
+            decision = tracker.decide(
+                now, service.desired, reading, self._suspended[name].directions, settled
+            )
             if decision is not None:
                 self.activities.start(_activity(name, tracker.scaling, decision, now))
                 await service.set_desired(decision.desired)
@@ -118,9 +122,9 @@ class Autoscaler:
         previous, self._suspended[service] = self._suspended[service], state
         return previous
 
-    def reading(self, service: str, scaling: Scaling, now: float) -> float | None:
-        """The policy's metric averaged over its window; None when there is no data to go on."""
-        since = now - scaling.window
+    def reading(self, service: str, scaling: Scaling, now: float, windows: int = 1) -> float | None:
+        """The policy's metric averaged over ``windows`` of its window; None when there is no data."""
+        since = now - scaling.window * windows
         policy = scaling.policy
         cluster = {"ClusterName": CLUSTER, "ServiceName": service}
         if policy.metric == "cpu":

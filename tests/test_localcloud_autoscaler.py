@@ -31,6 +31,9 @@ def _scaling(**changes: Any) -> Scaling:
         (2, 51.0, 3),  # just above target rounds up
         (4, 50.0, 4),  # on target
         (4, 10.0, 1),  # idle: down to what the load needs
+        (3, 40.0, 3),  # 2 tasks would run at 60, above target: no scale-in
+        (3, 31.0, 3),  # 2 tasks would run at 46.5, under target but above 90 % of it: stays
+        (3, 30.0, 2),  # 2 tasks would run at 45, 90 % of the target: in
         (3, 1000.0, 6),  # clamped to max
         (3, 0.0, 1),  # clamped to min
     ],
@@ -83,6 +86,13 @@ def test_a_suspended_direction_decides_nothing_and_starts_no_cooldown() -> None:
     assert tracker.decide(0.0, 2, 100.0, frozenset({Direction.OUT})) is None
     assert tracker.decide(1.0, 2, 10.0, frozenset({Direction.OUT})) == Decision(2, 1, 10.0)  # in still may
     assert tracker.decide(2.0, 1, 200.0) == Decision(1, 4, 200.0)  # no cooldown from the held one
+
+
+def test_a_scale_in_goes_no_further_than_the_settled_reading_allows() -> None:
+    tracker = TargetTracker(_scaling())
+    assert tracker.decide(0.0, 4, 10.0, settled=48.0) is None  # a dip in a steady load: stays at 4
+    assert tracker.decide(1.0, 4, 10.0, settled=20.0) == Decision(4, 2, 10.0)  # as far as 20 allows
+    assert tracker.decide(40.0, 2, 100.0, settled=10.0) == Decision(2, 4, 100.0)  # out ignores it
 
 
 # --- the loop, on fake services and metrics -----------------------------------------------------
