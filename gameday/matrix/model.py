@@ -40,7 +40,7 @@ class Row(Strict):
     reduced: bool = Field(default=False, description="part of the reduced matrix (--reduced) that CI runs")
     fresh: bool = Field(
         default=False,
-        description="a new localcloud for each run: the variant keeps state a run leaves behind",
+        description="a new localcloud for each repeat: the variant keeps state a run leaves behind",
     )
 
 

@@ -1,25 +1,30 @@
 """Running a matrix: every selected row as real game days on a localcloud target, in its variant.
 
-Rows are grouped by variant so one localcloud per variant serves all of its runs (starting one
-costs seconds a game day does not need to repeat); a ``fresh`` row gets a new one for each run,
-since its variant keeps state a run leaves behind (a breaker stuck open, a service scaled out).
-Each run's own event lines go to a log beside the matrix results; the terminal gets one line per
-run start and end, so a long matrix stays readable in a CI log.
+Each row gets a localcloud of its own, started in the row's variant and shared by the row's
+repeats (starting one costs seconds a game day does not need to repeat). Rows do not share one:
+a run can leave the stack changed in ways the next scenario would feel (a keep-alive connection
+opened while an edge answered HTTP errors is not cut by a later blackhole on that edge). A
+``fresh`` row gets a new localcloud for each run, since its variant keeps state a run leaves
+behind (a breaker stuck open). Each run's own event lines go to a log beside the matrix results;
+the terminal gets one line per run start and end, so a long matrix stays readable in a CI log.
 """
 
 from __future__ import annotations
 
+import signal
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
 from pathlib import Path
+from types import FrameType
 from typing import TextIO
 
 from gameday.errors import EnvironmentProblem, GamedayError, InputError
+from gameday.evidence.records import Verdict
 from gameday.matrix.cells import RunResult
 from gameday.matrix.model import Matrix, Row
 from gameday.run.console import Console
-from gameday.run.orchestrator import run_game_day
+from gameday.run.orchestrator import Interrupted, run_game_day
 from gameday.run.sessions import control_port
 from gameday.targets import LocalTarget, Target
 from localcloud.client import LocalcloudClient
@@ -27,6 +32,7 @@ from localcloud.launcher import start_localcloud
 from localcloud.variants import load_stack_as
 
 Say = Callable[[str], None]
+INTERRUPTED = "interrupted by"  # how a run's reason says a signal aborted it
 
 
 def check_target(target: Target, target_name: str, rows: list[Row]) -> LocalTarget:
@@ -43,14 +49,6 @@ def check_target(target: Target, target_name: str, rows: list[Row]) -> LocalTarg
     return target
 
 
-def by_variant(rows: list[Row]) -> dict[str, list[Row]]:
-    """Rows grouped by variant, variants in the order they first appear."""
-    groups: dict[str, list[Row]] = {}
-    for row in rows:
-        groups.setdefault(row.variant, []).append(row)
-    return groups
-
-
 def run_matrix(
     matrix: Matrix,
     rows: list[Row],
@@ -59,34 +57,48 @@ def run_matrix(
     reports: Path,
     say: Say,
 ) -> list[RunResult]:
-    """Every run of every row, each a game day; a run that cannot complete is recorded, not raised."""
+    """Every run of every row, each a game day; a run that cannot complete is recorded, not raised.
+
+    Ctrl-C or SIGTERM, during a run or between runs, ends the matrix (KeyboardInterrupt) once the
+    run has reverted its faults and every localcloud started here has stopped.
+    """
+    previous = signal.signal(signal.SIGTERM, _interrupt)  # between runs too, SIGTERM stops cleanly
+    try:
+        return _run_rows(matrix, rows, target_name, target, reports, say)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _interrupt(signum: int, _frame: FrameType | None) -> None:
+    raise KeyboardInterrupt(signal.Signals(signum).name)
+
+
+def _run_rows(
+    matrix: Matrix, rows: list[Row], target_name: str, target: LocalTarget, reports: Path, say: Say
+) -> list[RunResult]:
     logs = reports / "matrix-logs"
     logs.mkdir(parents=True, exist_ok=True)
     total = sum(row.repeat for row in rows)
     results: list[RunResult] = []
-    for variant, group in by_variant(rows).items():
-        shared = [row for row in group if not row.fresh]
-        with _localcloud(target, variant, logs, say) if shared else nullcontext():
-            for row in [*shared, *(row for row in group if row.fresh)]:
-                for attempt in range(1, row.repeat + 1):
-                    number = len(results) + 1
-                    results.append(
-                        _one_run(
-                            matrix, row, attempt, f"{number}/{total}", target_name, target, reports, logs, say
-                        )
-                    )
+    for index, row in enumerate(rows, start=1):
+        with (
+            nullcontext()
+            if row.fresh
+            else _localcloud(target, row.variant, logs / f"localcloud-{index}.log", say)
+        ):
+            for attempt in range(1, row.repeat + 1):
+                number = f"{len(results) + 1}/{total}"
+                results.append(
+                    _one_run(matrix, row, attempt, number, target_name, target, reports, logs, say)
+                )
     return results
 
 
 @contextmanager
-def _localcloud(target: LocalTarget, variant: str, logs: Path, say: Say) -> Iterator[None]:
+def _localcloud(target: LocalTarget, variant: str, log_path: Path, say: Say) -> Iterator[None]:
     say(f"starting localcloud as variant '{variant}'")
     running = start_localcloud(
-        target.stack,
-        control_port(target.control_url),
-        detached=False,
-        log_path=logs / f"localcloud-{variant}.log",
-        variant=variant,
+        target.stack, control_port(target.control_url), detached=False, log_path=log_path, variant=variant
     )
     try:
         yield
@@ -135,6 +147,10 @@ def _game_day(
         )
     except GamedayError as exc:
         return RunResult(row, attempt, None, (), time.monotonic() - started, error=str(exc))
+    except Interrupted:
+        raise KeyboardInterrupt from None
+    if outcome.card.verdict is Verdict.ABORTED and INTERRUPTED in outcome.card.reason:
+        raise KeyboardInterrupt  # Ctrl-C or SIGTERM ends the whole matrix, not just this run
     return RunResult(
         row,
         attempt,
