@@ -1,0 +1,38 @@
+"""The truth check in CI: the reduced verdict matrix of shop/matrix.yaml, run as real game days.
+
+Each reduced row runs its scenario once on the shop in that row's variant (one localcloud per
+variant, on free ports) and every cell must be right: the broken mechanism's scores FAIL, all the
+others PASS. On failure the whole table is shown, so the wrong cell and its why are in the CI log.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from shop_target import write_local_targets, write_shop_stack
+
+from gameday.commands.matrix import matrix
+
+pytestmark = pytest.mark.e2e
+
+MATRIX = Path(__file__).resolve().parent.parent / "shop" / "matrix.yaml"
+
+
+def test_the_reduced_matrix_is_right_in_every_cell(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    targets, _ = write_local_targets(tmp_path, write_shop_stack(tmp_path))
+    reports = tmp_path / "reports"
+
+    code = matrix(MATRIX, True, "local", targets, reports)
+
+    table = capsys.readouterr().out
+    assert code == 0, f"the reduced verdict matrix has wrong cells:\n{table}"
+    document = json.loads((reports / "matrix.json").read_text())
+    assert document["right"] and document["reduced"]
+    variants = {run["variant"] for run in document["runs"]}
+    assert {"good", "no-retries", "retry-storm", "no-breaker", "stuck-breaker"} <= variants
+    assert all(run["verdict"] in ("PASS", "FAIL") for run in document["runs"])
+    assert (reports / "matrix.md").read_text().startswith("# Verdict reduced matrix")
