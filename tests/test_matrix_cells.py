@@ -149,3 +149,14 @@ def test_a_subject_in_a_fail_entry_limits_it_to_that_score() -> None:
     cells = {c.score: c for c in judge(results, NAMES)}
     assert cells["availability[phase:fault]"].right
     assert not cells["availability[phase:recovery]"].right  # named, never graded
+
+
+def test_the_matrix_needs_a_localcloud_target(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = _matrix(tmp_path, "  - {scenario: scenarios/tiny.yaml, variant: good}\n")
+    targets = tmp_path / "targets.yaml"
+    targets.write_text(
+        "targets:\n  staging:\n    kind: aws\n    region: eu-west-1\n"
+        "    account_allowlist: ['111122223333']\n    entry_url: https://shop.example.com\n"
+    )
+    assert main(["matrix", str(path), "--target", "staging", "--targets", str(targets)]) == 2
+    assert "the matrix runs on localcloud targets only; 'staging' is not one" in capsys.readouterr().err
