@@ -30,6 +30,7 @@ from bench.http_target import ROOT, http_target
 from gameday.evidence.records import LoadSecond
 from gameday.processes import child_options, terminate
 from loadprofiles.launcher import LoadProcess
+from localcloud.ports import free_port
 
 USERS = 20
 WORKERS = 1  # one load worker and one core left for the target on a two-core machine
@@ -105,10 +106,13 @@ def locust_load(url: str, folder: Path, users: int, workers: int, duration_s: fl
         "GAMEDAY_LOAD_FLOW": json.dumps(FLOW),  # JSON is YAML flow style
     }
     stats = folder / "locust.json"
+    port = free_port()
     command = [
         str(LOCUST), "-f", str(ROOT / "loadprofiles" / "locustfile.py"), "--headless", "--host", url,
         "--processes", str(workers), "--json-file", str(stats.with_suffix("")), "--only-summary",
         "--loglevel", "WARNING",
+        # Not Locust's fixed default 5557, which a game day with remote workers may hold.
+        "--master-bind-port", str(port), "--master-port", str(port),
     ]  # fmt: skip
     before = _children_cpu_s()
     with (folder / "locust.log").open("ab") as log:
