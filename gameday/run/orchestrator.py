@@ -19,11 +19,12 @@ from pathlib import Path
 from types import FrameType
 
 from gameday.errors import EnvironmentProblem, GamedayError
+from gameday.evidence.aws.xray import Window
 from gameday.evidence.bundle import RunEvidence
 from gameday.evidence.records import Gap, LoadSecond, RequestRecord, Verdict
 from gameday.ledger import Ledger
 from gameday.reporting import write_reports
-from gameday.run.console import ActiveFault, Console
+from gameday.run.console import ActiveFault, Console, Say
 from gameday.run.open_faults import refuse_if_unreverted
 from gameday.run.plan import Plan, build_plan
 from gameday.run.rundir import new_run_dir, point_latest
@@ -39,6 +40,7 @@ from loadprofiles.preflight import check_reachable
 
 LOAD_EXIT_GRACE_S = 20.0
 TRACE_FLUSH_S = 2.0
+TARGET_SOURCES = ("metrics", "events", "traces", "scaling")  # what session.collect gathers
 
 
 class Interrupted(Exception):
@@ -163,8 +165,21 @@ def _execute(
     ended_at = time.time()
     time.sleep(TRACE_FLUSH_S)  # segments are sent over UDP when requests end; let the last ones land
     windows = landed_windows([f.record() for f in faults])  # a sampled trace collection keeps these whole
-    collected = session.collect(started_at - 1.0, ended_at + TRACE_FLUSH_S, windows)
+    collected = collect_evidence(session, started_at - 1.0, ended_at + TRACE_FLUSH_S, windows, console.say)
     return _bundle(plan, run_dir, started_at, ended_at, faults, collected, aborted)
+
+
+def collect_evidence(
+    session: TargetSession, since: float, until: float, windows: list[Window], say: Say
+) -> TargetEvidence:
+    """The target's evidence; an interrupt here (say, Ctrl-C in the X-Ray settle wait on AWS) keeps
+    the run's own records and turns every target source into a gap, so its scores are INCONCLUSIVE."""
+    try:
+        return session.collect(since, until, windows)
+    except Interrupted as exc:
+        say(f"{exc} while collecting evidence: scoring what the run itself recorded")
+        reason = f"evidence collection {exc}"
+        return TargetEvidence(gaps=[Gap(source=source, reason=reason) for source in TARGET_SOURCES])
 
 
 def _drive(
@@ -215,7 +230,7 @@ def _write_load_config(run_dir: Path, scenario: Scenario, host: str, workers: Wo
     path = run_dir / "load.json"
     config = {
         "host": host,
-        "load": scenario.load.model_dump(mode="json"),
+        "load": scenario.load.model_dump(mode="json", by_alias=True),  # a spike's `for`, as written
         "duration_s": scenario.duration,
         "requests_path": str(run_dir / "requests.jsonl"),
         **workers.config_fields(),
