@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck unit venv clean bench
+.PHONY: demo test lint typecheck unit venv clean bench matrix
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -29,6 +29,11 @@ unit: $(STAMP)
 
 test: lint typecheck
 	$(BIN)/pytest -q tests scenarios/ci-orders-kill-one.yaml
+
+# The full verdict matrix (32 game days, about 28 minutes): every row of shop/matrix.yaml on
+# localcloud, each in its shop variant. `make test` runs its reduced rows (tests/test_verdict_matrix.py).
+matrix: $(STAMP)
+	$(BIN)/gameday matrix shop/matrix.yaml --reports reports
 
 bench: $(STAMP)
 	command -v wrk >/dev/null || (apt-get update && apt-get install -y wrk)
