@@ -18,7 +18,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, field_validator
 
-from localcloud.proxy import CHUNK, ProxyMode, open_upstream, pump
+from localcloud.proxy import CHUNK, ProxyMode, Relay, open_upstream, pump
 from localcloud.roundrobin import RoundRobin
 
 MODES = ("blackhole", "reset", "latency", "http-errors")
@@ -203,7 +203,8 @@ class HttpErrors(PathFault):
     (aiohttp, urllib, requests) never have a faked answer land inside a real one. A request the
     parser cannot frame (chunked body) turns the rest of its connection into a raw relay. Open
     connections are closed when the fault is set, so keep-alive clients reconnect into it; once it
-    is cleared, connections opened inside it relay every request, as a healed path does.
+    is cleared, connections opened inside it relay every request, as a healed path does, and obey
+    whatever fault the edge gets next (a later blackhole holds their requests too).
     """
 
     spec: HttpErrorsSpec
@@ -229,6 +230,7 @@ class HttpErrors(PathFault):
     ) -> None:
         upstream: tuple[asyncio.StreamReader, asyncio.StreamWriter] | None = None
         responses: asyncio.Task[bool] | None = None
+        edge = relay.edge if isinstance(relay, Relay) else None
         try:
             while True:
                 try:
@@ -249,9 +251,11 @@ class HttpErrors(PathFault):
                     if upstream is None:  # no healthy task: closed, as the plain relay does
                         return
                     responses = asyncio.get_running_loop().create_task(_answers(upstream[0], writer))
+                if edge is not None and edge.fault is not None and edge.fault is not self:
+                    await edge.fault.hold(toward_upstream=True)  # the fault set after this one
                 if not framed:
                     upstream[1].write(head)
-                    if await pump(reader, upstream[1]) and responses is not None:
+                    if await pump(reader, upstream[1], edge) and responses is not None:
                         await responses
                     return
                 upstream[1].write(head + (await reader.readexactly(length) if length else b""))

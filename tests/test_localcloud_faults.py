@@ -167,6 +167,19 @@ def test_keep_alive_connections_opened_inside_http_errors_heal_when_cleared(
     assert [_get(inside) for _ in range(20)] == [200] * 20
 
 
+def test_a_blackhole_after_http_errors_hangs_the_connections_opened_inside_them(
+    cloud: RunningLocalcloud, edge: tuple[str, int]
+) -> None:
+    cloud.client.set_path_fault(EDGE, "http-errors", share=0, status=503)
+    inside = _connection(edge, timeout_s=HANG_S)
+    assert _get(inside) == 200
+    cloud.client.set_path_fault(EDGE, "blackhole")
+    with pytest.raises(TimeoutError):
+        _get(inside)
+    cloud.client.clear_path_fault(EDGE)
+    assert _flows(edge)
+
+
 def test_http_errors_relay_a_body_they_cannot_frame(cloud: RunningLocalcloud, edge: tuple[str, int]) -> None:
     cloud.client.set_path_fault(EDGE, "http-errors", share=0, status=503)
     connection = _connection(edge)
