@@ -108,14 +108,28 @@ class ControlApi:
         if self._runner is not None:
             await self._runner.cleanup()
 
+    def _scheduler(self, service: str) -> ServiceScheduler:
+        """The service's scheduler; a 404 answer naming the service when there is none."""
+        scheduler = self._schedulers.get(service)
+        if scheduler is None:
+            raise _refusal(web.HTTPNotFound, f"no service named '{service}'")
+        return scheduler
+
+    def _path(self, edge: str) -> DependencyProxy:
+        """The edge's proxy; a 404 answer listing the paths when there is none."""
+        proxy = self._paths.get(edge)
+        if proxy is None:
+            raise _refusal(
+                web.HTTPNotFound, f"no path named '{edge}' (paths: {', '.join(sorted(self._paths))})"
+            )
+        return proxy
+
     async def _get_state(self, request: web.Request) -> web.Response:
         return web.json_response(self._state())
 
     async def _stop_task(self, request: web.Request) -> web.Response:
         service, task_id = request.match_info["service"], request.match_info["task_id"]
-        scheduler = self._schedulers.get(service)
-        if scheduler is None:
-            return _error(404, f"no service named '{service}'")
+        scheduler = self._scheduler(service)
         reason = DEFAULT_STOP_REASON
         if request.can_read_body:
             try:
@@ -130,9 +144,7 @@ class ControlApi:
 
     async def _put_desired(self, request: web.Request) -> web.Response:
         service = request.match_info["service"]
-        scheduler = self._schedulers.get(service)
-        if scheduler is None:
-            return _error(404, f"no service named '{service}'")
+        scheduler = self._scheduler(service)
         try:
             desired = DesiredCount.model_validate(await _json_body(request))
         except ValidationError as error:
@@ -143,8 +155,7 @@ class ControlApi:
     async def _put_scaling_suspended(self, request: web.Request) -> web.Response:
         """Like RegisterScalableTarget with only SuspendedState: which scaling directions are held."""
         service = request.match_info["service"]
-        if service not in self._schedulers:
-            return _error(404, f"no service named '{service}'")
+        self._scheduler(service)
         try:
             state = SuspendedState.model_validate(await _json_body(request))
             if self._autoscaler is None:
@@ -160,9 +171,7 @@ class ControlApi:
 
     async def _put_stress(self, request: web.Request) -> web.Response:
         service = request.match_info["service"]
-        scheduler = self._schedulers.get(service)
-        if scheduler is None:
-            return _error(404, f"no service named '{service}'")
+        scheduler = self._scheduler(service)
         try:
             stress = StressRequest.model_validate(await _json_body(request))
             burners = await start_stress(scheduler.tasks, stress)
@@ -174,9 +183,7 @@ class ControlApi:
 
     async def _delete_stress(self, request: web.Request) -> web.Response:
         service = request.match_info["service"]
-        scheduler = self._schedulers.get(service)
-        if scheduler is None:
-            return _error(404, f"no service named '{service}'")
+        scheduler = self._scheduler(service)
         try:
             body = await _json_body(request) if request.can_read_body else {}
             stopped = stop_stress(scheduler.tasks, StopRequest.model_validate(body))
@@ -186,9 +193,7 @@ class ControlApi:
 
     async def _put_path_fault(self, request: web.Request) -> web.Response:
         edge = request.match_info["edge"]
-        proxy = self._paths.get(edge)
-        if proxy is None:
-            return _error(404, f"no path named '{edge}' (paths: {', '.join(sorted(self._paths))})")
+        proxy = self._path(edge)
         try:
             fault = parse_path_fault(await _json_body(request))
         except FaultSpecError as error:
@@ -198,9 +203,7 @@ class ControlApi:
 
     async def _delete_path_fault(self, request: web.Request) -> web.Response:
         edge = request.match_info["edge"]
-        proxy = self._paths.get(edge)
-        if proxy is None:
-            return _error(404, f"no path named '{edge}' (paths: {', '.join(sorted(self._paths))})")
+        proxy = self._path(edge)
         proxy.clear_fault()
         return web.json_response({"path": edge, "fault": None})
 
@@ -251,10 +254,7 @@ def _window(request: web.Request) -> tuple[float, float]:
         since = float(request.query.get("since", 0.0))
         until = float(request.query.get("until", math.inf))
     except ValueError:
-        raise web.HTTPBadRequest(
-            text=json.dumps({"error": "since and until must be epoch seconds"}),
-            content_type="application/json",
-        ) from None
+        raise _refusal(web.HTTPBadRequest, "since and until must be epoch seconds") from None
     return since, until
 
 
@@ -269,3 +269,8 @@ async def _json_body(request: web.Request) -> Any:
 
 def _error(status: int, message: str) -> web.Response:
     return web.json_response({"error": message}, status=status)
+
+
+def _refusal(answer: type[web.HTTPException], message: str) -> web.HTTPException:
+    """The same ``{"error": ...}`` body as :func:`_error`, raised from a helper deep in a handler."""
+    return answer(text=json.dumps({"error": message}), content_type="application/json")
