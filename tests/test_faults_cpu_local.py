@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from localcloud_apps.stacks import echo_service, write_stack
+from localcloud_apps.stacks import echo_service, local_target, write_stack
 from pydantic import TypeAdapter
 
 from faults.base import Injector
@@ -18,7 +18,7 @@ from faults.revert import RevertContext, execute_revert_plan
 from gameday.processes import pid_alive, wait_until
 from gameday.scenario import FaultSpec
 from gameday.targets import LocalTarget
-from localcloud.launcher import RunningLocalcloud, start_localcloud
+from localcloud.launcher import RunningLocalcloud
 
 SERVICE = "api"
 CONTEXT = RevertContext(run_id="run-1", fault_id="f1", target_name="local")
@@ -28,11 +28,8 @@ CONTEXT = RevertContext(run_id="run-1", fault_id="f1", target_name="local")
 def cloud(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[RunningLocalcloud, LocalTarget]]:
     directory = tmp_path_factory.mktemp("cpu-faults")
     stack = write_stack(directory, {SERVICE: echo_service(3)}, entry=SERVICE)
-    running = start_localcloud(stack, 0, detached=False, log_path=directory / "localcloud.log", timeout_s=60)
-    try:
-        yield running, LocalTarget(kind="localcloud", stack=stack, control_url=running.client.base_url)
-    finally:
-        running.stop()
+    with local_target(stack) as running:
+        yield running
 
 
 @pytest.fixture

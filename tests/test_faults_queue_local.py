@@ -13,7 +13,7 @@ import boto3
 import pytest
 from botocore import UNSIGNED
 from botocore.config import Config
-from localcloud_apps.stacks import echo_service, write_stack
+from localcloud_apps.stacks import echo_service, local_target, write_stack
 from pydantic import TypeAdapter
 
 from faults.base import Injector
@@ -23,7 +23,7 @@ from faults.revert import RevertContext, execute_revert_plan
 from gameday.errors import InputError
 from gameday.scenario import FaultSpec
 from gameday.targets import LocalTarget
-from localcloud.launcher import RunningLocalcloud, start_localcloud
+from localcloud.launcher import RunningLocalcloud
 from localcloud.stack import load_stack
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -55,11 +55,8 @@ def cloud(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[RunningLoc
         entry="api",
         queues={QUEUE: {"visibility_timeout": "30s"}},
     )
-    running = start_localcloud(stack, 0, detached=False, log_path=directory / "localcloud.log", timeout_s=60)
-    try:
-        yield running, LocalTarget(kind="localcloud", stack=stack, control_url=running.client.base_url)
-    finally:
-        running.stop()
+    with local_target(stack) as running:
+        yield running
 
 
 @pytest.fixture

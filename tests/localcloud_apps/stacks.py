@@ -5,10 +5,15 @@ from __future__ import annotations
 import json
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import yaml
+
+from gameday.targets import LocalTarget
+from localcloud.launcher import RunningLocalcloud, start_localcloud
 
 ECHO_APP = Path(__file__).with_name("echo.py")
 FAST_HEALTH_CHECK = {"path": "/health", "interval": "0.2s", "timeout": "1s", "unhealthy_threshold": 2}
@@ -59,3 +64,15 @@ def http(
 
 def task_pids(state: dict[str, Any]) -> list[int]:
     return [task["pid"] for service in state["services"].values() for task in service["tasks"]]
+
+
+@contextmanager
+def local_target(stack: Path) -> Iterator[tuple[RunningLocalcloud, LocalTarget]]:
+    """localcloud running ``stack`` on free ports, with the target a run would use; stopped after."""
+    running = start_localcloud(
+        stack, 0, detached=False, log_path=stack.parent / "localcloud.log", timeout_s=60
+    )
+    try:
+        yield running, LocalTarget(kind="localcloud", stack=stack, control_url=running.client.base_url)
+    finally:
+        running.stop()
