@@ -12,7 +12,8 @@ from test_evidence_aws_xray import SINCE, UNTIL, FakeXRay, _id, _summary
 
 from gameday.aws_session import client_hook
 from gameday.evidence.records import FaultRecord
-from gameday.run.sessions import AwsSession, TargetEvidence, landed_windows
+from gameday.evidence.target import TargetEvidence
+from gameday.run.sessions import AwsSession, landed_windows
 from gameday.targets import AwsTarget, load_target
 
 FAULT = (SINCE + 100, SINCE + 200)

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from gameday.evidence.aws.xray import Window
+from gameday.evidence.target import TargetEvidence
 from gameday.run.orchestrator import TARGET_SOURCES, Interrupted, collect_evidence
-from gameday.run.sessions import TargetEvidence
 
 
 class _InterruptedSession:

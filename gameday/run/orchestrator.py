@@ -22,13 +22,14 @@ from gameday.errors import EnvironmentProblem, GamedayError
 from gameday.evidence.aws.xray import Window
 from gameday.evidence.bundle import RunEvidence
 from gameday.evidence.records import Gap, LoadSecond, RequestRecord, Verdict
+from gameday.evidence.target import TargetEvidence
 from gameday.ledger import Ledger
 from gameday.reporting import write_reports
 from gameday.run.console import ActiveFault, Console, Say
 from gameday.run.open_faults import refuse_if_unreverted
 from gameday.run.plan import Plan, build_plan
 from gameday.run.rundir import new_run_dir, point_latest
-from gameday.run.sessions import TargetEvidence, TargetSession, landed_windows, open_session
+from gameday.run.sessions import TargetSession, landed_windows, open_session
 from gameday.run.timeline import FaultState, Timeline
 from gameday.safety.guardrails import Breach, Guards
 from gameday.scenario import Scenario, load_scenario

@@ -21,6 +21,7 @@ from gameday.errors import EnvironmentProblem
 from gameday.evidence.aws.collect import collect_aws
 from gameday.evidence.aws.xray import Window
 from gameday.evidence.records import FaultRecord, Gap, MetricPoint, ScalingActivity, TaskEvent
+from gameday.evidence.target import TargetEvidence
 from gameday.processes import wait_until
 from gameday.run.console import Say
 from gameday.run.plan import Plan, PlannedFault
@@ -32,17 +33,6 @@ from localcloud.launcher import start_localcloud
 
 READY_TIMEOUT_S = 60.0
 SETTLE_NOTE_S = 10.0  # how often the wait for X-Ray says how long is left
-
-
-@dataclass(frozen=True)
-class TargetEvidence:
-    """What the target itself recorded during the run window."""
-
-    metrics: list[MetricPoint] = field(default_factory=list)
-    events: list[TaskEvent] = field(default_factory=list)
-    traces: list[dict[str, object]] = field(default_factory=list)
-    gaps: list[Gap] = field(default_factory=list)
-    scaling: list[ScalingActivity] = field(default_factory=list)
 
 
 class TargetSession(Protocol):
@@ -127,15 +117,8 @@ class AwsSession:
 
     def collect(self, since: float, until: float, fault_windows: Sequence[Window] = ()) -> TargetEvidence:
         self._settle(until + self.target.xray_settle)
-        found = collect_aws(
+        return collect_aws(
             self.target, since, until, trace_cap=self.target.xray_trace_cap, fault_windows=fault_windows
-        )
-        return TargetEvidence(
-            metrics=found.metrics,
-            events=found.events,
-            traces=list(found.traces),
-            gaps=found.gaps,
-            scaling=found.scaling,
         )
 
     def _settle(self, ready_at: float) -> None:

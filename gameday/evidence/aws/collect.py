@@ -7,8 +7,7 @@ becomes a gap naming the source and the AWS error, and the others are still coll
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from botocore.client import BaseClient
 from botocore.exceptions import BotoCoreError, ClientError
@@ -18,20 +17,12 @@ from gameday.evidence.aws.cloudwatch import collect_metrics, metric_queries
 from gameday.evidence.aws.ecs_events import service_events, stopped_tasks
 from gameday.evidence.aws.scaling import scaling_activities
 from gameday.evidence.aws.xray import DEFAULT_CAP, Window, collect_traces
-from gameday.evidence.records import Gap, MetricPoint, ScalingActivity, TaskEvent
+from gameday.evidence.records import Gap
+from gameday.evidence.target import TargetEvidence
 from gameday.targets import AwsTarget, EcsService
 
 T = TypeVar("T")
 ClientFactory = Callable[[str], BaseClient]
-
-
-@dataclass
-class AwsEvidence:
-    metrics: list[MetricPoint] = field(default_factory=list)
-    events: list[TaskEvent] = field(default_factory=list)
-    traces: list[dict[str, Any]] = field(default_factory=list)
-    scaling: list[ScalingActivity] = field(default_factory=list)
-    gaps: list[Gap] = field(default_factory=list)
 
 
 def collect_aws(
@@ -42,10 +33,10 @@ def collect_aws(
     clients: ClientFactory | None = None,
     trace_cap: int = DEFAULT_CAP,
     fault_windows: Sequence[Window] = (),
-) -> AwsEvidence:
+) -> TargetEvidence:
     """Metrics, task events, scaling activities and traces of ``[since, until)``, with a gap per shortfall."""
     client = clients or (lambda name: aws_client(target, name))
-    evidence = AwsEvidence()
+    evidence = TargetEvidence()
     evidence.metrics, metric_gaps = collect_metrics(
         client("cloudwatch"), metric_queries(target), since, until
     )
@@ -77,7 +68,7 @@ def _per_service(
     service: EcsService,
     since: float,
     until: float,
-    evidence: AwsEvidence,
+    evidence: TargetEvidence,
 ) -> list[T]:
     try:
         return read(client, logical, service, since, until)
