@@ -19,6 +19,7 @@ import sys
 from pathlib import Path
 
 from locust.env import Environment
+from locust.stats import RequestStats
 
 from gameday.errors import InputError
 from loadprofiles.config import LoadConfig, read_config
@@ -29,11 +30,34 @@ from loadprofiles.recorder import Recording, RequestLog
 from loadprofiles.shapes import shape_for
 
 
-def build_environment(config: LoadConfig) -> Environment:
+class RowsOnlyStats(RequestStats):
+    """Locust's request statistics with the per-request aggregation switched off.
+
+    gameday's stats are computed from the request rows (:mod:`loadprofiles.recorder`), so Locust
+    aggregating every request again in each worker is a second copy that nothing reads, and it costs
+    a few per cent of a busy worker's time: requests a worker could have sent.
+    """
+
+    def log_request(self, method: str, name: str, response_time: int, content_length: int) -> None:
+        return None
+
+    def log_error(self, method: str, name: str, error: Exception | str | None) -> None:
+        return None
+
+
+def load_environment(config: LoadConfig | None) -> Environment:
     """The composition root, as in Locust's own ``env.py``: users, shape and host, but no runner,
-    so the caller chooses a local runner today or a master with workers later."""
-    shape = shape_for(config.load, config.duration_s)
-    return Environment(user_classes=[user_class_for(config.load)], shape_class=shape, host=config.host)
+    so the caller chooses a local runner, a master or a worker. Without a config (a remote worker
+    before the master has sent one) it has no users yet."""
+    if config is None:
+        environment = Environment(user_classes=[])
+    else:
+        shape = shape_for(config.load, config.duration_s)
+        environment = Environment(
+            user_classes=[user_class_for(config.load)], shape_class=shape, host=config.host
+        )
+    environment.stats = RowsOnlyStats(use_response_times_cache=False)
+    return environment
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -49,7 +73,7 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(
         level=logging.INFO, stream=sys.stderr, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
-    environment = build_environment(config)
+    environment = load_environment(config)
     recording = Recording(log)
     try:
         users, settle_s = users_for(environment, config, args.config, recording)

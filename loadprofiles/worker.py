@@ -28,7 +28,7 @@ from locust.runners import WorkerRunner
 
 from gameday.errors import InputError
 from loadprofiles.config import LoadConfig, read_config
-from loadprofiles.process import build_environment
+from loadprofiles.process import load_environment
 from loadprofiles.recorder import Row, request_row
 from loadprofiles.wire import CONFIG_MESSAGE, ROWS_MESSAGE, RowBatch, parse_master
 
@@ -58,7 +58,7 @@ class ConfiguredWorkerRunner(WorkerRunner):
             return
         try:
             config = LoadConfig.model_validate(msg.data)
-            built = build_environment(config)
+            built = load_environment(config)
         except Exception as exc:  # a master of another gameday version: leave rather than run blind
             _log.error("cannot use the load config the master sent, leaving: %s", exc)
             gevent.spawn(_shutdown, self.environment, self)
@@ -125,7 +125,7 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(
         level=logging.INFO, stream=sys.stderr, format="%(asctime)s %(levelname)s worker %(name)s: %(message)s"
     )
-    environment = build_environment(config) if config is not None else Environment(user_classes=[])
+    environment = load_environment(config)
     _log.info("connecting to the load master at %s:%d", host, port)
     try:
         runner = ConfiguredWorkerRunner(environment, host, port)

@@ -85,6 +85,40 @@ def test_orchestrator_side_modules_leave_gevent_out() -> None:
     assert result.stdout.strip() == "[]"
 
 
+def test_gameday_runners_leave_locusts_per_request_aggregation_out(tmp_path: Path) -> None:
+    """Every request still reaches a listener (gameday's rows), but Locust's own stats, which
+    nothing reads, stay empty: the work a busy worker saves per request. Run in a child process,
+    as it imports Locust."""
+    script = (
+        "import json, sys\n"
+        "from loadprofiles.config import LoadConfig\n"
+        "from loadprofiles.process import load_environment\n"
+        "config = LoadConfig.model_validate(json.loads(sys.argv[1]))\n"
+        "seen = []\n"
+        "for environment in (load_environment(config), load_environment(None)):\n"
+        "    environment.create_local_runner()\n"
+        "    environment.events.request.add_listener(lambda **kw: seen.append(kw['name']))\n"
+        "    for failed in (None, OSError('refused')):\n"
+        "        environment.events.request.fire(request_type='GET', name='/a', response_time=2.0,\n"
+        "            response_length=2, exception=failed, context={})\n"
+        "    print(environment.stats.total.num_requests, len(environment.stats.errors), len(seen))\n"
+    )
+    config = {
+        "host": "http://127.0.0.1:9",
+        "load": {"shape": "steady", "users": 1},
+        "duration_s": 5,
+        "requests_path": str(tmp_path / "requests.jsonl"),
+    }
+    result = subprocess.run(
+        [sys.executable, "-c", script, json.dumps(config)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    assert result.stdout.split("\n")[:2] == ["0 0 2", "0 0 4"]
+
+
 def record(t: float, latency_ms: float, ok: bool = True) -> RequestRecord:
     return RequestRecord(
         t=t, name="GET /catalog", method="GET", latency_ms=latency_ms, status=200 if ok else 500, ok=ok
