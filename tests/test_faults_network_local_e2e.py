@@ -92,8 +92,10 @@ def _catalog_calls(evidence: RunEvidence) -> list[dict[str, Any]]:
 def test_a_blackholed_path_trips_the_breaker_and_shoppers_get_the_fallback(
     shop: RunningLocalcloud, tmp_path: Path
 ) -> None:
+    # 12 s, as in ci-catalog-breaker: a bff task's breaker opens about 8 s into a blackhole (five
+    # calls in a row must each wait out their attempts' 1 s timeouts), so 10 s left little room.
     evidence = _game_day(
-        shop, tmp_path, "kind: break-network, at: 3s, for: 10s, mode: blackhole", users=6, duration=15
+        shop, tmp_path, "kind: break-network, at: 3s, for: 12s, mode: blackhole", users=6, duration=17
     )
 
     in_fault = _in_phase(evidence, "fault")
