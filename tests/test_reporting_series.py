@@ -39,3 +39,9 @@ def test_fault_spans_and_phase_marks_are_relative() -> None:
         (20.0, "fault"),
         (40.0, "recovery"),
     ]
+
+
+def test_an_aborted_run_marks_only_the_phases_it_reached() -> None:
+    evidence = synthetic_evidence()
+    aborted = replace(evidence, ended_at=evidence.started_at + 25.0)
+    assert [m.label for m in phase_marks(aborted)] == ["baseline", "fault"]

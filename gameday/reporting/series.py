@@ -109,7 +109,13 @@ def fault_spans(evidence: RunEvidence) -> list[Span]:
 
 
 def phase_marks(evidence: RunEvidence) -> list[Mark]:
-    """Where each phase starts, so a reader can tell baseline from fault from recovery on every chart."""
+    """Where each phase starts, so a reader can tell baseline from fault from recovery on every chart.
+
+    Only phases the run reached: an aborted run ends before its later phases, and a mark past the
+    end of the time axis would be drawn (and make room for its label) outside the chart.
+    """
     return [
-        Mark(p.start - evidence.started_at, p.name) for p in sorted(evidence.phases, key=lambda p: p.start)
+        Mark(p.start - evidence.started_at, p.name)
+        for p in sorted(evidence.phases, key=lambda p: p.start)
+        if p.start < evidence.ended_at
     ]
