@@ -65,7 +65,7 @@ def _health_of(env: ServiceEnv) -> Callable[[web.Request], Awaitable[web.Respons
 async def _serve(default_name: str, build: AppBuilder) -> None:
     env = ServiceEnv.from_env(default_name)
     loop = asyncio.get_running_loop()
-    configure_tracing(env.name, loop)
+    configure_tracing(env.name, env.task_id, loop)
     app = build(env)
     runner = web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=_SHUTDOWN_GRACE_S)
     await runner.setup()

@@ -36,11 +36,13 @@ _ECS_METADATA_VARIABLES = ("ECS_CONTAINER_METADATA_URI_V4", "ECS_CONTAINER_METAD
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
-def configure_tracing(service: str, loop: asyncio.AbstractEventLoop) -> None:
+def configure_tracing(service: str, task_id: str, loop: asyncio.AbstractEventLoop) -> None:
     """Point the process-wide recorder at this service; call once, on the loop that serves.
 
     The daemon address comes from ``AWS_XRAY_DAEMON_ADDRESS`` (the SDK reads it itself; the default
-    is the daemon's 127.0.0.1:2000). On ECS the ECS plugin adds the container to each segment.
+    is the daemon's 127.0.0.1:2000). Each segment says which task sent it, as breaker scores judge
+    every task's breakers apart: on ECS the ECS plugin adds the container (its hostname); elsewhere
+    (localcloud) the same ``aws.ecs.container`` field holds the task id.
     """
     on_ecs = any(os.environ.get(name) for name in _ECS_METADATA_VARIABLES)
     xray_recorder.configure(
@@ -52,6 +54,9 @@ def configure_tracing(service: str, loop: asyncio.AbstractEventLoop) -> None:
         daemon_address=os.environ.get("AWS_XRAY_DAEMON_ADDRESS", "127.0.0.1:2000"),
         plugins=("ECSPlugin",) if on_ecs else (),
     )
+    if not on_ecs:
+        # What the ECS plugin would add, for the SDK copies it into every segment's ``aws`` block.
+        xray_recorder._aws_metadata["ecs"] = {"container": task_id}
 
 
 @web.middleware

@@ -132,6 +132,70 @@ def test_a_breaker_opening_only_after_the_outage_opened_late_and_still_closes() 
     assert (closed.value, closed.verdict) == (pytest.approx(7.1), Verdict.PASS)
 
 
+def _two_tasks(old_closes: bool, new_opened: bool = False) -> RunEvidence:
+    """Two bff tasks in front of orders during the outage [20, 40): the old one's breaker opens at
+    22; a task started at 30 never saw the outage unless ``new_opened``. After it, the new task
+    succeeds at 41; the old one is shed at 42 and 44, then (if it closes) succeeds at 46.1."""
+    old, new = Traces(instance="bff-1"), Traces(instance="bff-3")
+    for at in (20.5, 21.0, 21.5):
+        _failed_call(old, at)
+    for at in (22.0, 25.0, 38.0):
+        old.short_circuit("orders", at)
+    if new_opened:
+        new.short_circuit("orders", 39.0)
+    new.call("orders", [(41.0, 41.1, 200)])
+    old.short_circuit("orders", 42.0)
+    old.short_circuit("orders", 44.0)
+    if old_closes:
+        old.call("orders", [(46.0, 46.1, 200)])
+    return run_with([*old.documents, *new.documents])
+
+
+def test_a_new_tasks_successes_do_not_hide_a_breaker_still_open_on_an_old_task() -> None:
+    stuck = _time("breaker_time_to_close_s", 10, _two_tasks(old_closes=False))
+    assert (stuck.verdict, stuck.value) == (Verdict.FAIL, None)
+    assert "no call to orders from bff (bff-1) succeeded in the 20.0 s after the outage" in stuck.why
+
+
+def test_time_to_close_waits_for_the_last_task_whose_breaker_opened() -> None:
+    only_old = _time("breaker_time_to_close_s", 10, _two_tasks(old_closes=True))
+    assert (only_old.value, only_old.verdict) == (pytest.approx(6.1), Verdict.PASS)
+    both = _time("breaker_time_to_close_s", 10, _two_tasks(old_closes=True, new_opened=True))
+    assert (both.value, both.verdict) == (pytest.approx(6.1), Verdict.PASS)
+    assert "from the last of 2 callers whose breaker opened" in both.why
+    assert _time("breaker_time_to_close_s", 6, _two_tasks(old_closes=True)).verdict is Verdict.FAIL
+
+
+def test_a_task_that_opened_and_then_left_is_not_judged_on_closing() -> None:
+    traces = Traces(instance="bff-2")
+    for at in (20.5, 21.0, 21.5):
+        _failed_call(traces, at)
+    traces.short_circuit("orders", 22.0)  # then bff-2 was scaled in: no call after the outage
+    other = Traces(instance="bff-1")
+    other.short_circuit("orders", 30.0)
+    other.call("orders", [(43.0, 43.2, 200)])
+    closed = _time("breaker_time_to_close_s", 10, run_with([*traces.documents, *other.documents]))
+    assert (closed.value, closed.verdict) == (pytest.approx(3.2), Verdict.PASS)
+    fresh = Traces(instance="bff-4")  # started during the outage, its breaker never opened
+    fresh.call("orders", [(45.0, 45.1, 200)])
+    gone = _time("breaker_time_to_close_s", 10, run_with([*traces.documents, *fresh.documents]))
+    assert gone.verdict is Verdict.INCONCLUSIVE
+    assert "no caller whose breaker opened called orders" in gone.why
+
+
+def test_flapping_is_counted_per_task_not_across_interleaved_tasks() -> None:
+    """One task open (shedding) and one closed (succeeding, e.g. under a partial fault), in turns:
+    neither breaker changed state after the first opened."""
+    shedding, serving = Traces(instance="bff-1"), Traces(instance="bff-2")
+    for at in (20.5, 21.0, 21.5):
+        _failed_call(shedding, at)
+    for at in range(22, 38, 2):
+        shedding.short_circuit("orders", float(at))
+        serving.call("orders", [(at + 1.0, at + 1.1, 200)])
+    flapping = _limit("breaker_flapping", 1, run_with([*shedding.documents, *serving.documents]))
+    assert (flapping.value, flapping.verdict) == (1.0, Verdict.PASS)
+
+
 def test_without_traces_or_a_landed_fault_every_breaker_score_is_inconclusive() -> None:
     for evidence in (run_with([]), run_with(_outage().traces, landed=False)):
         scores = [

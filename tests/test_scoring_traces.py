@@ -106,3 +106,25 @@ def test_the_same_ids_in_two_traces_are_two_calls() -> None:
 
     assert first.trace_id != second.trace_id
     assert [len(first.attempts), len(second.attempts)] == [2, 2]
+
+
+@pytest.mark.parametrize(
+    ("aws", "instance"),
+    [
+        ({"ecs": {"container": "ip-10-0-1-5"}}, "ip-10-0-1-5"),
+        ({"eks": {"pod": "bff-7d9f-x2"}, "xray": {"sdk": "X-Ray for Python"}}, "bff-7d9f-x2"),
+        ({"ec2": {"instance_id": "i-0abc"}}, "i-0abc"),
+        ({"xray": {"sdk": "X-Ray for Python"}}, None),
+        (None, None),
+    ],
+)
+def test_a_call_knows_the_caller_instance_its_segment_names(
+    aws: dict[str, Any] | None, instance: str | None
+) -> None:
+    traces = Traces()
+    traces.call("catalog", [(1.0, 1.2, 200)])
+    (document,) = traces.documents
+    if aws is not None:
+        document["aws"] = aws
+    (call,) = parse_calls([document])
+    assert (call.caller, call.caller_instance) == ("bff", instance)

@@ -278,6 +278,11 @@ def test_browsing_goes_through_bff_to_catalog_in_one_trace(shop: Shop) -> None:
     assert attempt["http"]["request"]["traced"] is True
     catalog = shop.xray.wait_for(answer.trace_id, "catalog")
     assert catalog["parent_id"] == attempt["id"]
+    # Each segment names its task where the ECS plugin would name the container.
+    assert (bff["aws"]["ecs"], catalog["aws"]["ecs"]) == (
+        {"container": "bff-test"},
+        {"container": "catalog-test"},
+    )
 
 
 def test_an_item_and_a_missing_item(shop: Shop) -> None:

@@ -31,6 +31,7 @@ class Traces:
     """Documents of calls from one caller, built call by call."""
 
     caller: str = "bff"
+    instance: str | None = None  # the caller's task, as the ECS plugin records it
     documents: list[dict[str, Any]] = field(default_factory=list)
 
     def call(
@@ -72,6 +73,8 @@ class Traces:
             "end_time": call["end_time"] + 0.001,
             "http": {"request": {"method": "GET", "url": "http://bff/catalog"}, "response": {"status": 200}},
         }
+        if self.instance is not None:
+            segment["aws"] = {"ecs": {"container": self.instance}}
         if not streamed:
             self.documents.append({**segment, "subsegments": [{**call, "subsegments": attempts}]})
             return

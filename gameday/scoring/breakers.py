@@ -5,6 +5,11 @@ The breaker's state is read from what callers did, in start order: a short-circu
 it was open; a call that was sent and succeeded after that means it had closed again. Failed
 half-open trials change nothing, so a breaker probing a dead dependency every few seconds is not
 counted as flapping. The outage is what the faults really did (injection to revert).
+
+Every instance of a caller (a task, container or host, when its segments say which) has breakers
+of its own, so closing and flapping are judged per instance: a task started during the outage has
+a closed breaker that never saw it, and its successes must not hide an old task's breaker that
+stays open.
 """
 
 from __future__ import annotations
@@ -19,14 +24,32 @@ from gameday.scoring.text import count, milliseconds, percent, seconds
 from gameday.scoring.traces import Call
 from gameday.scoring.windows import Window, run_window
 
+Instance = tuple[str, str | None]
+"""A caller and which of its tasks or hosts made the call (None when its segments do not say)."""
+
+
+def instance_of(call: Call) -> Instance:
+    return call.caller, call.caller_instance
+
+
+def by_instance(calls: list[Call]) -> dict[Instance, list[Call]]:
+    """The calls (kept in start order) of each caller instance."""
+    grouped: dict[Instance, list[Call]] = {}
+    for call in calls:
+        grouped.setdefault(instance_of(call), []).append(call)
+    return grouped
+
 
 def transitions(calls: list[Call]) -> int:
-    """Open/close transitions of the breaker in front of the calls (ordered by start)."""
-    is_open, changes = False, 0
-    for call in calls:
-        if call.short_circuited != is_open and (call.short_circuited or call.outcome == "ok"):
-            is_open, changes = not is_open, changes + 1
-    return changes
+    """Open/close transitions of the busiest-changing breaker in front of the calls (ordered by start)."""
+    most = 0
+    for mine in by_instance(calls).values():
+        is_open, changes = False, 0
+        for call in mine:
+            if call.short_circuited != is_open and (call.short_circuited or call.outcome == "ok"):
+                is_open, changes = not is_open, changes + 1
+        most = max(most, changes)
+    return most
 
 
 def score_breaker_time(expectation: BreakerTimeExpectation, evidence: RunEvidence) -> list[Score]:
@@ -63,30 +86,62 @@ def _time_to_open(grading: Grading, evidence: RunEvidence, dependency: str, outa
 
 
 def _time_to_close(grading: Grading, evidence: RunEvidence, dependency: str, outage: Window) -> list[Score]:
-    opened = next(
-        (c.start for c in calls_to(evidence, dependency) if c.short_circuited and c.start >= outage.start),
-        None,
-    )
+    """Fault end → the first success of the last caller instance whose breaker had opened.
+
+    An instance that opened and then made no call after the outage (stopped, scaled in, idle) has
+    nothing to judge; one that kept calling without a success has a breaker still open.
+    """
+    opened: dict[Instance, float] = {}
+    for call in calls_to(evidence, dependency):
+        if call.short_circuited and call.start >= outage.start:
+            opened.setdefault(instance_of(call), call.start)
     limit = grading.threshold
 
     def measure(calls: list[Call], window: Window) -> Measured:
-        if opened is None:
+        if not opened:
             why = (
                 f"no call to {dependency} was short-circuited during the outage, so there is no close to time"
             )
             return Measured(None, why, "inconclusive")
-        ok = min(
-            (c.end for c in calls if c.outcome == "ok" and c.end is not None and c.start >= opened),
-            default=None,
-        )
-        if ok is not None:
-            took = ok - window.start
-            return Measured(took, f"a call to {dependency} succeeded again {seconds(took)} after the outage")
+        after = by_instance(calls)
+        closed: list[float] = []
+        stuck: list[Instance] = []
+        for instance, since in opened.items():
+            mine = after.get(instance, [])
+            ok = min(
+                (c.end for c in mine if c.outcome == "ok" and c.end is not None and c.start >= since),
+                default=None,
+            )
+            if ok is not None:
+                closed.append(ok - window.start)
+            elif mine:
+                stuck.append(instance)
         watched = window.end - window.start
-        why = f"no call to {dependency} succeeded in the {seconds(watched)} after the outage"
-        return Measured(None, why, "fail" if watched >= limit else "inconclusive")
+        if stuck:
+            who = _callers(stuck, len(opened))
+            why = f"no call to {dependency} from {who} succeeded in the {seconds(watched)} after the outage"
+            return Measured(None, why, "fail" if watched >= limit else "inconclusive")
+        if not closed:
+            why = (
+                f"no caller whose breaker opened called {dependency} in the {seconds(watched)} "
+                "after the outage"
+            )
+            return Measured(None, why, "inconclusive")
+        took = max(closed)
+        last = "" if len(closed) == 1 else f" from the last of {len(closed)} callers whose breaker opened"
+        return Measured(
+            took, f"a call to {dependency}{last} succeeded again {seconds(took)} after the outage"
+        )
 
     return grade_calls(grading, evidence, dependency, after_outage(evidence, outage), measure)
+
+
+def _callers(instances: list[Instance], opened: int) -> str:
+    """``bff (task-3)`` or ``2 of 3 callers whose breaker opened: bff (task-1), bff (task-2)``."""
+    names = ", ".join(
+        caller if instance is None else f"{caller} ({instance})" for caller, instance in instances
+    )
+    return names if opened == 1 else f"{len(instances)} of {opened} callers whose breaker opened: {names}"
 
 
 def score_breaker_shed(expectation: BreakerShedExpectation, evidence: RunEvidence) -> list[Score]:

@@ -10,7 +10,10 @@ service happens to use:
   call (as a retry library's wrapper does); a remote subsegment directly under a segment is a call
   with a single attempt;
 * a subsegment annotated ``circuit_open`` is a call too, even with no attempt in it: when the
-  annotation is ``true`` the breaker refused it and nothing was sent.
+  annotation is ``true`` the breaker refused it and nothing was sent;
+* the **caller instance** is the task, container, pod or host the calling segment came from, as
+  the X-Ray SDK plugins record it (``aws.ecs.container``, ``aws.eks.pod``, ``aws.ec2.instance_id``):
+  each instance of a service has breakers of its own.
 
 Documents arrive as the daemon receives them: whole segments, subsegments streamed on their own
 (``type: subsegment`` with ``trace_id`` and ``parent_id``) and in-progress versions later replaced
@@ -55,6 +58,7 @@ class Call:
 
     trace_id: str
     caller: str  # the name of the segment the call was made from
+    caller_instance: str | None  # which task or host of the caller, when its segments say
     dependency: str
     start: float
     end: float | None  # None while in progress
@@ -93,6 +97,7 @@ class _Entity(NamedTuple):
     breaker_annotated: bool  # has a ``circuit_open`` annotation, whatever its value
     circuit_open: bool  # that annotation is ``true``
     dependency: str | None  # the ``dependency`` annotation, when there is one
+    instance: str | None  # a segment's task, container, pod or host (see the module docstring)
     status: int | None
     fault: bool
     error: bool
@@ -170,7 +175,7 @@ def _index(documents: Iterable[Mapping[str, Any]]) -> dict[Key, _Entity]:
 _by_start = attrgetter("start")
 
 
-def _call(entity: _Entity, attempts: list[_Entity], caller: str) -> Call:
+def _call(entity: _Entity, attempts: list[_Entity], caller: tuple[str, str | None]) -> Call:
     """The call of ``entity`` with its ``attempts`` (in any order)."""
     if len(attempts) > 1:
         attempts.sort(key=_by_start)
@@ -187,7 +192,8 @@ def _call(entity: _Entity, attempts: list[_Entity], caller: str) -> Call:
     first = attempts[0] if attempts else entity
     return Call(
         trace_id=entity.trace_id,
-        caller=caller,
+        caller=caller[0],
+        caller_instance=caller[1],
         dependency=first.name if entity.dependency is None else entity.dependency,
         start=entity.start,
         end=entity.end,
@@ -197,16 +203,17 @@ def _call(entity: _Entity, attempts: list[_Entity], caller: str) -> Call:
 
 
 class _Callers:
-    """The segment above each entity, remembered along the way so every chain is walked once."""
+    """The segment above each entity (its name and instance), remembered along the way so every
+    chain is walked once."""
 
     def __init__(self, entities: Mapping[Key, _Entity]) -> None:
         self._entities = entities
-        self._found: dict[Key, str] = {}
+        self._found: dict[Key, tuple[str, str | None]] = {}
 
-    def of(self, key: Key) -> str:
+    def of(self, key: Key) -> tuple[str, str | None]:
         path: list[Key] = []
         current: Key | None = key
-        name = UNKNOWN_CALLER
+        name: tuple[str, str | None] = (UNKNOWN_CALLER, None)
         while current is not None:
             if current in self._found:
                 name = self._found[current]
@@ -216,7 +223,7 @@ class _Callers:
                 break
             path.append(current)
             if entity.is_segment:
-                name = entity.name
+                name = (entity.name, entity.instance)
                 break
             current = entity.parent_key
         for visited in path:
@@ -245,6 +252,7 @@ def _entity(
             dependency = str(annotations["dependency"])
     end = raw.get("end_time")
     name = str(raw.get("name", ""))
+    instance = _instance(raw.get("aws")) if segment else None
     return _Entity(
         (trace_id, str(raw["id"])),
         parent_key,
@@ -256,8 +264,23 @@ def _entity(
         breaker_annotated,
         circuit_open,
         dependency,
+        None if instance is None else shared.setdefault(instance, instance),
         status,
         bool(raw.get("fault")),
         bool(raw.get("error")),
         bool(raw.get("throttle")),
     )
+
+
+_INSTANCE_FIELDS = (("ecs", "container"), ("eks", "pod"), ("ec2", "instance_id"))
+
+
+def _instance(aws: object) -> str | None:
+    """The task, container, pod or host in a segment's ``aws`` block, as the SDK plugins set it."""
+    if not isinstance(aws, Mapping):
+        return None
+    for platform, field in _INSTANCE_FIELDS:
+        found = aws.get(platform)
+        if isinstance(found, Mapping) and found.get(field):
+            return str(found[field])
+    return None
