@@ -30,7 +30,7 @@ unit: $(STAMP)
 test: lint typecheck
 	$(BIN)/pytest -q tests scenarios/ci-orders-kill-one.yaml
 
-# The full verdict matrix (32 game days, about 28 minutes): every row of shop/matrix.yaml on
+# The full verdict matrix (33 game days, about 30 minutes): every row of shop/matrix.yaml on
 # localcloud, each in its shop variant. `make test` runs its reduced rows (tests/test_verdict_matrix.py).
 matrix: $(STAMP)
 	$(BIN)/gameday matrix shop/matrix.yaml --reports reports
