@@ -21,20 +21,17 @@ from gameday.scenario import BreakerLimitExpectation, BreakerShedExpectation, Br
 from gameday.scoring.dependency_calls import Measured, after_outage, calls_to, grade_calls, outage_window
 from gameday.scoring.grading import Grading
 from gameday.scoring.text import count, milliseconds, percent, seconds
-from gameday.scoring.traces import Call
+from gameday.scoring.traces import Call, Caller
 from gameday.scoring.windows import Window, run_window
 
-Instance = tuple[str, str | None]
-"""A caller and which of its tasks or hosts made the call (None when its segments do not say)."""
 
-
-def instance_of(call: Call) -> Instance:
+def instance_of(call: Call) -> Caller:
     return call.caller, call.caller_instance
 
 
-def by_instance(calls: list[Call]) -> dict[Instance, list[Call]]:
+def by_instance(calls: list[Call]) -> dict[Caller, list[Call]]:
     """The calls (kept in start order) of each caller instance."""
-    grouped: dict[Instance, list[Call]] = {}
+    grouped: dict[Caller, list[Call]] = {}
     for call in calls:
         grouped.setdefault(instance_of(call), []).append(call)
     return grouped
@@ -91,7 +88,7 @@ def _time_to_close(grading: Grading, evidence: RunEvidence, dependency: str, out
     An instance that opened and then made no call after the outage (stopped, scaled in, idle) has
     nothing to judge; one that kept calling without a success has a breaker still open.
     """
-    opened: dict[Instance, float] = {}
+    opened: dict[Caller, float] = {}
     for call in calls_to(evidence, dependency):
         if call.short_circuited and call.start >= outage.start:
             opened.setdefault(instance_of(call), call.start)
@@ -105,7 +102,7 @@ def _time_to_close(grading: Grading, evidence: RunEvidence, dependency: str, out
             return Measured(None, why, "inconclusive")
         after = by_instance(calls)
         closed: list[float] = []
-        stuck: list[Instance] = []
+        stuck: list[Caller] = []
         for instance, since in opened.items():
             mine = after.get(instance, [])
             ok = min(
@@ -136,7 +133,7 @@ def _time_to_close(grading: Grading, evidence: RunEvidence, dependency: str, out
     return grade_calls(grading, evidence, dependency, after_outage(evidence, outage), measure)
 
 
-def _callers(instances: list[Instance], opened: int) -> str:
+def _callers(instances: list[Caller], opened: int) -> str:
     """``bff (task-3)`` or ``2 of 3 callers whose breaker opened: bff (task-1), bff (task-2)``."""
     names = ", ".join(
         caller if instance is None else f"{caller} ({instance})" for caller, instance in instances

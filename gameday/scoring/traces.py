@@ -33,6 +33,8 @@ from gameday.evidence.bulk import paused_gc
 Outcome = Literal["ok", "failed", "short_circuit", "in_progress"]
 UNKNOWN_CALLER = "unknown"
 Key = tuple[str, str]  # (trace id, entity id): X-Ray ids are unique within a trace only
+Caller = tuple[str, str | None]
+"""A calling segment's name and its instance (None when the segment does not say which)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -175,7 +177,7 @@ def _index(documents: Iterable[Mapping[str, Any]]) -> dict[Key, _Entity]:
 _by_start = attrgetter("start")
 
 
-def _call(entity: _Entity, attempts: list[_Entity], caller: tuple[str, str | None]) -> Call:
+def _call(entity: _Entity, attempts: list[_Entity], caller: Caller) -> Call:
     """The call of ``entity`` with its ``attempts`` (in any order)."""
     if len(attempts) > 1:
         attempts.sort(key=_by_start)
@@ -208,12 +210,12 @@ class _Callers:
 
     def __init__(self, entities: Mapping[Key, _Entity]) -> None:
         self._entities = entities
-        self._found: dict[Key, tuple[str, str | None]] = {}
+        self._found: dict[Key, Caller] = {}
 
-    def of(self, key: Key) -> tuple[str, str | None]:
+    def of(self, key: Key) -> Caller:
         path: list[Key] = []
         current: Key | None = key
-        name: tuple[str, str | None] = (UNKNOWN_CALLER, None)
+        name: Caller = (UNKNOWN_CALLER, None)
         while current is not None:
             if current in self._found:
                 name = self._found[current]
