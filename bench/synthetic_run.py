@@ -6,7 +6,8 @@ orders segments answering those attempts, and catalog's own call to inventory. M
 also arrive first as in-progress segments and a third are streamed (calls and attempts as
 documents of their own), as the daemon receives them. Faults: catalog answers 30 % of attempts
 with 503 and the path to orders is blackholed in the fault window, so bff's orders breaker opens,
-sheds, probes and closes again. requests.jsonl holds the shopper's view of the same requests.
+sheds, probes and closes again. One bff task serves every request, so its breaker is the one
+breaker the scores judge. requests.jsonl holds the shopper's view of the same requests.
 
 Everything is drawn from a seeded generator and ids are counters, so the same size and seed give
 byte-identical folders: a test can compare the scores of a small one with a saved copy.
@@ -27,6 +28,7 @@ from gameday.evidence.records import FaultRecord, Phase, RequestRecord
 T0 = 1_800_000_000.0
 RUN_S, FAULT_AT, FAULT_END = 600.0, 200.0, 400.0
 ATTEMPTS = 3
+BFF_TASK = {"ecs": {"container": "bff-1"}}  # one bff task, named as the ECS plugin names it
 ORDERS_TIMEOUT_S = 1.0
 BREAKER_FAILURES, BREAKER_OPEN_S = 5, 5.0
 
@@ -166,7 +168,7 @@ class _Shop:
     def trace(self, n: int, t: float) -> tuple[_Trace, RequestRecord]:
         rng = self.rng
         trace_id = f"1-{int(t):08x}-{n:024x}"
-        root = {"name": "bff", "id": "", "trace_id": trace_id, "start_time": round(t, 6)}
+        root = {"name": "bff", "id": "", "trace_id": trace_id, "start_time": round(t, 6), "aws": BFF_TASK}
         trace = _Trace(rng, trace_id, self.ids, root)
         root["id"] = trace.new_id()
         in_fault = T0 + FAULT_AT <= t < T0 + FAULT_END

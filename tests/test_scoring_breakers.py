@@ -12,7 +12,7 @@ from gameday.evidence.records import Score, Verdict
 from gameday.scenario import BreakerLimitExpectation, BreakerShedExpectation, BreakerTimeExpectation
 from gameday.scoring import dependency_calls
 from gameday.scoring.breakers import score_breaker_limit, score_breaker_shed, score_breaker_time
-from gameday.scoring.traces import Call
+from gameday.traces import Call, TraceReading
 
 THREE_TIMEOUTS = [(0.0, 0.2, TIMEOUT), (0.25, 0.45, TIMEOUT), (0.55, 0.75, TIMEOUT)]  # a 750 ms failed call
 
@@ -44,7 +44,15 @@ def _outage(flap: bool = False, closes: bool = True) -> RunEvidence:
         traces.call("orders", [(45.0, 45.1, 200)])
         traces.call("orders", [(46.0, 46.1, 200)])
     traces.call("catalog", [(23.0, 23.1, 200)])  # another dependency
-    return run_with(traces.documents)
+    return run_with([*traces.documents, *_bystander()])
+
+
+def _bystander() -> list[dict[str, Any]]:
+    """Five calls to orders after the outage from a task whose breaker never opened: the window
+    holds enough calls to judge, and nothing a breaker score measures changes."""
+    other = Traces(instance="bff-9")
+    other.successes("orders", 50.0)
+    return other.documents
 
 
 def _time(name: str, limit: float, evidence: RunEvidence) -> Score:
@@ -109,7 +117,7 @@ def test_a_breaker_that_never_opened_fails_to_open_and_has_no_close_to_time() ->
     for at in (21.0, 23.0):
         _failed_call(traces, at)
     traces.call("orders", [(45.0, 45.1, 200)])
-    evidence = run_with(traces.documents)
+    evidence = run_with([*traces.documents, *_bystander()])
     never = _time("breaker_time_to_open_s", 10, evidence)
     assert (never.verdict, never.value) == (Verdict.FAIL, None)
     assert "the breaker never opened" in never.why
@@ -124,7 +132,7 @@ def test_a_breaker_opening_only_after_the_outage_opened_late_and_still_closes() 
     traces.call("orders", [(40.5, 40.6, 200)])  # before it opened: not a close
     traces.short_circuit("orders", 41.0)
     traces.call("orders", [(47.0, 47.1, 200)])
-    evidence = run_with(traces.documents)
+    evidence = run_with([*traces.documents, *_bystander()])
     late = _time("breaker_time_to_open_s", 25, evidence)
     assert (late.value, late.verdict) == (pytest.approx(21.0), Verdict.PASS)
     assert "after the outage had ended" in late.why
@@ -148,7 +156,7 @@ def _two_tasks(old_closes: bool, new_opened: bool = False) -> RunEvidence:
     old.short_circuit("orders", 44.0)
     if old_closes:
         old.call("orders", [(46.0, 46.1, 200)])
-    return run_with([*old.documents, *new.documents])
+    return run_with([*old.documents, *new.documents, *_bystander()])
 
 
 def test_a_new_tasks_successes_do_not_hide_a_breaker_still_open_on_an_old_task() -> None:
@@ -174,11 +182,15 @@ def test_a_task_that_opened_and_then_left_is_not_judged_on_closing() -> None:
     other = Traces(instance="bff-1")
     other.short_circuit("orders", 30.0)
     other.call("orders", [(43.0, 43.2, 200)])
-    closed = _time("breaker_time_to_close_s", 10, run_with([*traces.documents, *other.documents]))
+    closed = _time(
+        "breaker_time_to_close_s", 10, run_with([*traces.documents, *other.documents, *_bystander()])
+    )
     assert (closed.value, closed.verdict) == (pytest.approx(3.2), Verdict.PASS)
     fresh = Traces(instance="bff-4")  # started during the outage, its breaker never opened
     fresh.call("orders", [(45.0, 45.1, 200)])
-    gone = _time("breaker_time_to_close_s", 10, run_with([*traces.documents, *fresh.documents]))
+    gone = _time(
+        "breaker_time_to_close_s", 10, run_with([*traces.documents, *fresh.documents, *_bystander()])
+    )
     assert gone.verdict is Verdict.INCONCLUSIVE
     assert "no caller whose breaker opened called orders" in gone.why
 
@@ -210,13 +222,13 @@ def test_without_traces_or_a_landed_fault_every_breaker_score_is_inconclusive() 
 
 def test_every_trace_score_of_a_run_parses_its_documents_once(monkeypatch: pytest.MonkeyPatch) -> None:
     parsed: list[int] = []
-    real = dependency_calls.parse_calls
+    real = dependency_calls.read_traces
 
-    def counting(documents: list[dict[str, Any]]) -> list[Call]:
+    def counting(documents: list[dict[str, Any]], dependencies: Any = None) -> TraceReading:
         parsed.append(len(documents))
-        return real(documents)
+        return real(documents, dependencies)
 
-    monkeypatch.setattr(dependency_calls, "parse_calls", counting)
+    monkeypatch.setattr(dependency_calls, "read_traces", counting)
     evidence = _outage()
     _shed(0.5, evidence)
     _time("breaker_time_to_close_s", 10, evidence)

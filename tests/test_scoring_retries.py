@@ -43,6 +43,7 @@ def _jittered_backoff() -> RunEvidence:
     traces = Traces()
     traces.call("catalog", [(21.0, 21.1, 503), (21.12, 21.22, 503), (21.28, 21.38, 200)])
     traces.call("catalog", [(22.0, 22.1, 503), (22.14, 22.24, 503), (22.34, 22.44, 200)])
+    traces.successes("catalog", 30.0, n=3)
     return run_with(traces.documents)
 
 
@@ -108,6 +109,7 @@ def test_equal_but_not_growing_or_growing_but_equal_gaps_fail_backoff() -> None:
         traces.call(
             "catalog", [(at, at + 0.1, 503), (at + 0.15, at + 0.25, 503), (at + 0.35, at + 0.45, 200)]
         )
+    traces.successes("catalog", 30.0, n=3)
     score = _backoff(run_with(traces.documents))
     assert score.verdict is Verdict.FAIL
     assert score.value == pytest.approx(2.0, rel=1e-4)
@@ -127,7 +129,13 @@ def test_no_traces_or_a_trace_gap_is_inconclusive_never_a_pass() -> None:
 
 def test_too_few_retries_to_judge_backoff_or_masking_is_inconclusive() -> None:
     traces = Traces()
-    traces.call("catalog", [(21.0, 21.1, 200)])
+    traces.successes("catalog", 21.0)
     evidence = run_with(traces.documents)
     assert _backoff(evidence).verdict is Verdict.INCONCLUSIVE
     assert _masking(0.5, evidence).verdict is Verdict.INCONCLUSIVE
+    few = Traces()
+    few.call("catalog", [(21.0, 21.1, 503), (21.2, 21.3, 200)])
+    few.call("catalog", [(22.0, 22.1, 503), (22.2, 22.3, 200)])
+    for score in (_masking(0.5, run_with(few.documents)), _amplification(3, run_with(few.documents))):
+        assert score.verdict is Verdict.INCONCLUSIVE
+        assert "only 2 traced calls to catalog during fault: too few to judge (need 5)" in score.why

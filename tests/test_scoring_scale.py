@@ -15,7 +15,7 @@ from pathlib import Path
 from bench.scoring_scale import figures, scoring_at_scale
 from bench.synthetic_run import write_synthetic_run
 from gameday.evidence.bundle import RunEvidence
-from gameday.scoring.traces import parse_calls
+from gameday.traces import read_traces
 
 ROOT = Path(__file__).resolve().parent.parent
 GOLDEN = Path(__file__).parent / "data" / "synthetic_run_scores.json"
@@ -40,7 +40,7 @@ def test_a_synthetic_run_scores_as_it_always_did(tmp_path: Path) -> None:
 def test_the_synthetic_run_has_retries_breaker_states_and_streamed_documents(tmp_path: Path) -> None:
     write_synthetic_run(tmp_path, 600)
     evidence = RunEvidence.load(tmp_path)
-    calls = parse_calls(evidence.traces)
+    calls = read_traces(evidence.traces).calls
     outcomes = {(c.dependency, c.outcome) for c in calls}
     assert {
         ("catalog", "ok"),
@@ -49,7 +49,7 @@ def test_the_synthetic_run_has_retries_breaker_states_and_streamed_documents(tmp
         ("orders", "short_circuit"),
     } <= outcomes
     assert any(len(c.attempts) == 3 for c in calls if c.dependency == "catalog")
-    assert {c.caller for c in calls} == {"bff", "catalog"}
+    assert {c.caller for c in calls} == {"bff", "catalog", "orders"}  # orders sends to SQS
     assert any(d.get("in_progress") for d in evidence.traces)
     assert any(d.get("type") == "subsegment" for d in evidence.traces)
     assert len(evidence.requests) == 600 and not evidence.gaps

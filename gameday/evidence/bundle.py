@@ -37,6 +37,7 @@ from gameday.evidence.records import (
     ScalingActivity,
     TaskEvent,
 )
+from gameday.traces.dependencies import DependencyMatch
 
 RUN_FILE = "run.json"
 REQUESTS_FILE = "requests.jsonl"
@@ -48,9 +49,11 @@ PHASES_FILE = "phases.json"
 FAULTS_FILE = "faults.json"
 GAPS_FILE = "gaps.json"
 SCALING_FILE = "scaling.jsonl"
+DEPENDENCIES_FILE = "dependencies.json"
 
 M = TypeVar("M", bound=BaseModel)
 T = TypeVar("T")
+_DEPENDENCY_MAP: TypeAdapter[dict[str, list[DependencyMatch]]] = TypeAdapter(dict[str, list[DependencyMatch]])
 
 
 @dataclass(frozen=True)
@@ -78,6 +81,9 @@ class RunEvidence:
     faults: list[FaultRecord] = field(default_factory=list)
     gaps: list[Gap] = field(default_factory=list)
     aborted_reason: str | None = None
+    # How the target maps each logical dependency name to what traces show (see
+    # gameday.traces.dependencies); None for a run folder written before runs recorded it.
+    dependencies: dict[str, list[DependencyMatch]] | None = None
 
     def save(self, run_dir: Path) -> None:
         """Write every evidence file of the run folder (each replaced atomically)."""
@@ -101,6 +107,11 @@ class RunEvidence:
         _write_models(run_dir / PHASES_FILE, self.phases)
         _write_models(run_dir / FAULTS_FILE, self.faults)
         _write_models(run_dir / GAPS_FILE, self.gaps)
+        if self.dependencies is not None:
+            mapped = {
+                name: [m.model_dump(exclude_none=True) for m in ms] for name, ms in self.dependencies.items()
+            }
+            _write_text(run_dir / DEPENDENCIES_FILE, [json.dumps(mapped, indent=2), "\n"])
 
     @classmethod
     def load(cls, run_dir: Path) -> RunEvidence:
@@ -118,6 +129,7 @@ class RunEvidence:
             scaling = reader.lines(SCALING_FILE, "scaling", ScalingActivity.model_validate_json)
         phases = reader.array(PHASES_FILE, "phases", Phase)
         faults = reader.array(FAULTS_FILE, "faults", FaultRecord)
+        dependencies = reader.mapping(DEPENDENCIES_FILE, "traces", _DEPENDENCY_MAP)
         return cls(
             run_id=str(scalars["run_id"]),
             scenario_name=str(scalars["scenario_name"]),
@@ -135,6 +147,7 @@ class RunEvidence:
             scaling=scaling,
             faults=faults,
             gaps=reader.gaps,
+            dependencies=dependencies,
         )
 
 
@@ -188,6 +201,17 @@ class _Reader:
             reason = f"{name}: {bad} unreadable line(s) skipped, first at {first_bad}"
             self.gaps.append(Gap(source=source, reason=reason))
         return TraceDocuments(path, offsets)
+
+    def mapping(self, name: str, source: str, adapter: TypeAdapter[T]) -> T | None:
+        """An optional JSON file read through ``adapter``: None when absent, a gap when unreadable."""
+        path = self._run_dir / name
+        if not path.exists():
+            return None
+        try:
+            return adapter.validate_json(path.read_bytes())
+        except ValidationError as exc:
+            self.gaps.append(Gap(source=source, reason=f"{name} is unreadable: {_problem(exc)}"))
+            return None
 
     def array(self, name: str, source: str | None, model: type[M]) -> list[M]:
         path = self._run_dir / name

@@ -18,12 +18,29 @@ from gameday.scenario import RetryAmplificationExpectation, RetryBackoffExpectat
 from gameday.scoring.dependency_calls import Measured, grade_calls
 from gameday.scoring.grading import Grading
 from gameday.scoring.text import count, percent
-from gameday.scoring.traces import Call
 from gameday.scoring.windows import Window, phase_window
+from gameday.traces import Call
 
 
 def _admitted(calls: list[Call]) -> list[Call]:
-    return [c for c in calls if c.attempts and not c.short_circuited]
+    """Calls that were sent and whose every attempt is known."""
+    return [c for c in calls if c.attempts and not c.short_circuited and c.retries_seen]
+
+
+def _retries_unseen(calls: list[Call], dependency: str, window: Window) -> Measured | None:
+    """INCONCLUSIVE when every sent call is an AWS SDK call whose retries the SDK did not record.
+
+    The X-Ray SDK for Python records one subsegment per botocore call with the last answer only,
+    and no ``aws.retries``: a call botocore retried twice looks like one attempt.
+    """
+    sent = [c for c in calls if c.attempts and not c.short_circuited]
+    if not sent or any(c.retries_seen for c in sent):
+        return None
+    why = (
+        f"the {count(len(sent))} calls to {dependency} {window.label} are AWS SDK calls that record "
+        "no retry count (aws.retries), so whether they were retried cannot be seen"
+    )
+    return Measured(None, why, "inconclusive")
 
 
 def score_retry_masking(expectation: RetryMaskingExpectation, evidence: RunEvidence) -> list[Score]:
@@ -31,6 +48,9 @@ def score_retry_masking(expectation: RetryMaskingExpectation, evidence: RunEvide
     dependency = expectation.dependency
 
     def measure(calls: list[Call], window: Window) -> Measured:
+        unseen = _retries_unseen(calls, dependency, window)
+        if unseen is not None:
+            return unseen
         rescued = [c for c in _admitted(calls) if c.attempts[0].failed]
         if not rescued:
             return Measured(
@@ -51,6 +71,9 @@ def score_retry_amplification(
     dependency = expectation.dependency
 
     def measure(calls: list[Call], window: Window) -> Measured:
+        unseen = _retries_unseen(calls, dependency, window)
+        if unseen is not None:
+            return unseen
         admitted = _admitted(calls)
         if not admitted:
             return Measured(
@@ -68,9 +91,12 @@ def score_retry_amplification(
 
 
 def gaps_by_rank(calls: list[Call]) -> dict[int, list[float]]:
-    """Seconds waited before each retry, grouped by retry number (1 = before the second attempt)."""
+    """Seconds waited before each retry, grouped by retry number (1 = before the second attempt);
+    calls whose attempts are known by count only (``aws.retries``) have no gaps to give."""
     ranks: dict[int, list[float]] = defaultdict(list)
     for call in calls:
+        if not call.attempts_timed:
+            continue
         for rank, (before, after) in enumerate(zip(call.attempts, call.attempts[1:], strict=False), start=1):
             if before.end is not None:
                 ranks[rank].append(max(0.0, after.start - before.end))
@@ -108,12 +134,19 @@ def score_retry_backoff(expectation: RetryBackoffExpectation, evidence: RunEvide
     dependency = expectation.dependency
 
     def measure(calls: list[Call], window: Window) -> Measured:
-        ranks = gaps_by_rank(_admitted(calls))
+        unseen = _retries_unseen(calls, dependency, window)
+        if unseen is not None:
+            return unseen
+        admitted = _admitted(calls)
+        ranks = gaps_by_rank(admitted)
         grew, varied = growth(ranks), spread(ranks)
         if grew is None or varied is None:
+            counted = sum(1 for c in admitted if len(c.attempts) >= 3 and not c.attempts_timed)
             why = (
                 f"too few retries to {dependency} {window.label} to compare gaps (need calls with 3 attempts)"
             )
+            if counted:
+                why += f"; {count(counted)} calls record their retries as a count (aws.retries), not as times"
             return Measured(grew, why, "inconclusive")
         retries = sum(len(g) for g in ranks.values())
         why = (
