@@ -1,5 +1,6 @@
-"""A tiny HTTP/1.1 server for load tests: answers each path with a set status and records every
-request it got (method, path, headers, body, and the client connection it came on)."""
+"""A tiny HTTP/1.1 server for load and client tests: answers each path with a set status (or a
+few set statuses first) and records every request it got (method, path, headers, body, and the
+client connection it came on)."""
 
 from __future__ import annotations
 
@@ -23,8 +24,11 @@ class Received:
 class HttpDouble:
     """Each Locust user keeps its own keep-alive connection, so distinct clients count users."""
 
-    def __init__(self, statuses: dict[str, int] | None = None) -> None:
+    def __init__(
+        self, statuses: dict[str, int] | None = None, first: dict[str, list[int]] | None = None
+    ) -> None:
         self.statuses = statuses or {}
+        self.first = first or {}  # a path's first answers, in order, before its ``statuses`` one
         self.received: list[Received] = []
         double = self
 
@@ -37,7 +41,8 @@ class HttpDouble:
                 double.received.append(
                     Received(self.command, self.path, dict(self.headers), body, self.client_address)
                 )
-                self.send_response(double.statuses.get(self.path, 200))
+                queued = double.first.get(self.path)
+                self.send_response(queued.pop(0) if queued else double.statuses.get(self.path, 200))
                 self.send_header("Content-Length", "2")
                 self.end_headers()
                 self.wfile.write(b"{}")
@@ -55,8 +60,10 @@ class HttpDouble:
 
 
 @contextmanager
-def http_double(statuses: dict[str, int] | None = None) -> Iterator[HttpDouble]:
-    double = HttpDouble(statuses)
+def http_double(
+    statuses: dict[str, int] | None = None, first: dict[str, list[int]] | None = None
+) -> Iterator[HttpDouble]:
+    double = HttpDouble(statuses, first)
     thread = threading.Thread(target=double.server.serve_forever, daemon=True)
     thread.start()
     try:
