@@ -710,9 +710,9 @@ def group_requests(session: Session) -> None:
             "refused (port bound, not listening), the retry to the same host:port gets 200.",
             o,
             [http_call(server, "/items", expect_attempts("refused", log, ["refused", 200]))],
-            "The refused attempt has no http.response and no fault or error flag at all: only "
-            "cause.exceptions (requests.exceptions.ConnectionError, remote not set) and its "
-            "namespace remote tell it failed.",
+            "The refused attempt stays namespace remote and has http.request but no http.response; "
+            "add_exception sets fault and cause.exceptions holds requests' ConnectionError (remote: "
+            "false; only the message says Connection refused and names the port).",
             [
                 "web[200] {127.0.0.1[remote fault !ConnectionError], 127.0.0.1[remote 200]}",
             ],
@@ -730,9 +730,9 @@ def group_requests(session: Session) -> None:
             f"loop; the server holds the first answer for {HANG_S} s, the retry gets 200.",
             o,
             [http_call(server, "/items", expect_attempts("timeout", log, ["timeout", 200]))],
-            "The timed-out attempt is ended when requests raises ReadTimeout: no http.response, no "
-            "flag, only cause.exceptions (ReadTimeout). Its end_time is about the timeout after its "
-            "start.",
+            "The timed-out attempt is ended when requests raises ReadTimeout: no http.response, "
+            "fault (set by add_exception, as for a 5xx), cause.exceptions with ReadTimeout. Its "
+            "end_time is about the timeout after its start.",
             ["web[200] {127.0.0.1[remote fault !ReadTimeout], 127.0.0.1[remote 200]}"],
         )
     )
@@ -863,7 +863,7 @@ def group_requests(session: Session) -> None:
             "streaming_threshold set to 0, so finished subsegments are streamed as they end.",
             o,
             [http_call(server, "/items", expect_attempts("streamed", log, [503, 503, 200]))],
-            "Four documents: each attempt is sent on its own as soon as it ends (type subsegment, "
+            "Five documents: each attempt is sent on its own as soon as it ends (type subsegment, "
             "trace_id, parent_id = the wrapper's id, while the wrapper is still open), then the "
             "wrapper (parent_id = the segment), then the segment with no subsegments left in it. The "
             "attempts arrive before the wrapper they belong to and before the segment.",
@@ -891,10 +891,11 @@ def group_requests(session: Session) -> None:
                 http_call(server, "/items", expect_attempts(f"call {i}", [s], [200]))
                 for i, s in enumerate(statuses)
             ],
-            "With the default threshold the 31st finished subsegment makes the segment eligible for "
-            "streaming: from then on each subsegment that ends is sent at once as an independent "
-            "document (type subsegment, parent_id = the segment). Then the segment arrives with the "
-            "first 30 embedded. Streamed documents arrive before their parent segment.",
+            "When the 31st subsegment ends the segment holds more than 30, so all 31 finished ones are "
+            "streamed at once as independent documents (type subsegment, parent_id = the segment) and "
+            "removed from it, which brings its count back to zero; the last 4 stay embedded in the "
+            "segment, which arrives last. One request's calls are split between 31 documents of their "
+            "own and the segment.",
             ["127.0.0.1[independent remote 200]"] * 31
             + ["web[200] {" + ", ".join(["127.0.0.1[remote 200]"] * 4) + "}"],
         )
