@@ -11,13 +11,12 @@ from __future__ import annotations
 import uuid
 from urllib.parse import quote
 
-import aiohttp
 from aiohttp import web
 
 from shop import server
 from shop.breaker import BreakerSettings, CircuitBreaker
 from shop.config import ServiceEnv, base_url
-from shop.downstream import CircuitOpen, Dependency, DependencyFailed, Reply
+from shop.downstream import CircuitOpen, Dependency, DependencyFailed, Reply, client_session
 from shop.items import FALLBACK_ITEMS
 from shop.orders import IDEMPOTENCY_HEADER
 from shop.retry import RetryPolicy
@@ -81,13 +80,18 @@ def _unavailable(dependency: str, status: int) -> web.Response:
 
 
 def build(env: ServiceEnv) -> web.Application:
-    """Downstream URLs from ``CATALOG_URL`` and ``ORDERS_URL``; resilience from ``BREAKER_*``/``RETRY_*``."""
+    """Downstream URLs from ``CATALOG_URL`` and ``ORDERS_URL``; resilience from ``BREAKER_*``/``RETRY_*``;
+    how calls are traced from ``SHOP_TRACING`` (:mod:`shop.downstream`)."""
     catalog_url, orders_url = base_url("CATALOG_URL"), base_url("ORDERS_URL")
     policy, settings = RetryPolicy.from_env(), BreakerSettings.from_env()
-    session = aiohttp.ClientSession()
+    session = client_session(env.tracing)
+
+    def dependency(name: str, url: str) -> Dependency:
+        return Dependency(name, url, session, CircuitBreaker(name, settings), policy, env.tracing)
+
     app = server.new_app(env)
-    app[CATALOG] = Dependency("catalog", catalog_url, session, CircuitBreaker("catalog", settings), policy)
-    app[ORDERS] = Dependency("orders", orders_url, session, CircuitBreaker("orders", settings), policy)
+    app[CATALOG] = dependency("catalog", catalog_url)
+    app[ORDERS] = dependency("orders", orders_url)
     app.router.add_get("/catalog", list_catalog)
     app.router.add_get("/catalog/{item_id}", get_catalog_item)
     app.router.add_post("/checkout", checkout)

@@ -7,6 +7,7 @@ rather than a traceback or, worse, a silently different behaviour under test.
 
 from __future__ import annotations
 
+import enum
 import math
 import os
 from dataclasses import dataclass
@@ -68,6 +69,18 @@ def _check_range(name: str, raw: str, value: float, minimum: float, maximum: flo
         raise ConfigError(f"{name}={raw!r} must be at least {minimum:g}")
 
 
+class Tracing(enum.StrEnum):
+    """How a task traces its outgoing calls (``SHOP_TRACING``); its answers are the same either way.
+
+    ``annotated``: the shop's own shape, a wrapper subsegment per logical call annotated with the
+    breaker's and the retries' decisions (see :mod:`shop.downstream`). ``plain``: only what the X-Ray
+    SDK's own instrumentation records, as an ordinary team's service would send.
+    """
+
+    ANNOTATED = "annotated"
+    PLAIN = "plain"
+
+
 @dataclass(frozen=True)
 class ServiceEnv:
     """What every task needs to know about itself.
@@ -79,15 +92,18 @@ class ServiceEnv:
     task_id: str
     host: str
     port: int
+    tracing: Tracing
 
     @classmethod
     def from_env(cls, default_name: str) -> ServiceEnv:
         port = integer("PORT", 8080, minimum=0, maximum=65535)
+        tracing = choice("SHOP_TRACING", Tracing.ANNOTATED, tuple(Tracing))
         return cls(
             name=text("SERVICE_NAME", default_name),
             task_id=text("TASK_ID", f"{default_name}-{os.getpid()}"),
             host=text("HOST", "127.0.0.1"),
             port=port,
+            tracing=Tracing(tracing),
         )
 
 

@@ -11,8 +11,6 @@ import json
 import re
 import time
 import uuid
-from dataclasses import dataclass
-from typing import Any
 
 from aiohttp import web
 from botocore.exceptions import BotoCoreError, ClientError
@@ -20,7 +18,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from shop import server
 from shop.config import ServiceEnv, text
 from shop.items import ITEMS_BY_ID
-from shop.queue import send_message, sqs_client
+from shop.queue import SqsQueue, sqs_client
 from shop.work import do_work
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
@@ -32,13 +30,7 @@ class InvalidOrder(ValueError):
     """The caller's mistake: answered 400, never retried."""
 
 
-@dataclass(frozen=True)
-class OrderQueue:
-    client: Any
-    url: str
-
-
-ORDER_QUEUE: web.AppKey[OrderQueue] = web.AppKey("order_queue")
+ORDER_QUEUE: web.AppKey[SqsQueue] = web.AppKey("order_queue")
 
 
 def parse_order(payload: object) -> tuple[str, int]:
@@ -69,11 +61,10 @@ async def create_order(request: web.Request) -> web.Response:
         return web.json_response({"error": str(error)}, status=400)
     await do_work(order_id)
     message = {"order_id": order_id, "item_id": item_id, "quantity": quantity, "created_at": time.time()}
-    queue = request.app[ORDER_QUEUE]
     try:
-        await send_message(queue.client, queue.url, json.dumps(message))
+        await request.app[ORDER_QUEUE].send(json.dumps(message))
     except (BotoCoreError, ClientError):
-        # The cause is on the request's "SQS" subsegment; a log line per failed order would flood.
+        # The cause is on the request's SQS subsegment; a log line per failed order would flood.
         return web.json_response({"error": "order queue unavailable"}, status=503)
     return web.json_response({"order_id": order_id}, status=201)
 
@@ -87,7 +78,7 @@ async def _json_or_none(request: web.Request) -> object:
 
 def build(env: ServiceEnv) -> web.Application:
     app = server.new_app(env)
-    app[ORDER_QUEUE] = OrderQueue(client=sqs_client(), url=text("ORDERS_QUEUE_URL"))
+    app[ORDER_QUEUE] = SqsQueue(sqs_client(), text("ORDERS_QUEUE_URL"), env.tracing)
     app.router.add_post("/orders", create_order)
     return app
 

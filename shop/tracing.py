@@ -76,15 +76,29 @@ def trace_header(entity: Any) -> str:
 
 
 @contextmanager
-def subsegment(name: str, namespace: str = "local") -> Iterator[Any]:
-    """A subsegment of whatever is open on this task; an exception escaping it is recorded as its cause."""
+def open_subsegment(name: str, namespace: str = "local") -> Iterator[Any]:
+    """A subsegment of whatever is open on this task, ended however the block ends; it records nothing."""
     entity = xray_recorder.begin_subsegment(name, namespace)
     if entity is None:
         raise RuntimeError(f"no X-Ray segment is open for subsegment {name!r}")
     try:
         yield entity
-    except Exception as error:
-        entity.add_exception(error, stacktrace.get_stacktrace(limit=xray_recorder.max_trace_back))
-        raise
     finally:
         xray_recorder.end_subsegment()
+
+
+@contextmanager
+def subsegment(name: str, namespace: str = "local") -> Iterator[Any]:
+    """A subsegment of whatever is open on this task; an exception escaping it is recorded as its cause."""
+    with open_subsegment(name, namespace) as entity:
+        try:
+            yield entity
+        except Exception as error:
+            entity.add_exception(error, current_stack())
+            raise
+
+
+def current_stack() -> list[Any]:
+    """The stack of the exception being handled, as the SDK records it in a cause."""
+    stack: list[Any] = stacktrace.get_stacktrace(limit=xray_recorder.max_trace_back)
+    return stack

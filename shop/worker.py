@@ -19,13 +19,13 @@ from typing import Any
 from aiohttp import web
 from aws_xray_sdk.core import xray_recorder
 from aws_xray_sdk.core.models.trace_header import TraceHeader
-from aws_xray_sdk.core.utils import stacktrace
 from aws_xray_sdk.ext.util import calculate_sampling_decision
 from botocore.exceptions import BotoCoreError, ClientError
 
 from shop import server
 from shop.config import ServiceEnv, integer, text
-from shop.queue import delete_message, receive_messages, sqs_client
+from shop.queue import SqsQueue, sqs_client
+from shop.tracing import current_stack
 from shop.work import do_work
 
 _REMEMBERED_ORDERS = 10_000
@@ -36,10 +36,9 @@ log = logging.getLogger("shop.worker")
 class Consumer:
     """Receive, process, delete; repeated order ids (retried checkouts) are deleted unprocessed."""
 
-    def __init__(self, service: str, client: Any, queue_url: str, wait_s: int) -> None:
+    def __init__(self, service: str, queue: SqsQueue, wait_s: int) -> None:
         self._service = service
-        self._client = client
-        self._queue_url = queue_url
+        self._queue = queue
         self._wait_s = wait_s
         self._seen: OrderedDict[str, None] = OrderedDict()
         self._task: asyncio.Task[None] | None = None
@@ -59,15 +58,15 @@ class Consumer:
         receiving = True
         while True:
             try:
-                messages = await receive_messages(self._client, self._queue_url, self._wait_s)
+                messages = await self._queue.receive(self._wait_s)
             except (BotoCoreError, ClientError) as error:
                 if receiving:  # once per outage, not once per retry
-                    log.warning("cannot receive from %s: %s", self._queue_url, error)
+                    log.warning("cannot receive from %s: %s", self._queue.url, error)
                 receiving = False
                 await asyncio.sleep(_RETRY_RECEIVE_S)
                 continue
             if not receiving:
-                log.info("receiving from %s again", self._queue_url)
+                log.info("receiving from %s again", self._queue.url)
                 receiving = True
             for message in messages:
                 await self._process(message)
@@ -89,10 +88,10 @@ class Consumer:
             if not duplicate:
                 await do_work(order_id)
                 self._remember(order_id)
-            await delete_message(self._client, self._queue_url, message["ReceiptHandle"])
+            await self._queue.delete(message["ReceiptHandle"])
         except Exception as error:
             # Left on the queue: it comes back after the visibility timeout, as SQS intends.
-            segment.add_exception(error, stacktrace.get_stacktrace(limit=xray_recorder.max_trace_back))
+            segment.add_exception(error, current_stack())
             log.warning("message %s not processed: %r", message.get("MessageId"), error)
         finally:
             xray_recorder.end_segment()
@@ -106,7 +105,8 @@ class Consumer:
 def build(env: ServiceEnv) -> web.Application:
     """``WORKER_WAIT_SECONDS`` is the long-poll wait (0-20 s, default 20, SQS's maximum)."""
     wait_s = integer("WORKER_WAIT_SECONDS", 20, minimum=0, maximum=20)
-    consumer = Consumer(env.name, sqs_client(read_timeout_s=wait_s + 10), text("ORDERS_QUEUE_URL"), wait_s)
+    queue = SqsQueue(sqs_client(read_timeout_s=wait_s + 10), text("ORDERS_QUEUE_URL"), env.tracing)
+    consumer = Consumer(env.name, queue, wait_s)
     app = server.new_app(env)
     app[server.HEALTH_CHECK] = consumer.is_running
     app.cleanup_ctx.append(consumer.run_in_background)

@@ -1,9 +1,10 @@
 """shop as real processes: catalog, orders, worker and bff over real HTTP, a real SQS endpoint
 (localcloud's) and a UDP socket standing in for the X-Ray daemon.
 
-The X-Ray documents are the evidence: retries show as several attempt subsegments, the breaker as
-``circuit_open`` / ``breaker_state`` annotations, and one trace links bff → orders → queue → worker
-through parent ids.
+The X-Ray documents are the evidence, in the shop's default annotated tracing: retries show as
+several attempt subsegments, the breaker as ``circuit_open`` / ``breaker_state`` annotations, and
+one trace links bff → orders → queue → worker through parent ids. (``SHOP_TRACING=plain``:
+test_shop_plain_tracing.py.)
 """
 
 from __future__ import annotations

@@ -55,3 +55,17 @@ def test_a_port_in_use_is_one_line() -> None:
     assert result.stderr.startswith("catalog: cannot listen: ")
     assert "address already in use" in result.stderr
     assert result.stderr.count("\n") == 1
+
+
+def test_an_unknown_tracing_mode_is_one_line() -> None:
+    result = run_service(
+        "bff",
+        PORT="0",
+        CATALOG_URL="http://127.0.0.1:1",
+        ORDERS_URL="http://127.0.0.1:2",
+        SHOP_TRACING="xray",
+    )
+    assert (result.returncode, result.stderr) == (
+        2,
+        "bff: SHOP_TRACING='xray' must be one of: annotated, plain\n",
+    )
