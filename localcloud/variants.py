@@ -6,6 +6,10 @@ auto scaling; a mapping is merged over it). A variant changes configuration only
 game day against ``no-retries`` runs exactly the tasks an ECS task definition with the same
 variables would run.
 
+Variants compose: ``plain+no-retries`` applies ``plain``'s overlay, then ``no-retries``'s over it.
+Every part must be a declared variant; the composed name is the variant's name wherever a run
+records or compares it.
+
 The overlaid stack is validated like the stack file itself, so a variant cannot produce a stack the
 file could not have declared.
 """
@@ -22,6 +26,7 @@ from gameday.yamlfile import load_model
 from localcloud.stack import Stack, Strict, load_stack
 
 VARIANTS_FILE = "variants.yaml"
+COMPOSE = "+"  # joins variant names: ``plain+no-retries``
 
 
 class ServiceOverride(Strict):
@@ -59,14 +64,40 @@ def load_stack_as(stack_path: Path, variant: str | None) -> Stack:
 
 
 def apply_variant(stack: Stack, stack_path: Path, name: str) -> Stack:
-    """``stack`` as variant ``name`` runs it; InputError names the known variants or what is wrong."""
+    """``stack`` as variant ``name`` runs it; InputError names the known variants or what is wrong.
+
+    ``name`` may join variants with ``+`` (``plain+no-retries``): their overlays apply left to
+    right, so a later part's ``env`` value or ``scaling`` change wins over an earlier one's.
+    """
     variants = load_variants(stack_path)
     source = str(variants_path(stack_path))
-    variant = variants.get(name)
-    if variant is None:
+    parts = name.split(COMPOSE)
+    unknown = [part for part in parts if part not in variants]
+    if unknown:
         known = ", ".join(sorted(variants)) or f"none ({source} does not exist)"
-        raise InputError([Problem(source, None, "", f"no variant named '{name}' (known: {known})")])
+        within = f" in '{name}'" if len(parts) > 1 else ""
+        raise InputError(
+            [Problem(source, None, "", f"no variant named '{unknown[0]}'{within} (known: {known})")]
+        )
     raw = stack.model_dump()
+    problems: list[Problem] = []
+    for index, part in enumerate(parts):
+        problems += _overlay(raw, variants[part], part, source, after_others=index > 0)
+    if problems:
+        raise InputError(problems)
+    try:
+        return Stack.model_validate(raw)
+    except ValidationError as error:
+        reasons = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in error.errors())
+        raise InputError(
+            [Problem(source, None, f"variants.{name}", f"gives an invalid stack: {reasons}")]
+        ) from None
+
+
+def _overlay(
+    raw: dict[str, Any], variant: Variant, name: str, source: str, after_others: bool
+) -> list[Problem]:
+    """Apply one variant's overrides to the dumped stack ``raw``, in place; what could not be applied."""
     problems: list[Problem] = []
     for service_name, override in variant.services.items():
         where = f"variants.{name}.services.{service_name}"
@@ -79,25 +110,21 @@ def apply_variant(stack: Stack, stack_path: Path, name: str) -> Stack:
             continue
         service["env"] = {**service["env"], **override.env}
         if "scaling" in override.model_fields_set:
-            problem = _overlay_scaling(service, override.scaling)
+            problem = _overlay_scaling(service, override.scaling, after_others)
             if problem:
                 problems.append(Problem(source, None, f"{where}.scaling", problem))
-    if problems:
-        raise InputError(problems)
-    try:
-        return Stack.model_validate(raw)
-    except ValidationError as error:
-        reasons = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in error.errors())
-        raise InputError(
-            [Problem(source, None, f"variants.{name}", f"gives an invalid stack: {reasons}")]
-        ) from None
+    return problems
 
 
-def _overlay_scaling(service: dict[str, Any], scaling: dict[str, Any] | None) -> str | None:
+def _overlay_scaling(
+    service: dict[str, Any], scaling: dict[str, Any] | None, after_others: bool
+) -> str | None:
     if scaling is None:
         service["scaling"] = None
         return None
     if service.get("scaling") is None:
+        if after_others:
+            return "the service has no scaling to change once the variants before this one are applied"
         return "the service has no scaling in the stack file to change"
     service["scaling"] = {**service["scaling"], **scaling}
     return None

@@ -9,12 +9,15 @@ import pytest
 
 from bench.stack import write_free_port_stack
 from gameday.errors import EnvironmentProblem, InputError
+from gameday.run.plan import build_plan
 from gameday.run.sessions import refuse_other_variant
+from gameday.scenario import load_scenario
 from localcloud.variants import load_stack_as, load_variants
 from shop.breaker import BreakerSettings, BreakerState, CircuitBreaker
 from shop.config import ConfigError
 from shop.retry import RetryPolicy, UpstreamServerError
 
+REPO = Path(__file__).resolve().parents[1]
 ENV_VARIANTS = ["good", "no-retries", "retry-storm", "no-breaker", "stuck-breaker"]
 
 
@@ -24,7 +27,57 @@ def stack_path(tmp_path: Path) -> Path:
 
 
 def test_the_shop_declares_every_truth_check_variant(stack_path: Path) -> None:
-    assert set(load_variants(stack_path)) == {*ENV_VARIANTS, "no-autoscaling", "slow-autoscaling"}
+    assert set(load_variants(stack_path)) == {*ENV_VARIANTS, "plain", "no-autoscaling", "slow-autoscaling"}
+
+
+def test_plain_changes_the_tracing_of_the_services_that_call_out_and_nothing_else(stack_path: Path) -> None:
+    written = load_stack_as(stack_path, None)
+    plain = load_stack_as(stack_path, "plain")
+    for name in ("bff", "orders", "worker"):
+        assert plain.services[name].env == {**written.services[name].env, "SHOP_TRACING": "plain"}
+        assert (
+            plain.services[name].model_copy(update={"env": written.services[name].env})
+            == (written.services[name])
+        )
+    assert plain.services["catalog"] == written.services["catalog"]
+
+
+def test_variants_compose_left_to_right(stack_path: Path) -> None:
+    composed = load_stack_as(stack_path, "plain+retry-storm+no-retries")
+    assert composed.services["bff"].env == {
+        "SHOP_TRACING": "plain",
+        "RETRY_MAX_ATTEMPTS": "1",  # no-retries, last, wins over retry-storm's 10
+        "RETRY_BACKOFF": "none",
+    }
+    assert composed.services["orders"].env == {"SHOP_TRACING": "plain"}
+    assert (
+        load_stack_as(stack_path, "no-retries+retry-storm").services["bff"].env["RETRY_MAX_ATTEMPTS"] == "10"
+    )
+
+
+def test_composed_scaling_overlays_merge_in_order(stack_path: Path) -> None:
+    written = load_stack_as(stack_path, None).services["bff"].scaling
+    slow = load_stack_as(stack_path, "plain+slow-autoscaling").services["bff"]
+    assert slow.env == {"SHOP_TRACING": "plain"}
+    assert slow.scaling is not None and written is not None
+    assert (slow.scaling.window, slow.scaling.min, slow.scaling.max) == (60.0, written.min, written.max)
+    assert load_stack_as(stack_path, "slow-autoscaling+no-autoscaling").services["bff"].scaling is None
+
+
+def test_changing_scaling_an_earlier_part_removed_is_refused(stack_path: Path) -> None:
+    with pytest.raises(
+        InputError,
+        match=r"slow-autoscaling.services.bff.scaling: the service has no scaling to change once the "
+        r"variants before this one are applied",
+    ):
+        load_stack_as(stack_path, "no-autoscaling+slow-autoscaling")
+
+
+def test_every_part_of_a_composed_name_must_be_a_variant(stack_path: Path) -> None:
+    with pytest.raises(InputError, match=r"no variant named 'fast' in 'plain\+fast' \(known: good, "):
+        load_stack_as(stack_path, "plain+fast")
+    with pytest.raises(InputError, match=r"no variant named '' in 'plain\+' \(known: good, "):
+        load_stack_as(stack_path, "plain+")
 
 
 def test_an_unknown_variant_names_the_known_ones(stack_path: Path) -> None:
@@ -89,8 +142,19 @@ def test_changing_scaling_a_service_does_not_have_is_refused(stack_path: Path) -
         load_stack_as(stack_path, "odd")
 
 
+def test_a_composed_name_is_the_variant_a_run_records() -> None:
+    scenario = load_scenario(REPO / "scenarios" / "ci-catalog-retries.yaml")
+    plan = build_plan(scenario, "local", run_id="r", variant="plain+no-retries")
+    assert plan.to_json()["variant"] == "plain+no-retries"
+
+
 def test_a_run_refuses_a_running_localcloud_in_another_variant() -> None:
     refuse_other_variant("no-retries", "no-retries", "http://127.0.0.1:1")
+    refuse_other_variant("plain+no-retries", "plain+no-retries", "http://127.0.0.1:1")
+    with pytest.raises(
+        EnvironmentProblem, match=r"runs variant 'plain', this run asks for variant 'plain\+no-retries'"
+    ):
+        refuse_other_variant("plain", "plain+no-retries", "http://127.0.0.1:1")
     with pytest.raises(
         EnvironmentProblem, match=r"runs variant 'good'.*`gameday stack up --variant no-retries`"
     ):
