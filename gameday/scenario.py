@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validat
 from gameday.durations import Seconds
 from gameday.faultspecs import NAME_PATTERN, FaultSpec, KillTasks
 from gameday.loadspecs import LoadSpec, StepLoad
+from gameday.traces.dependencies import DependencyName
 from gameday.yamlfile import load_model
 
 PhaseName = Literal["baseline", "fault", "recovery", "all"]
@@ -75,7 +76,7 @@ class RetryMaskingExpectation(Strict):
     default), at least the share ``min`` must still have succeeded thanks to a retry."""
 
     score: Literal["retry_masking"]
-    dependency: str = Field(pattern=_NAME_PATTERN)
+    dependency: DependencyName
     phase: PhaseName = "fault"
     min: float = Field(ge=0, le=1)
 
@@ -85,7 +86,7 @@ class RetryAmplificationExpectation(Strict):
     retry storm that multiplies the load on a dependency that is already failing."""
 
     score: Literal["retry_amplification"]
-    dependency: str = Field(pattern=_NAME_PATTERN)
+    dependency: DependencyName
     phase: PhaseName = "fault"
     max: float = Field(ge=1)
 
@@ -95,7 +96,7 @@ class RetryBackoffExpectation(Strict):
     retry n at least ``min_growth``) and be jittered (spread at least ``min_spread``)."""
 
     score: Literal["retry_backoff"]
-    dependency: str = Field(pattern=_NAME_PATTERN)
+    dependency: DependencyName
     phase: PhaseName = "fault"
     min_growth: float = Field(default=1.2, gt=0)
     min_spread: float = Field(default=0.1, ge=0, description="coefficient of variation of same-rank gaps")
@@ -106,7 +107,7 @@ class BreakerTimeExpectation(Strict):
     its end until calls succeed again, must be at most ``max``."""
 
     score: Literal["breaker_time_to_open_s", "breaker_time_to_close_s"]
-    dependency: str = Field(pattern=_NAME_PATTERN)
+    dependency: DependencyName
     max: Seconds = Field(ge=0)
 
 
@@ -114,7 +115,7 @@ class BreakerShedExpectation(Strict):
     """During the outage at least the share ``min`` of calls to ``dependency`` must be shed."""
 
     score: Literal["breaker_shed"]
-    dependency: str = Field(pattern=_NAME_PATTERN)
+    dependency: DependencyName
     min: float = Field(ge=0, le=1)
 
 
@@ -123,7 +124,7 @@ class BreakerLimitExpectation(Strict):
     ``dependency``) or ``breaker_flapping`` (open/close transitions) must be at most ``max``."""
 
     score: Literal["breaker_fast_fail_ms", "breaker_flapping"]
-    dependency: str = Field(pattern=_NAME_PATTERN)
+    dependency: DependencyName
     max: float = Field(ge=0)
 
 

@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from gameday.durations import Seconds
 from gameday.errors import InputError, Problem
+from gameday.traces.dependencies import DependencyEntry, DependencyName
 from gameday.yamlfile import load_model
 
 DEFAULT_LOCALCLOUD_URL = "http://127.0.0.1:4580"
@@ -78,6 +79,11 @@ class AwsTarget(Strict):
     services: dict[str, EcsService] = {}
     queues: dict[str, AwsQueue] = {}
     paths: dict[str, AwsPath] = {}
+    dependencies: dict[DependencyName, DependencyEntry] = Field(
+        default={},
+        description="how each dependency a scenario grades shows in the traces: "
+        "host, url, name, aws + resource, or annotation",
+    )
     fis_role_arn: str | None = None
     stop_alarms: list[str] = Field(default=[], description="CloudWatch alarm ARNs that abort the run")
     opt_in_tag: str = Field(default="gameday:allowed=true", pattern=r"^[^=]+=.*$")

@@ -8,6 +8,7 @@ from pathlib import Path
 from gameday.errors import InputError
 from gameday.evidence.records import Verdict
 from gameday.reporting import verdict_table
+from gameday.run.dependencies import check_dependencies
 from gameday.run.orchestrator import run_game_day
 from gameday.run.plan import build_plan
 from gameday.safety.dry_run import dry_run_lines
@@ -48,6 +49,7 @@ def dry_run(scenario_path: Path, target_name: str, targets_path: Path, variant: 
     scenario = load_scenario(scenario_path)
     target = load_target(targets_path, target_name)
     check_variant(target, target_name, variant)
+    check_dependencies(scenario_path, scenario, target_name, target)
     plan = build_plan(scenario, target_name, run_id="dry-run", variant=variant)
     for line in dry_run_lines(plan, target):
         print(line)

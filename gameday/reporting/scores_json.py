@@ -24,5 +24,6 @@ def write_scores_json(path: Path, evidence: RunEvidence, card: ScoreCard) -> Non
         "faults": [f.model_dump(mode="json") for f in evidence.faults],
         "phases": [p.model_dump(mode="json") for p in evidence.phases],
         "gaps": [g.model_dump(mode="json") for g in evidence.gaps],
+        "traces": card.traces.model_dump(mode="json") if card.traces is not None else None,
     }
     path.write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")

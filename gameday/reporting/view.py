@@ -85,6 +85,7 @@ class ReportView:
     phases: list[PhaseRow]
     gaps: list[Gap]
     charts: list[Chart]
+    traces: list[str]  # what the traces held, when the scenario grades traced calls (else empty)
 
 
 def build_view(scenario: Scenario, evidence: RunEvidence, card: ScoreCard, charts: list[Chart]) -> ReportView:
@@ -115,6 +116,7 @@ def build_view(scenario: Scenario, evidence: RunEvidence, card: ScoreCard, chart
         ],
         gaps=list(evidence.gaps),
         charts=charts,
+        traces=card.traces.lines() if card.traces is not None else [],
     )
 
 

@@ -26,6 +26,7 @@ from gameday.evidence.target import TargetEvidence
 from gameday.ledger import Ledger
 from gameday.reporting import write_reports
 from gameday.run.console import ActiveFault, Console, Say
+from gameday.run.dependencies import check_dependencies
 from gameday.run.open_faults import refuse_if_unreverted
 from gameday.run.plan import Plan, build_plan
 from gameday.run.rundir import new_run_dir, point_latest
@@ -35,6 +36,7 @@ from gameday.safety.guardrails import Breach, Guards
 from gameday.scenario import Scenario, load_scenario
 from gameday.scoring import ScoreCard, score_run
 from gameday.targets import Target
+from gameday.traces.dependencies import DependencyMatch
 from loadprofiles.config import WorkerOptions
 from loadprofiles.launcher import LoadProcess
 from loadprofiles.preflight import check_reachable
@@ -95,6 +97,7 @@ def run_game_day(
     ``workers``: where the load runs (default: a worker process per core on this machine)."""
     console = console or Console()
     scenario = load_scenario(scenario_path)
+    check_dependencies(scenario_path, scenario, target_name, target)
     refuse_if_unreverted(reports, target_name)  # before a run folder, a stack or a fault exists
     run_dir = new_run_dir(reports, scenario.name)
     plan = build_plan(scenario, target_name, run_id=run_dir.name, variant=variant)
@@ -119,6 +122,7 @@ def _execute(
         raise EnvironmentProblem(
             f"the entry {session.entry_url} is not reachable, no fault injected: {problem}"
         )
+    dependencies = session.dependencies()  # how the target's traces name them, read while all is quiet
     latest: list[LoadSecond] = []
     config_path = _write_load_config(run_dir, scenario, session.entry_url, workers)
     load = LoadProcess.start(
@@ -167,7 +171,7 @@ def _execute(
     time.sleep(TRACE_FLUSH_S)  # segments are sent over UDP when requests end; let the last ones land
     windows = landed_windows([f.record() for f in faults])  # a sampled trace collection keeps these whole
     collected = collect_evidence(session, started_at - 1.0, ended_at + TRACE_FLUSH_S, windows, console.say)
-    return _bundle(plan, run_dir, started_at, ended_at, faults, collected, aborted)
+    return _bundle(plan, run_dir, started_at, ended_at, faults, collected, aborted, dependencies)
 
 
 def collect_evidence(
@@ -248,6 +252,7 @@ def _bundle(
     faults: list[FaultState],
     collected: TargetEvidence,
     aborted: str | None,
+    dependencies: dict[str, list[DependencyMatch]],
 ) -> RunEvidence:
     requests_path = run_dir / "requests.jsonl"
     requests = [RequestRecord.model_validate_json(line) for line in _lines(requests_path)]
@@ -272,6 +277,7 @@ def _bundle(
         faults=[f.record() for f in faults],
         gaps=gaps,
         aborted_reason=aborted,
+        dependencies=dependencies,
     )
     evidence.save(run_dir)
     return evidence

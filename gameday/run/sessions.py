@@ -28,7 +28,9 @@ from gameday.run.plan import Plan, PlannedFault
 from gameday.safety.guardrails import AlarmWatcher, StopCondition
 from gameday.safety.preflight import preflight_plan
 from gameday.targets import AwsTarget, LocalTarget, Target
+from gameday.traces.dependencies import DependencyMatch, as_matches
 from localcloud.client import LocalcloudClient
+from localcloud.dependency_map import dependency_map
 from localcloud.launcher import start_localcloud
 
 READY_TIMEOUT_S = 60.0
@@ -40,6 +42,10 @@ class TargetSession(Protocol):
     stop_conditions: list[StopCondition]  # the target's own reasons to abort, besides the guardrails
 
     def injector_for(self, planned: PlannedFault, run_id: str) -> Injector: ...
+
+    def dependencies(self) -> dict[str, list[DependencyMatch]]:
+        """How each dependency name shows in this target's traces (see gameday.traces.dependencies)."""
+        ...
 
     def collect(self, since: float, until: float, fault_windows: Sequence[Window] = ()) -> TargetEvidence:
         """The target's evidence of ``[since, until)``; ``fault_windows`` (landed faults, epoch
@@ -69,6 +75,9 @@ class LocalSession:
         return build_injector(
             planned.spec, self.target, fault_id=planned.fault_id, run_id=run_id, localcloud_client=self.client
         )
+
+    def dependencies(self) -> dict[str, list[DependencyMatch]]:
+        return dependency_map(self.client.state())
 
     def collect(self, since: float, until: float, fault_windows: Sequence[Window] = ()) -> TargetEvidence:
         """Everything localcloud's stores hold (its daemon keeps every trace, so nothing is sampled)."""
@@ -114,6 +123,9 @@ class AwsSession:
 
     def injector_for(self, planned: PlannedFault, run_id: str) -> Injector:
         return build_injector(planned.spec, self.target, fault_id=planned.fault_id, run_id=run_id)
+
+    def dependencies(self) -> dict[str, list[DependencyMatch]]:
+        return {name: as_matches(entry) for name, entry in self.target.dependencies.items()}
 
     def collect(self, since: float, until: float, fault_windows: Sequence[Window] = ()) -> TargetEvidence:
         self._settle(until + self.target.xray_settle)

@@ -16,6 +16,7 @@ from gameday.evidence.records import FaultRecord, Score, Verdict
 from gameday.scenario import Scenario
 from gameday.scoring.registry import build_pipeline
 from gameday.scoring.resilience import Resilience, resilience
+from gameday.scoring.trace_summary import TraceSummary, summarise_traces
 
 
 class ScoreCard(BaseModel):
@@ -27,13 +28,21 @@ class ScoreCard(BaseModel):
     reason: str
     scores: list[Score]
     resilience: Resilience
+    traces: TraceSummary | None = None  # when the scenario grades traced calls to a dependency
 
 
 def score_run(scenario: Scenario, evidence: RunEvidence) -> ScoreCard:
     """Grade every expectation of the scenario on the evidence; pure, whatever the target was."""
     scores = [score for scorer in build_pipeline(scenario.expect) for score in scorer(evidence)]
     verdict, reason = overall(scenario, evidence, scores)
-    return ScoreCard(verdict=verdict, reason=reason, scores=scores, resilience=resilience(verdict, scores))
+    graded = sorted({d for e in scenario.expect if (d := getattr(e, "dependency", None)) is not None})
+    return ScoreCard(
+        verdict=verdict,
+        reason=reason,
+        scores=scores,
+        resilience=resilience(verdict, scores),
+        traces=summarise_traces(evidence, graded) if graded else None,
+    )
 
 
 def overall(scenario: Scenario, evidence: RunEvidence, scores: list[Score]) -> tuple[Verdict, str]:

@@ -25,6 +25,7 @@ from gameday.scoring.text import count, value_with_unit
 from gameday.scoring.windows import Window, gap_note, phase_window, run_window
 from gameday.traces import Call, TraceReading, read_traces
 from gameday.traces.dependencies import DependencyMatch
+from gameday.traces.model import FOUND_WORDS
 from gameday.traces.shedding import dependent_routes, first_failures, shed_calls
 
 MIN_CALLS = 5  # fewer traced calls in a window than this is too few to judge
@@ -134,20 +135,12 @@ def grade_calls(
     return [grading.judge(found.value, window, _noted(why, evidence))]
 
 
-_FOUND_WORDS = {
-    "wrapper": "marked by a breaker annotation",
-    "inferred": "grouped from plain attempts",
-    "aws": "AWS SDK calls",
-    "shed": "refused by the breaker, told from requests that skipped it",
-}
-
-
 def _seen(calls: list[Call]) -> str:
     """``48 calls traced (40 grouped from plain attempts, 8 refused by the breaker, …)``."""
     kinds = Counter(call.found for call in calls)
     if len(kinds) == 1 and "wrapper" in kinds:
         return f"{count(len(calls))} calls traced"
-    parts = ", ".join(f"{count(n)} {_FOUND_WORDS[kind]}" for kind, n in kinds.most_common())
+    parts = ", ".join(f"{count(n)} {FOUND_WORDS[kind]}" for kind, n in kinds.most_common())
     return f"{count(len(calls))} calls traced ({parts})"
 
 

@@ -10,14 +10,15 @@ Calls are found by what standard instrumentation records, with no convention of 
 * attempts are grouped by the subsegment or segment they sit under and by the dependency they
   went to, so a coarse subsegment around calls to several dependencies is split per dependency;
 * a subsegment annotated ``circuit_open`` (either value) says it is the call: its attempts to its
-  dependency are that call's, and with ``true`` and no attempt the breaker refused it;
+  dependency are that call's, and with ``true`` and no attempt the breaker refused it (its
+  dependency is then the one that wrappers of the same name called, unless the map names it);
 * otherwise a call is inferred: an attempt continues the call of the attempt before it when that
   one failed, it starts after that one ended (concurrent requests are separate calls) and within
   :data:`MAX_RETRY_GAP_S`, and it has the same method and path (or AWS operation and resource).
   OpenTelemetry's ``http.request.resend_count`` settles it where present;
 * an AWS SDK subsegment is one call that holds its own retries: ``aws.retries`` counts the failed
-  attempts before the last (Node.js and Java SDKs); without it (the Python SDK), whether it was
-  retried cannot be known, and the call says so.
+  attempts before the last (Java and Go SDKs) or, from the Node.js SDK with the AWS SDK v3, every
+  attempt; without it (the Python SDK), whether it was retried cannot be known, and the call says so.
 """
 
 from __future__ import annotations
@@ -33,10 +34,12 @@ from gameday.traces.entities import Entity, Key
 from gameday.traces.index import EntityIndex
 from gameday.traces.model import UNKNOWN_CALLER, Attempt, Call, Caller, Outcome
 
+NODE_SDK = "X-Ray for Node.js"  # aws.xray.sdk of segments the Node.js SDK wrote
 MAX_RETRY_GAP_S = 30.0  # the longest wait between two attempts of one call (AWS SDKs cap theirs at 20 s)
 _OVERLAP_TOLERANCE_S = 0.001  # clocks round to the millisecond: "starts as the last one ended"
 _MAX_COUNTED_RETRIES = 100  # an absurd aws.retries is not turned into a million attempts
 _by_start = attrgetter("start")
+Groups = dict[Key, dict[str, list[Entity]]]  # owner → dependency → attempts
 
 
 @dataclass
@@ -55,7 +58,7 @@ def is_attempt(entity: Entity) -> bool:
 def find_calls(index: EntityIndex, resolver: DependencyResolver) -> FoundCalls:
     """Every call in the index, ordered by start time."""
     found = FoundCalls()
-    groups: dict[Key, dict[str, list[Entity]]] = {}  # owner → dependency → attempts
+    groups: Groups = {}
     explicit: list[Entity] = []
     for entity in index.entities.values():
         if entity.is_segment:
@@ -75,11 +78,13 @@ def find_calls(index: EntityIndex, resolver: DependencyResolver) -> FoundCalls:
         elif entity.circuit_open is not None:
             explicit.append(entity)
     builder = _Builder(index, found)
+    learned = _wrapper_dependencies(explicit, groups)
     for wrapper in explicit:
         name = resolver.name_of(Endpoint(wrapper.name, None, None, None, wrapper.dependency))
         mine = groups.get(wrapper.key, {})
         if name is None and len(mine) == 1:
             name = next(iter(mine))
+        name = name or learned.get(wrapper.name)  # an open breaker's wrapper holds no attempt
         if name is None:
             found.unmapped[f"name {wrapper.name}"] += 1
             continue
@@ -89,6 +94,14 @@ def find_calls(index: EntityIndex, resolver: DependencyResolver) -> FoundCalls:
             builder.inferred_calls(owner_key, dependency, attempts)
     found.calls.sort(key=_by_start)
     return found
+
+
+def _wrapper_dependencies(wrappers: list[Entity], groups: Groups) -> dict[str, str]:
+    """Wrapper name → the dependency every wrapper of that name called, where there is one."""
+    seen: dict[str, set[str]] = {}
+    for wrapper in wrappers:
+        seen.setdefault(wrapper.name, set()).update(groups.get(wrapper.key, {}))
+    return {name: next(iter(called)) for name, called in seen.items() if len(called) == 1}
 
 
 def _owner(index: EntityIndex, attempt: Entity) -> tuple[Key, Entity | None] | None:
@@ -127,7 +140,7 @@ class _Builder:
     def wrapper_call(self, wrapper: Entity, dependency: str, attempts: list[Entity]) -> None:
         """The call a breaker-annotated subsegment says it is, with its attempts to ``dependency``."""
         attempts.sort(key=_by_start)
-        made, timed, seen = _attempts_of(_one_per_request(attempts))
+        made, timed, seen = _attempts_of(_one_per_request(attempts), self._counts_attempts(wrapper.key))
         outcome: Outcome
         if wrapper.end is None:
             outcome = "in_progress"
@@ -153,13 +166,19 @@ class _Builder:
             self._inferred(owner_key, dependency, current)
 
     def _inferred(self, owner_key: Key, dependency: str, attempts: list[Entity]) -> None:
-        made, timed, seen = _attempts_of(attempts)
+        made, timed, seen = _attempts_of(attempts, self._counts_attempts(owner_key))
         last = attempts[-1]
         end = None if any(a.end is None for a in attempts) else max(a.end or 0.0 for a in attempts)
         outcome: Outcome = "in_progress" if end is None else ("failed" if made[-1].failed else "ok")
         found = "aws" if all(a.aws is not None for a in attempts) else "inferred"
         self._add(owner_key, last.trace_id, dependency, attempts[0].start, end, made, outcome, found,
                   timed, seen)  # fmt: skip
+
+    def _counts_attempts(self, owner_key: Key) -> bool:
+        """Whether ``aws.retries`` counts attempts rather than retries where the owner's segment was
+        written: the Node.js SDK copies the AWS SDK v3's ``$metadata.attempts`` into it."""
+        segment = self._index.segment_of(owner_key)
+        return segment is not None and segment.sdk is not None and segment.sdk.startswith(NODE_SDK)
 
     def _add(
         self,
@@ -239,17 +258,19 @@ def _attempt(entity: Entity) -> Attempt:
     return Attempt(entity.start, entity.end, entity.status, entity.fault, entity.error, throttled)
 
 
-def _attempts_of(entities: Iterable[Entity]) -> tuple[tuple[Attempt, ...], bool, bool]:
+def _attempts_of(entities: Iterable[Entity], counts_attempts: bool) -> tuple[tuple[Attempt, ...], bool, bool]:
     """The attempts the entities record, whether each one's time is known, and whether every
-    retry the SDK made is known (an AWS SDK subsegment without ``aws.retries`` may hide some)."""
+    retry the SDK made is known (an AWS SDK subsegment without ``aws.retries`` may hide some).
+    ``counts_attempts``: ``aws.retries`` is the number of attempts (see :meth:`_Builder._counts_attempts`)."""
     made: list[Attempt] = []
     timed = seen = True
     for entity in entities:
-        if entity.aws is not None:
-            retries = entity.aws.retries
-            if retries is None:
-                seen = False
-            elif retries > 0:
+        retries = None if entity.aws is None else entity.aws.retries
+        if entity.aws is not None and retries is None:
+            seen = False
+        elif retries is not None:
+            retries = max(retries - 1, 0) if counts_attempts else retries
+            if retries > 0:
                 timed = False
                 unrecorded = Attempt(entity.start, entity.start, None, True, False, False)
                 made.extend([unrecorded] * min(retries, _MAX_COUNTED_RETRIES))

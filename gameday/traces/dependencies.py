@@ -7,22 +7,40 @@ HTTP subsegment by host), ``catalog.internal:8080``, ``https://api.example.com/v
 scenario grades the same dependency on every target.
 
 An attempt's logical name is the first name one of whose matches fits it; failing that, a
-``dependency`` annotation (or attribute) equal to a known name. Without a map (a run folder
+``dependency`` annotation (or attribute) equal to a known name; failing that, for an AWS call
+that records no resource, the one name mapped to that service, if only one is. Without a map (a run folder
 written before maps existed, a scorer test) the annotation or else the node name is the name.
 """
 
 from __future__ import annotations
 
+import re
 import urllib.parse
 from collections.abc import Mapping, Sequence
-from typing import NamedTuple
+from typing import Annotated, NamedTuple
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 # What X-Ray accepts in a node name (letters, digits, whitespace and ``_ . : / % & # = + \ - @``),
 # which is what SDKs write; a dependency name must not start or end with whitespace.
-DEPENDENCY_PATTERN = r"^[\w.:/%&#=+\\\-@]([\w.:/%&#=+\\\-@ ]*[\w.:/%&#=+\\\-@])?$"
-DEPENDENCY_MAX_LENGTH = 200
+_DEPENDENCY_NAME = re.compile(r"[\w.:/%&#=+\\\-@]([\w.:/%&#=+\\\-@ ]*[\w.:/%&#=+\\\-@])?")
+_DEPENDENCY_MAX_LENGTH = 200
+
+
+def check_dependency_name(name: str) -> str:
+    """A dependency name as SDKs write node names: ``catalog``, ``127.0.0.1``, ``catalog:8080``,
+    ``api.example.com``, ``DynamoDB``, ``orders table``."""
+    if len(name) > _DEPENDENCY_MAX_LENGTH:
+        raise ValueError(f"a dependency name has at most {_DEPENDENCY_MAX_LENGTH} characters")
+    if not _DEPENDENCY_NAME.fullmatch(name):
+        raise ValueError(
+            "a dependency name is letters, digits, spaces and _ . : / % & # = + \\ - @ "
+            "(as X-Ray names nodes), not starting or ending with a space"
+        )
+    return name
+
+
+DependencyName = Annotated[str, AfterValidator(check_dependency_name)]
 
 
 class DependencyMatch(BaseModel):
@@ -69,6 +87,18 @@ class DependencyMatch(BaseModel):
 
 DependencyMap = Mapping[str, Sequence[DependencyMatch]]
 """Logical dependency name → the ways it shows in traces."""
+
+DependencyEntry = Annotated[str, Field(min_length=1)] | DependencyMatch | list[DependencyMatch]
+"""How a targets file writes one name's matches: one match, several, or a string that is the
+node name or the host (``catalog: catalog.internal``)."""
+
+
+def as_matches(entry: DependencyEntry) -> list[DependencyMatch]:
+    if isinstance(entry, str):
+        return [DependencyMatch(name=entry), DependencyMatch(host=entry)]
+    if isinstance(entry, DependencyMatch):
+        return [entry]
+    return list(entry)
 
 
 class Endpoint(NamedTuple):
@@ -117,7 +147,20 @@ class DependencyResolver:
                 return logical
         if endpoint.annotation is not None and endpoint.annotation in self._names:
             return endpoint.annotation
+        if endpoint.aws is not None and endpoint.resource is None:
+            return self._only_one_of_service(endpoint.aws)
         return None
+
+    def _only_one_of_service(self, service: str) -> str | None:
+        """Some instrumentations record no resource (the Go SDK's for AWS SDK v2 keeps only the
+        operation): such a call is the service's dependency when the map has only one."""
+        assert self._names is not None
+        named = {
+            logical
+            for logical, matches in self._names.items()
+            if any(m.aws is not None and _service(m.aws) == _service(service) for m in matches)
+        }
+        return next(iter(named)) if len(named) == 1 else None
 
 
 def _fits(match: DependencyMatch, endpoint: Endpoint) -> bool:

@@ -16,6 +16,12 @@ Found = Literal["wrapper", "inferred", "aws", "shed"]
 """How a call was found: a subsegment around its attempts that says it is the call (a breaker
 annotation); attempts grouped by inference; one AWS SDK subsegment, which holds its own retries;
 a request that skipped a dependency its route always calls (a breaker that sent nothing)."""
+FOUND_WORDS: dict[str, str] = {
+    "wrapper": "marked by a breaker annotation",
+    "inferred": "grouped from plain attempts",
+    "aws": "AWS SDK calls",
+    "shed": "refused by the breaker, told from requests that skipped it",
+}
 
 UNKNOWN_CALLER = "unknown"
 

@@ -303,14 +303,15 @@ function httpCall(p, attempts) {
   };
 }
 
-function awsCall(service, resource, attempts, visible) {
+// aws.retries holds the AWS SDK v3's $metadata.attempts: the count of attempts is visible, their times are not.
+function awsCall(service, resource, attempts) {
   return {
     caller: SEGMENT_NAME,
     instance: null,
     dependency: { aws: service, resource },
     attempts,
     outcome: outcome(attempts),
-    retries_visible: visible,
+    retries_visible: true,
   };
 }
 
@@ -424,7 +425,7 @@ async function awsCases(session, web) {
     ddb.destroy();
     await endpoint.close();
     const attempts = expectAttempts(name, endpoint.labels('GetItem'), planned);
-    await session.keep({ name, case: text, origin: o, calls: [awsCall('DynamoDB', TABLE, attempts, false)], notes, expect });
+    await session.keep({ name, case: text, origin: o, calls: [awsCall('DynamoDB', TABLE, attempts)], notes, expect });
   }
 
   await dynamodb(
@@ -484,7 +485,7 @@ async function awsCases(session, web) {
     case: 'web sends one message with an SQSClient wrapped by captureAWSv3Client (JSON protocol, X-Amz-Target ' +
       'AmazonSQS.SendMessage), answered at once.',
     origin: o,
-    calls: [awsCall('SQS', QUEUE, expectAttempts('sqs', endpoint.labels('SendMessage'), [200]), false)],
+    calls: [awsCall('SQS', QUEUE, expectAttempts('sqs', endpoint.labels('SendMessage'), [200]))],
     notes: 'Named SQS, operation SendMessage, aws.queue_url the whole queue URL (the queue name is its last path ' +
       'part), aws.message_id; aws.retries 1 for the single attempt.',
     expect: ['web[200] {SQS[aws SendMessage retries=1 200]}'],
@@ -586,7 +587,7 @@ async function awsWithHttpGlobalCase(session, web) {
     case: 'With captureHTTPsGlobal(http) also active, web calls DynamoDB GetItem with a DynamoDBClient wrapped by ' +
       'captureAWSv3Client; the endpoint answers HTTP 500 InternalServerError, then the item.',
     origin: origin('@aws-sdk/client-dynamodb'),
-    calls: [awsCall('DynamoDB', TABLE, expectAttempts('ddb+http', endpoint.labels('GetItem'), [500, 200]), false)],
+    calls: [awsCall('DynamoDB', TABLE, expectAttempts('ddb+http', endpoint.labels('GetItem'), [500, 200]))],
     notes: 'Still one aws subsegment and no http child per attempt: the X-Ray middleware puts an X-Amzn-Trace-Id ' +
       'header on the request, and the http patch skips any request that already carries one. aws.retries 2 ' +
       '(attempts).',
