@@ -189,6 +189,7 @@ def test_malformed_fault_entries_only_ever_give_clear_errors(
 
 def test_the_commented_aws_example_in_targets_yaml_is_valid(tmp_path: Path) -> None:
     from gameday.targets import AwsTarget, load_target
+    from gameday.traces.dependencies import DependencyMatch
 
     lines = (ROOT / "targets.yaml").read_text().splitlines()
     uncommented = [
@@ -201,3 +202,4 @@ def test_the_commented_aws_example_in_targets_yaml_is_valid(tmp_path: Path) -> N
     assert isinstance(staging, AwsTarget)
     assert staging.queues["orders"].consumer is not None
     assert staging.paths["bff->orders"].port == 8080
+    assert staging.dependencies["orders-queue"] == DependencyMatch(aws="SQS", resource="shop-orders")
