@@ -76,6 +76,8 @@ def _document_location(loc: Location, data: Any) -> Location:
     for part in loc:
         if isinstance(node, dict) and part not in node and part in node.values():
             continue  # the tag of a discriminated union, e.g. "kill-tasks"
+        if isinstance(node, dict) and isinstance(part, int):
+            continue  # one item written alone where a list is accepted
         kept.append(part)
         if isinstance(node, dict):
             node = node.get(part)

@@ -202,4 +202,4 @@ def test_the_commented_aws_example_in_targets_yaml_is_valid(tmp_path: Path) -> N
     assert isinstance(staging, AwsTarget)
     assert staging.queues["orders"].consumer is not None
     assert staging.paths["bff->orders"].port == 8080
-    assert staging.dependencies["orders-queue"] == DependencyMatch(aws="SQS", resource="shop-orders")
+    assert staging.dependencies["orders-queue"] == [DependencyMatch(aws="SQS", resource="shop-orders")]

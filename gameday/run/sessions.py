@@ -28,7 +28,7 @@ from gameday.run.plan import Plan, PlannedFault
 from gameday.safety.guardrails import AlarmWatcher, StopCondition
 from gameday.safety.preflight import preflight_plan
 from gameday.targets import AwsTarget, LocalTarget, Target
-from gameday.traces.dependencies import DependencyMatch, as_matches
+from gameday.traces.dependencies import DependencyMatch
 from localcloud.client import LocalcloudClient
 from localcloud.dependency_map import dependency_map
 from localcloud.launcher import start_localcloud
@@ -125,7 +125,7 @@ class AwsSession:
         return build_injector(planned.spec, self.target, fault_id=planned.fault_id, run_id=run_id)
 
     def dependencies(self) -> dict[str, list[DependencyMatch]]:
-        return {name: as_matches(entry) for name, entry in self.target.dependencies.items()}
+        return dict(self.target.dependencies)
 
     def collect(self, since: float, until: float, fault_windows: Sequence[Window] = ()) -> TargetEvidence:
         self._settle(until + self.target.xray_settle)

@@ -19,7 +19,15 @@ import urllib.parse
 from collections.abc import Mapping, Sequence
 from typing import Annotated, NamedTuple
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    field_validator,
+    model_validator,
+)
 
 # What X-Ray accepts in a node name (letters, digits, whitespace and ``_ . : / % & # = + \ - @``),
 # which is what SDKs write; a dependency name must not start or end with whitespace.
@@ -51,7 +59,7 @@ class DependencyMatch(BaseModel):
 
     name: str | None = Field(default=None, min_length=1, description="the X-Ray node (subsegment) name")
     host: str | None = Field(default=None, min_length=1, description="host, or host:port, of the request URL")
-    url: str | None = Field(default=None, pattern=r"^https?://", description="a prefix of the request URL")
+    url: str | None = Field(default=None, description="a prefix of the request URL, http:// or https://")
     aws: str | None = Field(
         default=None, min_length=1, description="an AWS service as the SDK names it (DynamoDB, sqs …)"
     )
@@ -61,6 +69,20 @@ class DependencyMatch(BaseModel):
     annotation: str | None = Field(
         default=None, min_length=1, description="the value of a `dependency` annotation or attribute"
     )
+
+    @field_validator("host")
+    @classmethod
+    def _bare_host(cls, host: str | None) -> str | None:
+        if host is not None and ("/" in host or any(c.isspace() for c in host)):
+            raise ValueError(f"'{host}' is not a host or host:port (for a URL prefix, give url)")
+        return host
+
+    @field_validator("url")
+    @classmethod
+    def _http_url(cls, url: str | None) -> str | None:
+        if url is not None and not re.match(r"https?://[^/\s]+", url, re.IGNORECASE):
+            raise ValueError(f"'{url}' is not an http:// or https:// URL")
+        return url
 
     @model_validator(mode="after")
     def _exactly_one_way(self) -> DependencyMatch:
@@ -88,17 +110,26 @@ class DependencyMatch(BaseModel):
 DependencyMap = Mapping[str, Sequence[DependencyMatch]]
 """Logical dependency name → the ways it shows in traces."""
 
-DependencyEntry = Annotated[str, Field(min_length=1)] | DependencyMatch | list[DependencyMatch]
-"""How a targets file writes one name's matches: one match, several, or a string that is the
-node name or the host (``catalog: catalog.internal``)."""
 
-
-def as_matches(entry: DependencyEntry) -> list[DependencyMatch]:
+def _one_or_more(entry: object) -> object:
+    """How a targets file writes one name's matches: a list of matches, one match alone, or a
+    string that is the node name or the host (``catalog: catalog.internal``)."""
     if isinstance(entry, str):
-        return [DependencyMatch(name=entry), DependencyMatch(host=entry)]
-    if isinstance(entry, DependencyMatch):
+        if not entry.strip():
+            raise ValueError("an empty name: give the node name or host the traces show")
+        return [{"name": entry}, {"host": entry}]
+    if isinstance(entry, Mapping):
         return [entry]
-    return list(entry)
+    if isinstance(entry, list):
+        return entry
+    raise ValueError(
+        "give a node name or host, one match ({host: …}, {url: …}, {name: …}, {aws: …, resource: …}, "
+        "{annotation: …}) or a list of them"
+    )
+
+
+DependencyEntry = Annotated[list[DependencyMatch], BeforeValidator(_one_or_more)]
+"""One name's matches in a targets file: always a list once read (see :func:`_one_or_more`)."""
 
 
 class Endpoint(NamedTuple):
