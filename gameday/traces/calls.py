@@ -60,6 +60,7 @@ def find_calls(index: EntityIndex, resolver: DependencyResolver) -> FoundCalls:
     found = FoundCalls()
     groups: Groups = {}
     explicit: list[Entity] = []
+    unmapped_owners: set[Key] = set()  # owners with attempts no name fits (already listed)
     for entity in index.entities.values():
         if entity.is_segment:
             continue
@@ -73,6 +74,7 @@ def find_calls(index: EntityIndex, resolver: DependencyResolver) -> FoundCalls:
             dependency = resolver.name_of(endpoint)
             if dependency is None:
                 found.unmapped[endpoint.label()] += 1
+                unmapped_owners.add(owner_key)
                 continue
             groups.setdefault(owner_key, {}).setdefault(dependency, []).append(entity)
         elif entity.circuit_open is not None:
@@ -86,7 +88,10 @@ def find_calls(index: EntityIndex, resolver: DependencyResolver) -> FoundCalls:
             name = next(iter(mine))
         name = name or learned.get(wrapper.name)  # an open breaker's wrapper holds no attempt
         if name is None:
-            found.unmapped[f"name {wrapper.name}"] += 1
+            if wrapper.key not in unmapped_owners:  # a refused call, named only by its wrapper
+                found.unmapped[
+                    f"annotation {wrapper.dependency}" if wrapper.dependency else f"name {wrapper.name}"
+                ] += 1
             continue
         builder.wrapper_call(wrapper, name, mine.pop(name, []))
     for owner_key, by_dependency in groups.items():
