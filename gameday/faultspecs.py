@@ -14,9 +14,14 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 from gameday.durations import Seconds
+from gameday.yamlfile import hinted
 
-NAME_PATTERN = r"^[a-z0-9][a-z0-9-]*$"
-PATH_PATTERN = r"^[a-z0-9][a-z0-9-]*->[a-z0-9][a-z0-9-]*$"
+NAME_PATTERN = hinted(
+    r"^[a-z0-9][a-z0-9-]*$", "use lowercase letters, digits and '-' only, starting with a letter or digit"
+)
+PATH_PATTERN = hinted(
+    r"^[a-z0-9][a-z0-9-]*->[a-z0-9][a-z0-9-]*$", "write a path as caller->callee, e.g. bff->catalog"
+)
 Via = Literal["api", "fis"]
 
 

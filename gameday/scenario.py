@@ -15,7 +15,7 @@ from gameday.durations import Seconds
 from gameday.faultspecs import NAME_PATTERN, FaultSpec, KillTasks
 from gameday.loadspecs import LoadSpec, StepLoad
 from gameday.traces.dependencies import DependencyName
-from gameday.yamlfile import load_model
+from gameday.yamlfile import load_model, located, raise_located
 
 PhaseName = Literal["baseline", "fault", "recovery", "all"]
 _NAME_PATTERN = NAME_PATTERN
@@ -220,14 +220,16 @@ class Scenario(Strict):
 
     @model_validator(mode="after")
     def _faults_inside_the_run(self) -> Scenario:
-        for fault in self.faults:
+        problems = []
+        for index, fault in enumerate(self.faults):
             if fault.at <= 0:
-                raise ValueError("faults: 'at' must leave a baseline phase before the first fault")
-            if fault.end >= self.duration:
-                raise ValueError(
-                    f"faults: a fault ends at {fault.end:g}s, which leaves no recovery phase "
-                    f"in a run of {self.duration:g}s"
+                problems.append(
+                    located(("faults", index, "at"), "'at' must leave a baseline phase before the fault")
                 )
+            elif fault.end >= self.duration:
+                message = f"the fault ends at {fault.end:g}s: no recovery left in a run of {self.duration:g}s"
+                problems.append(located(("faults", index, "for"), message))
+        raise_located("Scenario", problems)
         return self
 
     @property

@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from gameday.durations import Seconds
 from gameday.errors import InputError, Problem
 from gameday.traces.dependencies import DependencyEntry, DependencyName
-from gameday.yamlfile import load_model
+from gameday.yamlfile import hinted, load_model
 
 DEFAULT_LOCALCLOUD_URL = "http://127.0.0.1:4580"
 
@@ -86,11 +86,13 @@ class AwsTarget(Strict):
     )
     fis_role_arn: str | None = None
     stop_alarms: list[str] = Field(default=[], description="CloudWatch alarm ARNs that abort the run")
-    opt_in_tag: str = Field(default="gameday:allowed=true", pattern=r"^[^=]+=.*$")
+    opt_in_tag: str = Field(
+        default="gameday:allowed=true", pattern=hinted(r"^[^=]+=.*$", "write the tag as key=value")
+    )
     blast_radius_percent: float = Field(default=50, gt=0, le=100)
     load_balancer: str | None = Field(
         default=None,
-        pattern=r"^app/[^/]+/[^/]+$",
+        pattern=hinted(r"^app/[^/]+/[^/]+$", "write it as CloudWatch names an ALB: app/<name>/<id>"),
         description="the entry ALB as CloudWatch names it (app/<name>/<id>), for its request metrics",
     )
     xray_settle: Seconds = Field(

@@ -1,7 +1,8 @@
 """Load YAML files into pydantic models, keeping line numbers for error messages.
 
-PyYAML's composed node tree knows where every value stands; pydantic's errors know which field is
-wrong. Joining the two gives ``file:line: field: message`` without a hand-written validator.
+The YAML tree (:mod:`gameday.yamltree`) knows where every value stands; pydantic's errors know
+which field is wrong. Joining the two gives ``file:line: field: message`` without a hand-written
+validator.
 """
 
 from __future__ import annotations
@@ -9,50 +10,50 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, TypeVar
 
-import yaml
 from pydantic import BaseModel, ValidationError
+from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from gameday.errors import InputError, Problem
+from gameday.inputfile import read_input_text
+from gameday.yamltree import Location, YamlProblem, parse_yaml
 
 Model = TypeVar("Model", bound=BaseModel)
-Location = tuple[str | int, ...]
+
+_PATTERN_HINTS: dict[str, str] = {}
 
 
-def _to_python(node: yaml.Node, path: Location, lines: dict[Location, int]) -> Any:
-    lines[path] = node.start_mark.line + 1
-    if isinstance(node, yaml.MappingNode):
-        result: dict[Any, Any] = {}
-        for key_node, value_node in node.value:
-            key = yaml.safe_load(yaml.serialize(key_node))
-            lines[(*path, key)] = key_node.start_mark.line + 1
-            result[key] = _to_python(value_node, (*path, key), lines)
-            lines[(*path, key)] = key_node.start_mark.line + 1
-        return result
-    if isinstance(node, yaml.SequenceNode):
-        return [_to_python(item, (*path, index), lines) for index, item in enumerate(node.value)]
-    return yaml.safe_load(yaml.serialize(node))
+def hinted(pattern: str, hint: str) -> str:
+    """``pattern``, remembered with what a user should write instead when a value misses it:
+    ``Field(pattern=hinted(r"^/", "start it with /"))``."""
+    _PATTERN_HINTS[pattern] = hint
+    return pattern
+
+
+def located(loc: Location, message: str) -> InitErrorDetails:
+    """A cross-field problem placed on the field it is about (``("faults", 2, "at")``), for a
+    model validator to raise with :func:`raise_located`, so the user sees that field's line."""
+    return InitErrorDetails(
+        type=PydanticCustomError("located", "{message}", {"message": message}), loc=loc, input=None
+    )
+
+
+def raise_located(model: str, problems: list[InitErrorDetails]) -> None:
+    """Raise every problem at once, each at its field (nothing when there are none)."""
+    if problems:
+        raise ValidationError.from_exception_data(model, problems)
 
 
 def read_yaml(path: Path) -> tuple[Any, dict[Location, int]]:
-    """Parse ``path`` and return the data with a map from field location to line number."""
+    """Parse ``path`` and return the data with a map from field location to line number; any
+    problem with the file itself or its YAML is an :class:`InputError` with its line."""
+    text = read_input_text(path)
     try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise InputError([Problem(str(path), None, "", f"cannot read file: {exc.strerror}")]) from None
-    try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 1 if mark is not None else None
-        reason = getattr(exc, "problem", None) or str(exc)
-        raise InputError([Problem(str(path), line, "", f"not valid YAML: {reason}")]) from None
-    if node is None:
-        raise InputError([Problem(str(path), None, "", "file is empty")])
-    lines: dict[Location, int] = {}
-    return _to_python(node, (), lines), lines
+        return parse_yaml(text)
+    except YamlProblem as problem:
+        raise InputError([Problem(str(path), problem.line, "", problem.message)]) from None
 
 
-def _field_name(loc: Location) -> str:
+def field_name(loc: Location) -> str:
     parts: list[str] = []
     for item in loc:
         if isinstance(item, int):
@@ -62,7 +63,7 @@ def _field_name(loc: Location) -> str:
     return "".join(parts) or "(top level)"
 
 
-def _line_for(loc: Location, lines: dict[Location, int]) -> int | None:
+def line_for(loc: Location, lines: dict[Location, int]) -> int | None:
     for end in range(len(loc), -1, -1):
         if loc[:end] in lines:
             return lines[loc[:end]]
@@ -74,6 +75,8 @@ def _document_location(loc: Location, data: Any) -> Location:
     kept: list[str | int] = []
     node = data
     for part in loc:
+        if part == "[key]":
+            continue  # pydantic's mark for an error in a mapping's key, which the field names already
         if isinstance(node, dict) and part not in node and part in node.values():
             continue  # the tag of a discriminated union, e.g. "kill-tasks"
         if isinstance(node, dict) and isinstance(part, int):
@@ -111,7 +114,10 @@ def _describe(item: Any) -> tuple[tuple[str, ...], str]:
     if kind in _BOUNDS:
         return (), f"must be {_BOUNDS[kind]} {ctx[next(iter(ctx))]}"
     if kind == "string_pattern_mismatch":
-        return (), "use lowercase letters, digits and '-' only, starting with a letter or digit"
+        pattern = str(ctx.get("pattern", ""))
+        return (), _PATTERN_HINTS.get(pattern, f"'{item.get('input')}' does not have the form {pattern}")
+    if item.get("input") is None and kind.endswith("_type"):
+        return (), "is empty: give it a value"
     return (), message.removeprefix("Value error, ")
 
 
@@ -121,7 +127,7 @@ def problems_from(error: ValidationError, file: str, data: Any, lines: dict[Loca
     for item in error.errors(include_url=False):
         extra, message = _describe(item)
         loc = _document_location(tuple(item["loc"]), data) + extra
-        problems.append(Problem(file, _line_for(loc, lines), _field_name(loc), message))
+        problems.append(Problem(file, line_for(loc, lines), field_name(loc), message))
     return problems
 
 

@@ -12,16 +12,22 @@ import shutil
 import sys
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from gameday.durations import Seconds
-from gameday.yamlfile import load_model
+from gameday.faultspecs import NAME_PATTERN
+from gameday.yamlfile import hinted, load_model
 
-_SERVICE_NAME = r"^[a-z0-9][a-z0-9-]*$"
+_SERVICE_NAME = NAME_PATTERN
 _QUEUE_NAME = r"^[A-Za-z0-9_-]{1,80}$"
+# what a shell and every runtime read as a variable name
+_ENV_NAME = hinted(
+    r"^[A-Za-z_][A-Za-z0-9_]*$", "a variable name is letters, digits and '_', not starting with a digit"
+)
+_NO_NUL = hinted(r"^[^\x00]*$", "must not hold a NUL character (it cannot pass to a process)")
 MAX_TASKS = 50  # tasks are local processes: a typo must not fork-bomb the machine
 
 
@@ -34,7 +40,7 @@ class Strict(BaseModel):
 class HealthCheck(Strict):
     """An ALB-style HTTP health check; ``unhealthy_threshold`` failures in a row stop the task."""
 
-    path: str = Field(default="/health", pattern=r"^/")
+    path: str = Field(default="/health", pattern=hinted(r"^/", "a path starts with /"))
     interval: Seconds = Field(default=1.0, gt=0)
     timeout: Seconds = Field(default=1.0, gt=0)
     unhealthy_threshold: int = Field(default=2, ge=1)
@@ -87,8 +93,8 @@ class Scaling(Strict):
 class Service(Strict):
     """One service: ``replicas`` copies of ``command``, each a task process on its own port."""
 
-    command: list[str] = Field(min_length=1)
-    replicas: int = Field(default=1, ge=0)
+    command: list[Annotated[str, Field(min_length=1, pattern=_NO_NUL)]] = Field(min_length=1)
+    replicas: int = Field(default=1, ge=0, le=MAX_TASKS)
     start_delay: Seconds = Field(default=3.0, description="wait after a task stops before replacing it")
     start_timeout: Seconds = Field(
         default=30.0, gt=0, description="time a new task has to pass its health check"
@@ -96,7 +102,7 @@ class Service(Strict):
     health_check: HealthCheck = HealthCheck()
     depends_on: list[str] = []
     queues: list[str] = []
-    env: dict[str, str] = {}
+    env: dict[Annotated[str, Field(pattern=_ENV_NAME)], Annotated[str, Field(pattern=_NO_NUL)]] = {}
     scaling: Scaling | None = None
 
     @field_validator("depends_on", "queues")
@@ -157,6 +163,7 @@ class Stack(Strict):
             if shutil.which(service.executable) is None:
                 where = ("services", name, "command", 0)
                 errors.append(_error(where, service.command[0], "'{value}' is not an executable on PATH"))
+        errors.extend(_cycles(self.services))
         problems = [error for error in errors if error is not None]
         if problems:
             raise ValidationError.from_exception_data("Stack", problems)
@@ -194,6 +201,42 @@ def _unknown(loc: Location, value: str, kind: str, known: Mapping[str, object]) 
         return None
     names = ", ".join(sorted(known)) or "none"
     return _error(loc, value, "no {kind} named '{value}' (known: {known})", kind=kind, known=names)
+
+
+def _cycles(services: Mapping[str, Service]) -> list[InitErrorDetails]:
+    """Each ``depends_on`` entry that closes a loop (a → b → a): tasks would wait on each other."""
+    problems: list[InitErrorDetails] = []
+    state: dict[str, str] = {}  # name → "open" while its dependencies are walked, then "done"
+    for root in services:
+        if root in state:
+            continue
+        state[root] = "open"
+        walk: list[tuple[str, int]] = [(root, 0)]
+        while walk:
+            name, index = walk[-1]
+            depends_on = services[name].depends_on
+            if index == len(depends_on):
+                state[name] = "done"
+                walk.pop()
+                continue
+            walk[-1] = (name, index + 1)
+            callee = depends_on[index]
+            if callee not in services or callee == name or state.get(callee) == "done":
+                continue
+            if state.get(callee) == "open":
+                loop = " -> ".join([*(n for n, _ in walk[[n for n, _ in walk].index(callee) :]), callee])
+                problems.append(
+                    _error(
+                        ("services", name, "depends_on", index),
+                        callee,
+                        "a dependency loop: {loop}",
+                        loop=loop,
+                    )
+                )
+                continue
+            state[callee] = "open"
+            walk.append((callee, 0))
+    return problems
 
 
 def _bad_names(

@@ -22,7 +22,7 @@ from typing import Any
 from pydantic import Field, ValidationError
 
 from gameday.errors import InputError, Problem
-from gameday.yamlfile import load_model
+from gameday.yamlfile import Location, field_name, line_for, load_model, read_yaml
 from localcloud.stack import Stack, Strict, load_stack
 
 VARIANTS_FILE = "variants.yaml"
@@ -80,39 +80,39 @@ def apply_variant(stack: Stack, stack_path: Path, name: str) -> Stack:
             [Problem(source, None, "", f"no variant named '{unknown[0]}'{within} (known: {known})")]
         )
     raw = stack.model_dump()
-    problems: list[Problem] = []
+    problems: list[tuple[Location, str]] = []
     for index, part in enumerate(parts):
-        problems += _overlay(raw, variants[part], part, source, after_others=index > 0)
-    if problems:
-        raise InputError(problems)
-    try:
-        return Stack.model_validate(raw)
-    except ValidationError as error:
-        reasons = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in error.errors())
-        raise InputError(
-            [Problem(source, None, f"variants.{name}", f"gives an invalid stack: {reasons}")]
-        ) from None
+        problems += _overlay(raw, variants[part], part, after_others=index > 0)
+    if not problems:
+        try:
+            return Stack.model_validate(raw)
+        except ValidationError as error:
+            reasons = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in error.errors())
+            problems = [(("variants", part), f"gives an invalid stack: {reasons}") for part in parts[-1:]]
+    _, lines = read_yaml(variants_path(stack_path))
+    raise InputError(
+        [Problem(source, line_for(where, lines), field_name(where), message) for where, message in problems]
+    )
 
 
 def _overlay(
-    raw: dict[str, Any], variant: Variant, name: str, source: str, after_others: bool
-) -> list[Problem]:
-    """Apply one variant's overrides to the dumped stack ``raw``, in place; what could not be applied."""
-    problems: list[Problem] = []
+    raw: dict[str, Any], variant: Variant, name: str, after_others: bool
+) -> list[tuple[Location, str]]:
+    """Apply one variant's overrides to the dumped stack ``raw``, in place; what could not be
+    applied, each at its place in the variants file."""
+    problems: list[tuple[Location, str]] = []
     for service_name, override in variant.services.items():
-        where = f"variants.{name}.services.{service_name}"
+        where: Location = ("variants", name, "services", service_name)
         service = raw["services"].get(service_name)
         if service is None:
             known = ", ".join(sorted(raw["services"]))
-            problems.append(
-                Problem(source, None, where, f"no service named '{service_name}' (known: {known})")
-            )
+            problems.append((where, f"no service named '{service_name}' (known: {known})"))
             continue
         service["env"] = {**service["env"], **override.env}
         if "scaling" in override.model_fields_set:
             problem = _overlay_scaling(service, override.scaling, after_others)
             if problem:
-                problems.append(Problem(source, None, f"{where}.scaling", problem))
+                problems.append(((*where, "scaling"), problem))
     return problems
 
 

@@ -24,7 +24,6 @@ from gameday.errors import InputError
 from gameday.scenario import FaultSpec
 from gameday.targets import LocalTarget
 from localcloud.launcher import RunningLocalcloud
-from localcloud.stack import load_stack
 
 ROOT = Path(__file__).resolve().parent.parent
 QUEUE = "jobs"
@@ -99,12 +98,14 @@ def _drain(sqs: Any, url: str) -> int:
 
 
 def test_consumers_are_the_services_that_list_the_queue_and_receive_no_requests(tmp_path: Path) -> None:
-    assert queue_consumers(load_stack(ROOT / "shop" / "stack.yaml"), "orders") == ["worker"]
+    assert queue_consumers(ROOT / "shop" / "stack.yaml", "orders") == ["worker"]
     senders_only = write_stack(
         tmp_path, {"api": echo_service(1, queues=[QUEUE])}, entry="api", queues={QUEUE: {}}
     )
-    with pytest.raises(InputError, match=r"no service consumes queue 'jobs'.*api"):
-        queue_consumers(load_stack(senders_only), QUEUE)
+    with pytest.raises(
+        InputError, match=r"stack.yaml:\d+: queues.jobs: no service consumes queue 'jobs'.*api"
+    ):
+        queue_consumers(senders_only, QUEUE)
 
 
 def test_consumer_mode_stops_the_consumer_and_puts_its_count_back(

@@ -18,18 +18,20 @@ taken as a sender. In the shop, ``worker`` consumes ``orders`` and ``orders`` se
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
 from botocore.client import BaseClient
 
 from faults.api_change import ApiChangeInjector
 from faults.base import FaultNotLanded
-from gameday.errors import InputError
+from gameday.errors import InputError, Problem
 from gameday.faultspecs import ThrottleQueue
 from gameday.processes import wait_until
 from gameday.targets import LocalTarget
+from gameday.yamlfile import read_yaml
 from localcloud.client import LocalcloudClient, LocalcloudError
-from localcloud.stack import Stack, load_stack
+from localcloud.stack import load_stack
 
 REVERT_ACTION = "localcloud-queue-throttle"
 SCALE_IN_SUSPENDED = "DynamicScalingInSuspended"
@@ -55,8 +57,10 @@ class QueueControlApi(Protocol):
     def clear_queue_fault(self, queue: str) -> None: ...
 
 
-def queue_consumers(stack: Stack, queue: str) -> list[str]:
-    """The services that consume ``queue``: they list it and receive no requests (see the module doc)."""
+def queue_consumers(stack_path: Path, queue: str) -> list[str]:
+    """The services that consume ``queue``: they list it and receive no requests (see the module
+    doc). None is bad input, reported at the queue in the stack file."""
+    stack = load_stack(stack_path)
     called = {stack.entry.service} | {
         name for service in stack.services.values() for name in service.depends_on
     }
@@ -65,10 +69,12 @@ def queue_consumers(stack: Stack, queue: str) -> list[str]:
     )
     if not consumers:
         users = sorted(name for name, service in stack.services.items() if queue in service.queues)
-        raise InputError(
-            f"stack {stack.name}: no service consumes queue '{queue}' (services that list it: "
-            f"{', '.join(users) or 'none'}; a consumer lists the queue and receives no requests)"
+        message = (
+            f"no service consumes queue '{queue}' (services that list it: {', '.join(users) or 'none'}; "
+            "a consumer lists the queue and receives no requests)"
         )
+        _, lines = read_yaml(stack_path)
+        raise InputError([Problem(str(stack_path), lines.get(("queues", queue)), f"queues.{queue}", message)])
     return consumers
 
 
@@ -215,9 +221,7 @@ def throttle_queue_local(
     fault: ThrottleQueue, target: LocalTarget, client: QueueControlApi, *, fault_id: str
 ) -> ApiChangeInjector:
     """The injector for ``fault`` on ``target``; mode consumer reads the target's stack file now."""
-    consumers = (
-        queue_consumers(load_stack(target.stack), fault.target.queue) if fault.mode == "consumer" else []
-    )
+    consumers = queue_consumers(target.stack, fault.target.queue) if fault.mode == "consumer" else []
     change = LocalQueueThrottle(client, target.control_url, fault, consumers)
     injector = ApiChangeInjector(change, undo_queue_throttle, _no_aws, fault_id=fault_id)
     injector.poll_interval_s = POLL_INTERVAL_S

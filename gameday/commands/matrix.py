@@ -24,7 +24,7 @@ def matrix(path: Path, reduced: bool, target_name: str, targets_path: Path, repo
     if not rows:
         _say(f"{path} has no rows marked reduced: true; nothing to run")
         return 1
-    target = check_target(load_target(targets_path, target_name), target_name, rows)
+    target = check_target(load_target(targets_path, target_name), target_name, loaded, rows)
     runs = sum(row.repeat for row in rows)
     kind = "reduced matrix" if reduced else "matrix"
     _say(f"{kind} {path}: {len(rows)} rows, {runs} game days, reports in {reports}")

@@ -19,7 +19,7 @@ from pathlib import Path
 from types import FrameType
 from typing import TextIO
 
-from gameday.errors import EnvironmentProblem, GamedayError, InputError
+from gameday.errors import EnvironmentProblem, GamedayError, InputError, Problem
 from gameday.evidence.records import Verdict
 from gameday.matrix.cells import RunResult
 from gameday.matrix.model import Matrix, Row
@@ -27,6 +27,7 @@ from gameday.run.console import Console
 from gameday.run.orchestrator import Interrupted, run_game_day
 from gameday.run.sessions import control_port
 from gameday.targets import LocalTarget, Target
+from gameday.yamlfile import read_yaml
 from localcloud.client import LocalcloudClient
 from localcloud.launcher import start_localcloud
 from localcloud.variants import load_stack_as
@@ -35,12 +36,21 @@ Say = Callable[[str], None]
 INTERRUPTED = "interrupted by"  # how a run's reason says a signal aborted it
 
 
-def check_target(target: Target, target_name: str, rows: list[Row]) -> LocalTarget:
-    """The matrix switches variants, so it needs a localcloud target and every variant must exist."""
+def check_target(target: Target, target_name: str, matrix: Matrix, rows: list[Row]) -> LocalTarget:
+    """The matrix switches variants, so it needs a localcloud target and every variant must exist;
+    a variant that does not is reported at the first row that names it."""
     if not isinstance(target, LocalTarget):
         raise InputError(f"the matrix runs on localcloud targets only; '{target_name}' is not one")
     for variant in dict.fromkeys(row.variant for row in rows):
-        load_stack_as(target.stack, variant)
+        try:
+            load_stack_as(target.stack, variant)
+        except InputError as error:
+            index = next(i for i, row in enumerate(matrix.rows) if row.variant == variant)
+            _, lines = read_yaml(matrix.path)
+            at = lines.get(("rows", index, "variant"))
+            raise InputError(
+                [Problem(str(matrix.path), at, f"rows[{index}].variant", str(p)) for p in error.problems]
+            ) from None
     if LocalcloudClient(target.control_url).reachable():
         raise EnvironmentProblem(
             f"a localcloud is already running at {target.control_url}; the matrix starts its own in each "
