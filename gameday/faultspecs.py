@@ -7,13 +7,15 @@ AWS can only do through FIS default to ``fis`` and refuse ``api`` at validation 
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 from gameday.durations import Seconds
+from gameday.errors import InputError
+from gameday.fis_template import read_template_file
+from gameday.limits import MAX_COUNT
 from gameday.yamlfile import hinted
 
 NAME_PATTERN = hinted(
@@ -98,7 +100,7 @@ class _FisOnly(FaultBase):
 class TaskShare(Strict):
     """A count or a percent of running tasks (FIS COUNT(n) / PERCENT(p), rounded down)."""
 
-    count: int | None = Field(default=None, ge=1)
+    count: int | None = Field(default=None, ge=1, le=MAX_COUNT)
     percent: float | None = Field(default=None, gt=0, le=100)
 
 
@@ -110,7 +112,7 @@ class KillTasks(FaultBase):
 
     kind: Literal["kill-tasks"]
     target: ServiceSelection
-    count: int | None = Field(default=None, ge=1)
+    count: int | None = Field(default=None, ge=1, le=MAX_COUNT)
     percent: float | None = Field(default=None, gt=0, le=100)
 
     @model_validator(mode="after")
@@ -136,7 +138,9 @@ class ThrottleQueue(FaultBase):
     kind: Literal["throttle-queue"]
     target: QueueSelection
     mode: Literal["consumer", "delay", "reject-sends"]
-    consumers: int = Field(default=0, ge=0, description="consumers left running in mode consumer")
+    consumers: int = Field(
+        default=0, ge=0, le=MAX_COUNT, description="consumers left running in mode consumer"
+    )
     delay: Seconds | None = Field(default=None, gt=0, le=900)
     share: float | None = Field(default=None, gt=0, le=1)
 
@@ -220,7 +224,7 @@ class StressCpu(_FisOnly):
     kind: Literal["stress-cpu"]
     target: ServiceSelection
     load_percent: int = Field(default=100, ge=1, le=100)
-    count: int | None = Field(default=None, ge=1)
+    count: int | None = Field(default=None, ge=1, le=MAX_COUNT)
     percent: float | None = Field(default=None, gt=0, le=100)
 
     @model_validator(mode="after")
@@ -248,17 +252,15 @@ class FisTemplateFile(FaultBase):
     @field_validator("file")
     @classmethod
     def _readable_json(cls, file: Path, info: ValidationInfo) -> Path:
-        """Resolved against ``scenario_dir`` (the validation context) and checked to be JSON, if given."""
+        """Resolved against ``scenario_dir`` (the validation context) and checked as FIS would, if given."""
         folder = (info.context or {}).get("scenario_dir")
         if folder is None:
             return file  # a run folder's copy of the scenario: the template was checked when it ran
         resolved = file if file.is_absolute() else Path(folder) / file
         try:
-            json.loads(resolved.read_text(encoding="utf-8"))
-        except OSError as exc:
-            raise ValueError(f"cannot read {resolved}: {exc.strerror}") from None
-        except json.JSONDecodeError as exc:
-            raise ValueError(f"{resolved}:{exc.lineno}: not valid JSON: {exc.msg}") from None
+            read_template_file(resolved)
+        except InputError as error:  # the template's own lines, under the scenario's `file:` line
+            raise ValueError("; ".join(str(problem) for problem in error.problems)) from None
         return resolved
 
     @model_validator(mode="after")

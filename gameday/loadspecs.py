@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validat
 
 from gameday.durations import Seconds
 from gameday.flowspecs import FlowSpec
+from gameday.limits import MAX_USERS
 from gameday.replay_csv import Point, read_replay_csv, series_problem
 
 
@@ -22,7 +23,9 @@ class LoadBase(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
 
     flow: FlowSpec = "shop"
-    spawn_rate: float = Field(default=10.0, gt=0, description="users started (or stopped) per second")
+    spawn_rate: float = Field(
+        default=10.0, gt=0, le=MAX_USERS, description="users started (or stopped) per second"
+    )
 
     @property
     def peak_users(self) -> int:
@@ -37,7 +40,7 @@ class SteadyLoad(LoadBase):
     """The same ``users`` for the whole run."""
 
     shape: Literal["steady"]
-    users: int = Field(ge=1)
+    users: int = Field(ge=1, le=MAX_USERS)
 
     @property
     def peak_users(self) -> int:
@@ -47,7 +50,7 @@ class SteadyLoad(LoadBase):
 class _UpToMax(LoadBase):
     """Shapes whose users rise from a start (``users``, or ``min_users``) to ``max_users``, their peak."""
 
-    max_users: int = Field(ge=1)
+    max_users: int = Field(ge=1, le=MAX_USERS)
     _start_field: ClassVar[str] = "users"
 
     @model_validator(mode="after")
@@ -65,8 +68,8 @@ class StepLoad(_UpToMax):
     """Users rise by ``step_users`` every ``step_every`` from ``users`` up to ``max_users``."""
 
     shape: Literal["step"]
-    users: int = Field(ge=1, description="users at the start")
-    step_users: int = Field(ge=0)
+    users: int = Field(ge=1, le=MAX_USERS, description="users at the start")
+    step_users: int = Field(ge=0, le=MAX_USERS)
     step_every: Seconds = Field(gt=0)
 
 
@@ -74,7 +77,7 @@ class RampLoad(_UpToMax):
     """Users rise evenly from ``users`` to ``max_users`` over ``over``, then hold."""
 
     shape: Literal["ramp"]
-    users: int = Field(default=0, ge=0, description="users at the start")
+    users: int = Field(default=0, ge=0, le=MAX_USERS, description="users at the start")
     over: Seconds = Field(gt=0)
 
 
@@ -82,8 +85,8 @@ class SpikeLoad(LoadBase):
     """``users`` throughout, except ``spike_users`` from ``at`` for ``for``."""
 
     shape: Literal["spike"]
-    users: int = Field(ge=0, description="the baseline")
-    spike_users: int = Field(ge=0)
+    users: int = Field(ge=0, le=MAX_USERS, description="the baseline")
+    spike_users: int = Field(ge=0, le=MAX_USERS)
     at: Seconds = Field(ge=0)
     for_: Seconds = Field(alias="for", gt=0)
 
@@ -100,7 +103,7 @@ class WaveLoad(_UpToMax):
     """A diurnal wave: from ``min_users`` up to ``max_users`` and back again every ``period``."""
 
     shape: Literal["wave"]
-    min_users: int = Field(ge=0)
+    min_users: int = Field(ge=0, le=MAX_USERS)
     period: Seconds = Field(gt=0)
     _start_field: ClassVar[str] = "min_users"
 

@@ -11,7 +11,10 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
-from gameday.durations import parse_duration
+from gameday.durations import MAX_SECONDS, parse_duration
+from gameday.errors import InputError
+from gameday.inputfile import read_input_text
+from gameday.limits import MAX_USERS
 
 Point = tuple[float, int]
 """(seconds from the start of the run, users from then on)."""
@@ -23,9 +26,9 @@ def read_replay_csv(path: Path, shown_as: str | None = None) -> tuple[Point, ...
     """The points of ``path``, or ValueError naming ``shown_as`` (default: the path) and the line."""
     where = shown_as or str(path)
     try:
-        text = path.read_text(encoding="utf-8-sig")
-    except OSError as exc:
-        raise ValueError(f"cannot read {where}: {exc.strerror}") from None
+        text = read_input_text(path, what="replay file").removeprefix("\ufeff")  # a spreadsheet's BOM
+    except InputError as error:
+        raise ValueError(str(error).replace(str(path), where, 1)) from None
     rows = [
         (number, next(csv.reader([line])))
         for number, line in enumerate(text.splitlines(), start=1)
@@ -58,8 +61,8 @@ def series_problem(previous: Point | None, point: Point) -> str | None:
         return "t: the first row must be at 0 (the start of the run)"
     if previous is not None and t <= previous[0]:
         return f"t: must be later than the row before ({previous[0]:g}s)"
-    if users < 0:
-        return "users: must be a whole number ≥ 0"
+    if not 0 <= users <= MAX_USERS:
+        return f"users: must be a whole number from 0 to {MAX_USERS:,}"
     return None
 
 
@@ -71,8 +74,8 @@ def _seconds(text: str, where: str, line: int) -> float:
             return parse_duration(text)
         except ValueError as exc:
             raise ValueError(f"{where}:{line}: t: {exc}") from None
-    if seconds < 0 or seconds != seconds or seconds == float("inf"):
-        raise ValueError(f"{where}:{line}: t: must be seconds ≥ 0, not {text}")
+    if not 0 <= seconds <= MAX_SECONDS:  # NaN fails both comparisons
+        raise ValueError(f"{where}:{line}: t: must be seconds from 0 to a week, not {text}")
     return seconds
 
 
@@ -81,6 +84,6 @@ def _users(text: str, where: str, line: int) -> int:
         users = int(text)
     except ValueError:
         raise ValueError(f"{where}:{line}: users: must be a whole number ≥ 0, not {text!r}") from None
-    if users < 0:
-        raise ValueError(f"{where}:{line}: users: must be a whole number ≥ 0")
+    if not 0 <= users <= MAX_USERS:
+        raise ValueError(f"{where}:{line}: users: must be a whole number from 0 to {MAX_USERS:,}")
     return users

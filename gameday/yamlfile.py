@@ -118,7 +118,24 @@ def _describe(item: Any) -> tuple[tuple[str, ...], str]:
         return (), _PATTERN_HINTS.get(pattern, f"'{item.get('input')}' does not have the form {pattern}")
     if item.get("input") is None and kind.endswith("_type"):
         return (), "is empty: give it a value"
+    if kind in ("model_type", "dict_type", "model_attributes_type"):
+        return (), f"must be a mapping of fields, not {_kind_of(item.get('input'))}"
+    if kind == "too_short":
+        least, actual = ctx.get("min_length", 1), ctx.get("actual_length", 0)
+        return (), f"needs at least {least} {'entry' if least == 1 else 'entries'}, not {actual}"
+    if kind in ("list_type", "tuple_type"):
+        return (), f"must be a list, not {_kind_of(item.get('input'))}"
     return (), message.removeprefix("Value error, ")
+
+
+def _kind_of(value: object) -> str:
+    if isinstance(value, str):
+        return f"the text '{value[:40]}'"
+    if isinstance(value, bool | int | float):
+        return f"the value {value}"
+    if isinstance(value, dict):
+        return "a mapping"
+    return "a list" if isinstance(value, list) else type(value).__name__
 
 
 def problems_from(error: ValidationError, file: str, data: Any, lines: dict[Location, int]) -> list[Problem]:

@@ -19,6 +19,7 @@ from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from gameday.durations import Seconds
 from gameday.faultspecs import NAME_PATTERN
+from gameday.limits import MAX_COUNT
 from gameday.yamlfile import hinted, load_model
 
 _SERVICE_NAME = NAME_PATTERN
@@ -43,7 +44,7 @@ class HealthCheck(Strict):
     path: str = Field(default="/health", pattern=hinted(r"^/", "a path starts with /"))
     interval: Seconds = Field(default=1.0, gt=0)
     timeout: Seconds = Field(default=1.0, gt=0)
-    unhealthy_threshold: int = Field(default=2, ge=1)
+    unhealthy_threshold: int = Field(default=2, ge=1, le=MAX_COUNT)
 
 
 ScalingMetric = Literal["cpu", "requests-per-target", "backlog-per-task"]

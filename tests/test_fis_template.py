@@ -90,8 +90,29 @@ def test_a_template_without_role_on_a_target_without_role_is_an_input_error() ->
     ("content", "message"),
     [
         ("{not json", "t.json:1: not valid JSON"),
-        ('{"targets": {}}', "needs an 'actions' object"),
-        ("[]", "needs"),
+        ('{"targets": {}}', "t.json:1: actions: required field is missing"),
+        ("[]", "t.json:1: an FIS template is a JSON object with actions, not a list"),
+        ("null", "t.json:1: an FIS template is a JSON object with actions, not null"),
+        ("{}", "t.json:1: actions: required field is missing"),
+        ('{\n "actions": {}\n}', "t.json:2: actions: needs at least 1 entry, not 0"),
+        (
+            '{\n "actions": {\n  "stop": "aws:ecs:stop-task"\n }\n}',
+            "t.json:3: actions.stop: must be a mapping of fields, not the text",
+        ),
+        (
+            '{\n "actions": {\n  "stop": {"actionId": "aws:ecs:stop-tasks"}\n }\n}',
+            r"t.json:3: actions.stop.actionId: 'aws:ecs:stop-tasks' is not an FIS action \(FIS actions",
+        ),
+        (
+            '{\n "targets": {},\n "actions": {\n  "stop": {"actionId": "aws:ecs:stop-task",\n'
+            '   "targets": {"Tasks": "tasks"}}\n }\n}',
+            r"t.json:5: actions.stop.targets.Tasks: names no target of the template: 'tasks'",
+        ),
+        (
+            '{"actions": {"a": {"actionId": "aws:fis:wait"}}, "actions": {}}',
+            "the key 'actions' is given twice",
+        ),
+        ('{"actions": ' + "[" * 5000 + "]" * 5000 + "}", "t.json:1: nested deeper than 64 levels"),
     ],
 )
 def test_bad_template_files_are_input_errors(tmp_path: Path, content: str, message: str) -> None:
@@ -104,7 +125,9 @@ def test_the_scenario_names_a_missing_or_broken_template_file_with_its_line(tmp_
     scenario = scenario_with(
         tmp_path, [{"kind": "fis-template", "file": "gone.json", "at": "10s", "for": "1m"}]
     )
-    with pytest.raises(InputError, match=r"scenario.yaml:\d+: faults\[0\].file: cannot read .*gone.json"):
+    with pytest.raises(
+        InputError, match=r"scenario.yaml:\d+: faults\[0\].file: .*gone.json: cannot read the FIS template"
+    ):
         load_scenario(scenario)
     (tmp_path / "gone.json").write_text("{", encoding="utf-8")
     with pytest.raises(InputError, match="not valid JSON"):
@@ -241,7 +264,7 @@ def test_supported_actions_become_local_faults(tmp_path: Path) -> None:
 def test_an_unsupported_action_is_an_input_error_naming_it(tmp_path: Path) -> None:
     template = {"targets": TARGETS, "actions": {"reboot": action("aws:ec2:reboot-instances", "orders-two")}}
     with pytest.raises(
-        InputError, match=r"action 'reboot' \(aws:ec2:reboot-instances\): localcloud has no equivalent"
+        InputError, match=r"t.json: actions.reboot \(aws:ec2:reboot-instances\): localcloud has no equivalent"
     ):
         translate(template, template_file_fault(tmp_path / "t.json"))
 

@@ -17,6 +17,7 @@ from faults.base import Injector, InjectOutcome
 from faults.fis.builder import TARGET_TAG, Template
 from gameday.errors import InputError
 from gameday.faultspecs import FaultSpec, FisTemplateFile
+from gameday.fis_template import template_line
 
 SEQUENCE_ACTION = "in-reverse-order"  # revert plan whose "plans" are undone last first
 
@@ -35,9 +36,11 @@ def translate(template: Template, fault: FisTemplateFile) -> list[tuple[str, Any
             translated.append((name, _FAULT_SPEC.validate_python(entry)))
         except ValidationError as exc:
             problem = exc.errors(include_url=False)[0]["msg"].removeprefix("Value error, ")
-            raise InputError(f"{fault.file}: action '{name}' ({action_id}): {problem}") from None
+            raise InputError(
+                f"{template_line(fault.file, ('actions', name))} ({action_id}): {problem}"
+            ) from None
         except ValueError as exc:
-            raise InputError(f"{fault.file}: action '{name}' ({action_id}): {exc}") from None
+            raise InputError(f"{template_line(fault.file, ('actions', name))} ({action_id}): {exc}") from None
     return translated
 
 
@@ -53,7 +56,7 @@ def _entry(action_id: str, action: dict[str, Any], template: Template) -> dict[s
         return {
             "kind": "stress-cpu",
             "target": {"service": logical},
-            "load_percent": int(parameters.get("percent", "100")),
+            "load_percent": _whole(parameters, "percent", "100"),
             **(share or {}),
         }
     path = {"path": logical}
@@ -63,20 +66,27 @@ def _entry(action_id: str, action: dict[str, Any], template: Template) -> dict[s
         return {
             "kind": "add-latency",
             "target": path,
-            "delay_ms": int(parameters.get("delayMilliseconds", "200")),
-            "jitter_ms": int(parameters.get("jitterMilliseconds", "10")),
+            "delay_ms": _whole(parameters, "delayMilliseconds", "200"),
+            "jitter_ms": _whole(parameters, "jitterMilliseconds", "10"),
         }
     if action_id == "aws:lambda:invocation-add-delay":
-        delay = int(parameters.get("startupDelayMilliseconds", "1000"))
+        delay = _whole(parameters, "startupDelayMilliseconds", "1000")
         return {"kind": "add-latency", "target": path, "delay_ms": delay, "jitter_ms": 0}
     if action_id in ("aws:lambda:invocation-error", "aws:lambda:invocation-http-integration-response"):
         return {
             "kind": "fail-requests",
             "target": path,
-            "share": int(parameters.get("invocationPercentage", "100")) / 100,
-            "status": int(parameters.get("statusCode", "503")),
+            "share": _whole(parameters, "invocationPercentage", "100") / 100,
+            "status": _whole(parameters, "statusCode", "503"),
         }
     raise ValueError("localcloud has no equivalent for this action; remove it or run on an AWS target")
+
+
+def _whole(parameters: dict[str, str], name: str, default: str) -> int:
+    value = parameters.get(name, default)
+    if not value.isdigit() or len(value) > 9:
+        raise ValueError(f"parameter {name} is '{value}', not a whole number")
+    return int(value)
 
 
 def _target(action: dict[str, Any], template: Template) -> dict[str, Any]:

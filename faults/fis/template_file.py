@@ -7,11 +7,10 @@ the file leaves it out, and always adds the run's tags so rollback can find what
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from faults.fis.builder import Template, role_arn, run_tags, stop_conditions
-from gameday.errors import InputError
+from gameday.fis_template import read_template_file
 from gameday.targets import AwsTarget
 
 # Members of the CreateExperimentTemplate input gameday passes on; a file saved from
@@ -30,18 +29,8 @@ _INPUT_MEMBERS = (
 
 
 def read_template(path: Path) -> Template:
-    """The template in ``path``: a JSON object with an ``actions`` object, or a clear error."""
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read the FIS template: {exc.strerror}") from None
-    except json.JSONDecodeError as exc:
-        raise InputError(f"{path}:{exc.lineno}: not valid JSON: {exc.msg}") from None
-    if isinstance(data, dict) and isinstance(data.get("experimentTemplate"), dict):
-        data = data["experimentTemplate"]  # as saved by get-experiment-template
-    if not isinstance(data, dict) or not isinstance(data.get("actions"), dict) or not data["actions"]:
-        raise InputError(f"{path}: an FIS template needs an 'actions' object with at least one action")
-    return data
+    """The template in ``path``, checked (see :mod:`gameday.fis_template`)."""
+    return read_template_file(path)
 
 
 def complete_template(template: Template, target: AwsTarget, *, run_id: str, fault_id: str) -> Template:

@@ -90,8 +90,9 @@ def load_matrix(path: Path) -> Matrix:
         where: Location = ("rows", index)
         scenario_path = path.parent / row.scenario
         if scenario_path not in scenarios:
-            if not scenario_path.is_file():
-                problems.append(_problem(path, lines, (*where, "scenario"), f"no such file: {scenario_path}"))
+            missing = _not_a_file(scenario_path)
+            if missing:
+                problems.append(_problem(path, lines, (*where, "scenario"), f"{missing}: {scenario_path}"))
                 continue
             scenarios[scenario_path] = load_scenario(scenario_path)  # its own located errors
         graded = {expectation.score for expectation in scenarios[scenario_path].expect}
@@ -116,6 +117,14 @@ def load_matrix(path: Path) -> Matrix:
     if problems:
         raise InputError(problems)
     return Matrix(path, list(matrix.rows), scenarios)
+
+
+def _not_a_file(path: Path) -> str | None:
+    """Why ``path`` cannot be a scenario file (a name too long for the file system included)."""
+    try:
+        return None if path.is_file() else "no such file"
+    except OSError as exc:
+        return f"cannot read the file ({exc.strerror})"
 
 
 def _problem(path: Path, lines: dict[Location, int], at: Location, message: str) -> Problem:
