@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck unit venv clean bench matrix
+.PHONY: demo test lint typecheck unit venv clean bench matrix fuzz
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -30,7 +30,11 @@ unit: $(STAMP)
 test: lint typecheck
 	$(BIN)/pytest -q tests scenarios/ci-orders-kill-one.yaml
 
-# The full verdict matrix (33 game days, about 30 minutes): every row of shop/matrix.yaml on
+# The input fuzzer at full size: 4,000 mutated input files (about a minute); `make test` runs 300.
+fuzz: $(STAMP)
+	GAMEDAY_FUZZ_CASES=4000 $(BIN)/pytest -q tests/test_input_fuzz.py
+
+# The full verdict matrix (43 game days, about 40 minutes): every row of shop/matrix.yaml on
 # localcloud, each in its shop variant. `make test` runs its reduced rows (tests/test_verdict_matrix.py).
 matrix: $(STAMP)
 	$(BIN)/gameday matrix shop/matrix.yaml --reports reports

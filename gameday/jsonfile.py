@@ -23,7 +23,14 @@ _LOCATED_FIRST = ("the key", "the number", "'")
 
 
 class _Refused(ValueError):
-    pass
+    def __init__(self, message: str, token: str) -> None:
+        super().__init__(message)
+        self.token = token  # the text refused, to find its line by
+
+
+def _line_of(text: str, token: str) -> int | None:
+    at = text.find(token)
+    return text.count("\n", 0, at) + 1 if at >= 0 else None
 
 
 def read_json(path: Path, what: str = "file") -> tuple[Any, dict[Location, int]]:
@@ -50,7 +57,7 @@ def read_json(path: Path, what: str = "file") -> tuple[Any, dict[Location, int]]
     except json.JSONDecodeError as exc:
         raise _problem(path, exc.lineno, f"not valid JSON: {exc.msg} (column {exc.colno})") from None
     except _Refused as exc:
-        raise _problem(path, None, str(exc)) from None
+        raise _problem(path, _line_of(text, exc.token), str(exc)) from None
     except RecursionError:
         raise _problem(path, None, f"nested deeper than {MAX_DEPTH} levels") from None
     return data, lines
@@ -60,25 +67,25 @@ def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     found: dict[str, Any] = {}
     for key, value in pairs:
         if key in found:
-            raise _Refused(f"the key '{key}' is given twice in one object")
+            raise _Refused(f"the key '{key}' is given twice in one object", f'"{key}"')
         found[key] = value
     return found
 
 
 def _no_constant(name: str) -> float:
-    raise _Refused(f"{name} is not a JSON number")
+    raise _Refused(f"{name} is not a JSON number", name)
 
 
 def _finite(text: str) -> float:
     value = float(text)
     if not math.isfinite(value):
-        raise _Refused(f"the number {text} is too large")
+        raise _Refused(f"the number {text} is too large", text)
     return value
 
 
 def _whole(text: str) -> int:
     if len(text) > MAX_NUMBER_DIGITS:
-        raise _Refused(f"the number {text[:20]}… has more than {MAX_NUMBER_DIGITS} digits")
+        raise _Refused(f"the number {text[:20]}… has more than {MAX_NUMBER_DIGITS} digits", text)
     return int(text)
 
 

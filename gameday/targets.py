@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from gameday.durations import Seconds
 from gameday.errors import InputError, Problem
 from gameday.traces.dependencies import DependencyEntry, DependencyName
-from gameday.yamlfile import hinted, load_model
+from gameday.yamlfile import hinted, load_model, read_yaml
 
 DEFAULT_LOCALCLOUD_URL = "http://127.0.0.1:4580"
 
@@ -119,5 +119,20 @@ def load_target(path: Path, name: str) -> Target:
     targets = load_model(path, TargetsFile).targets
     if name not in targets:
         known = ", ".join(sorted(targets)) or "none"
-        raise InputError([Problem(str(path), None, "targets", f"no target named '{name}' (known: {known})")])
-    return targets[name]
+        _, lines = read_yaml(path)
+        line = lines.get(("targets",))
+        raise InputError([Problem(str(path), line, "targets", f"no target named '{name}' (known: {known})")])
+    target = targets[name]
+    if isinstance(target, LocalTarget) and not _is_file(target.stack):
+        _, lines = read_yaml(path)
+        where = ("targets", name, "stack")
+        message = f"no stack file {target.stack} (relative to the folder gameday runs in)"
+        raise InputError([Problem(str(path), lines.get(where), f"targets.{name}.stack", message)])
+    return target
+
+
+def _is_file(path: Path) -> bool:
+    try:
+        return path.is_file()
+    except OSError:  # a name too long for the file system
+        return False

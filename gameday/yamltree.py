@@ -177,6 +177,7 @@ class _TreeBuilder:
 
     def _place(self, value: Any, size: int) -> None:
         if not self._stack:
+            self.lines.setdefault((), self._line or 1)  # a document that is one scalar
             self.result.append(value)
             return
         parent = self._stack[-1]

@@ -96,7 +96,7 @@ def test_defaults_any_2xx_get_weight_one_and_a_constant_wait() -> None:
         (
             "[201, 202]",
             "[]",
-            "12: load.flow.http.requests[1].expect_status: List should have at least 1 item",
+            "12: load.flow.http.requests[1].expect_status: needs at least 1 entry, not 0",
         ),
         (
             "[201, 202]",
@@ -126,7 +126,7 @@ def test_no_requests_is_an_error(tmp_path: Path) -> None:
     document = yaml.safe_load(SCENARIO)
     document["load"]["flow"]["http"]["requests"] = []
     path = _write(tmp_path, yaml.safe_dump(document, sort_keys=False))
-    with pytest.raises(InputError, match=r"load\.flow\.http\.requests: List should have at least 1 item"):
+    with pytest.raises(InputError, match=r"load\.flow\.http\.requests: needs at least 1 entry, not 0"):
         load_scenario(path)
 
 
