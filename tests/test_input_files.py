@@ -10,9 +10,14 @@ import pytest
 
 from gameday.errors import InputError
 from gameday.inputfile import read_input_text
+from gameday.matrix.model import load_matrix
+from gameday.matrix.runner import check_target
 from gameday.scenario import load_scenario
+from gameday.targets import LocalTarget
 from gameday.yamlfile import read_yaml
+from localcloud.ports import free_port
 from localcloud.stack import load_stack
+from localcloud.variants import load_stack_as
 
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIO = (ROOT / "scenarios" / "ci-catalog-breaker.yaml").read_text()
@@ -207,3 +212,41 @@ def test_values_that_parse_but_make_no_sense_point_at_their_field(
     load = load_scenario if source.startswith("scenarios") else load_stack
     problems = _problems(tmp_path / "f.yaml", text.replace(old, new, 1), load)
     assert any(p.startswith(f"{tmp_path}/f.yaml:{expected}") for p in problems), problems
+
+
+# --- problems found across files point into the file that has them -------------------------------
+
+
+def _shop_copy(tmp_path: Path, variants: str) -> Path:
+    for name in ("stack.yaml", "matrix.yaml"):
+        (tmp_path / name).write_text(
+            (ROOT / "shop" / name).read_text().replace("../scenarios/", f"{ROOT}/scenarios/")
+        )
+    (tmp_path / "variants.yaml").write_text(variants)
+    return tmp_path / "stack.yaml"
+
+
+def test_a_variant_overlay_problem_is_at_its_line_in_the_variants_file(tmp_path: Path) -> None:
+    variants = (
+        "variants:\n  good:\n    description: as written\n"
+        "  odd:\n    description: x\n    services:\n      cart: {env: {A: b}}\n"
+    )
+    stack = _shop_copy(tmp_path, variants)
+    with pytest.raises(InputError) as caught:
+        load_stack_as(stack, "good+odd")
+    assert [str(p) for p in caught.value.problems] == [
+        f"{tmp_path}/variants.yaml:7: variants.odd.services.cart: no service named 'cart' "
+        "(known: bff, catalog, orders, worker)"
+    ]
+
+
+def test_a_matrix_row_naming_an_unknown_variant_is_reported_at_that_row(tmp_path: Path) -> None:
+    stack = _shop_copy(tmp_path, "variants:\n  good:\n    description: as written\n")
+    matrix = load_matrix(tmp_path / "matrix.yaml")
+    target = LocalTarget(kind="localcloud", stack=stack, control_url=f"http://127.0.0.1:{free_port()}")
+    with pytest.raises(InputError) as caught:
+        check_target(target, "local", matrix, matrix.rows)
+    (problem,) = caught.value.problems
+    first = next(i for i, row in enumerate(matrix.rows) if row.variant != "good")
+    assert (problem.file, problem.field) == (str(tmp_path / "matrix.yaml"), f"rows[{first}].variant")
+    assert problem.line is not None and "no variant named 'no-breaker'" in problem.message
