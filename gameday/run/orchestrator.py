@@ -123,6 +123,9 @@ def _execute(
             f"the entry {session.entry_url} is not reachable, no fault injected: {problem}"
         )
     dependencies = session.dependencies()  # how the target's traces name them, read while all is quiet
+    # Every injector is built (and its input checked) before the load starts: a fault that cannot
+    # be built must not leave a load process running.
+    injectors = [(p, session.injector_for(p, plan.run_id)) for p in plan.faults]
     latest: list[LoadSecond] = []
     config_path = _write_load_config(run_dir, scenario, session.entry_url, workers)
     load = LoadProcess.start(
@@ -141,10 +144,8 @@ def _execute(
         raise
     started_at = time.time()
     faults = [
-        FaultState(
-            planned=p, injector=session.injector_for(p, plan.run_id), planned_at=started_at + p.offset_s
-        )
-        for p in plan.faults
+        FaultState(planned=p, injector=injector, planned_at=started_at + p.offset_s)
+        for p, injector in injectors
     ]
     timeline = Timeline(faults, Ledger(run_dir / "ledger.jsonl"), console.say)
     console.start_clock(started_at)
