@@ -75,15 +75,21 @@ def summarise(
             "is asked"
         ),
         "fault_inject_delay": (
-            f"kinds: {', '.join(kinds)}; includes the run clock tick ({DRIVE_TICK_S * 1000:g} ms, "
-            "faults planned at a random phase of it; after_due_* leave it out). Harm seen: kill-tasks "
+            f"kinds: {', '.join(kinds)}; faults planned at a random phase of the run clock's progress "
+            f"tick ({DRIVE_TICK_S * 1000:g} ms), which sleeps until a fault is due rather than polling "
+            "(after_due_* start at the inject call). Harm seen: kill-tasks "
             "when GET /state no longer lists the task RUNNING (its process has exited, graceful "
             "shutdown included); break-network when a request through the edge's proxy fails"
         ),
     }
+    network = [i.delay_s for i in seen if i.kind != "kill-tasks"]
+    kills = [i.after_due_s for i in seen if i.kind == "kill-tasks"]
     return {
         "fault_inject_delay_p50_ms": _ms(percentile([i.delay_s for i in seen], 50)),
         "fault_inject_delay_p99_ms": _ms(percentile([i.delay_s for i in seen], 99)),
+        # the goals: due → harm for network faults; stop request → process gone for kill-tasks
+        "network_fault_delay_p99_ms": _ms(percentile(network, 99)) if network else None,
+        "kill_stop_to_gone_p99_ms": _ms(percentile(kills, 99)) if kills else None,
         "abort_to_reverted_p99_ms": _ms(percentile(aborts, 99)),
         "proxy_added_latency_p50_ms": round(proxy_p50 - direct_p50, 3),
         "localcloud_up_s": round(statistics.median(up), 2),
@@ -118,6 +124,8 @@ def table(figures: dict[str, Any]) -> str:
     rows = [
         ("fault inject delay p50", f"{figures['fault_inject_delay_p50_ms']} ms"),
         ("fault inject delay p99", f"{figures['fault_inject_delay_p99_ms']} ms"),
+        ("network fault delay p99", f"{figures['network_fault_delay_p99_ms']} ms"),
+        ("kill stop → gone p99", f"{figures['kill_stop_to_gone_p99_ms']} ms"),
         ("abort → reverted p99", f"{figures['abort_to_reverted_p99_ms']} ms"),
         ("proxy added latency p50", f"{figures['proxy_added_latency_p50_ms']} ms"),
         ("localcloud up (median)", f"{figures['localcloud_up_s']} s"),

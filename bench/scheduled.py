@@ -6,16 +6,17 @@ benchmark figure includes every cost a game day pays, including the run clock's 
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 from faults.base import Injector
 from gameday.ledger import Ledger
+from gameday.run.clock import RunClock
+from gameday.run.orchestrator import PROGRESS_TICK_S
 from gameday.run.plan import PlannedFault
 from gameday.run.timeline import FaultState, Timeline
 from gameday.scenario import FaultSpec
 
-DRIVE_TICK_S = 0.2  # the run clock in gameday/run/orchestrator.py (_drive) sleeps this long per tick
+DRIVE_TICK_S = PROGRESS_TICK_S  # the longest the run clock (gameday/run/orchestrator.py) sleeps
 
 
 def _quiet(_line: str) -> None:
@@ -27,17 +28,18 @@ class ScheduledFault:
 
     def __init__(self, spec: FaultSpec, injector: Injector, planned_at: float, ledger_path: Path) -> None:
         planned = PlannedFault(fault_id=injector.fault_id, offset_s=0.0, spec=spec)
+        self.clock = RunClock()
         self.state = FaultState(planned=planned, injector=injector, planned_at=planned_at)
-        self.timeline = Timeline([self.state], Ledger(ledger_path), _quiet)
+        self.timeline = Timeline([self.state], Ledger(ledger_path), _quiet, self.clock.now)
 
     def drive_until_due(self) -> None:
-        """Tick like the run clock until the fault's time has come and its injection has started."""
+        """Wait like the run clock until the fault's time has come and its injection has started."""
         while True:
-            now = time.time()
+            now = self.clock.now()
             self.timeline.due(now)
             if now >= self.state.planned_at:
                 return
-            time.sleep(DRIVE_TICK_S)
+            self.clock.sleep_until(self.state.planned_at, at_most=DRIVE_TICK_S)
 
     def settled(self) -> bool:
         """The inject call has returned (landed or not) or failed."""

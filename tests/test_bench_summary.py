@@ -12,7 +12,8 @@ from bench.watch import Watch
 
 def _figures() -> dict[str, object]:
     injections: list[Injection | None] = [
-        Injection("kill-tasks", delay_s=ms / 1000, after_due_s=ms / 2000) for ms in range(1, 101)
+        Injection("kill-tasks" if ms % 2 else "break-network", delay_s=ms / 1000, after_due_s=ms / 2000)
+        for ms in range(1, 101)
     ]
     injections.append(None)
     aborts = [ms / 1000 for ms in range(1, 21)]
@@ -29,6 +30,8 @@ def test_percentiles_are_nearest_rank_over_observed_faults() -> None:
     assert isinstance(details, dict)
     assert details["fault_inject_delay"]["not_observed"] == 1
     assert details["fault_inject_delay"]["after_due_p50_ms"] == 25.0
+    assert figures["network_fault_delay_p99_ms"] == 100.0  # the even delays, 2 … 100 ms
+    assert figures["kill_stop_to_gone_p99_ms"] == 49.5  # half the odd delays, 0.5 … 49.5 ms
 
 
 def test_proxy_cost_is_the_difference_of_medians_and_up_time_the_median() -> None:

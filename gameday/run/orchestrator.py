@@ -25,6 +25,7 @@ from gameday.evidence.records import Gap, LoadSecond, RequestRecord, Verdict
 from gameday.evidence.target import TargetEvidence
 from gameday.ledger import Ledger
 from gameday.reporting import write_reports
+from gameday.run.clock import RunClock
 from gameday.run.console import ActiveFault, Console, Say
 from gameday.run.dependencies import check_dependencies
 from gameday.run.open_faults import refuse_if_unreverted
@@ -43,6 +44,7 @@ from loadprofiles.preflight import check_reachable
 
 LOAD_EXIT_GRACE_S = 20.0
 TRACE_FLUSH_S = 2.0
+PROGRESS_TICK_S = 0.2  # guardrails and the progress line are checked at least this often
 TARGET_SOURCES = ("metrics", "events", "traces", "scaling")  # what session.collect gathers
 
 
@@ -142,18 +144,19 @@ def _execute(
     except BaseException:
         load.stop()
         raise
-    started_at = time.time()
+    clock = RunClock()
+    started_at = clock.started_at
     faults = [
         FaultState(planned=p, injector=injector, planned_at=started_at + p.offset_s)
         for p, injector in injectors
     ]
-    timeline = Timeline(faults, Ledger(run_dir / "ledger.jsonl"), console.say)
+    timeline = Timeline(faults, Ledger(run_dir / "ledger.jsonl"), console.say, clock.now)
     console.start_clock(started_at)
     guards = Guards(scenario.guardrails, session.stop_conditions)
     aborted: str | None = None
     breach: Breach | None = None
     try:
-        _drive(plan, timeline, load, started_at, console, latest, guards)
+        _drive(plan, timeline, load, clock, console, latest, guards)
     except Interrupted as exc:
         aborted = str(exc)
         console.say(f"{aborted}: reverting faults and stopping load")
@@ -164,11 +167,11 @@ def _execute(
     finally:
         # Reverts first: the harm ends as soon as possible, the load can wait a moment.
         timeline.revert_all()
-        reverted_at = time.time()
+        reverted_at = clock.now()
         load.stop()
     if breach is not None:
         _write_abort(run_dir, breach, reverted_at)
-    ended_at = time.time()
+    ended_at = clock.now()
     time.sleep(TRACE_FLUSH_S)  # segments are sent over UDP when requests end; let the last ones land
     windows = landed_windows([f.record() for f in faults])  # a sampled trace collection keeps these whole
     collected = collect_evidence(session, started_at - 1.0, ended_at + TRACE_FLUSH_S, windows, console.say)
@@ -192,16 +195,19 @@ def _drive(
     plan: Plan,
     timeline: Timeline,
     load: LoadProcess,
-    started_at: float,
+    clock: RunClock,
     console: Console,
     latest: list[LoadSecond],
     guards: Guards,
 ) -> None:
-    """The run clock: start faults on time, show progress, abort on a breach, end after the duration."""
+    """Start faults on time, show progress, abort on a breach, end after the duration. Between
+    those it sleeps until the next fault is due, or for a progress tick at most."""
     scenario = plan.scenario
+    started_at = clock.started_at
+    ends_at = started_at + scenario.duration
     phases = plan.phases(started_at)
     with console.live(f"{scenario.name} on {plan.target_name}"):  # stops on every way out of the loop
-        while (now := time.time()) < started_at + scenario.duration:
+        while (now := clock.now()) < ends_at:
             if (breach := guards.check(latest)) is not None:
                 raise GuardrailBreached(breach)
             timeline.due(now)
@@ -216,7 +222,7 @@ def _drive(
                 raise EnvironmentProblem(
                     f"the load process ended early (exit {load.returncode}); see load.log"
                 )
-            time.sleep(0.2)
+            clock.sleep_until(min(timeline.next_due() or ends_at, ends_at), at_most=PROGRESS_TICK_S)
     if load.wait(timeout=LOAD_EXIT_GRACE_S) is None:
         console.say("load process did not stop by itself; stopping it")
 

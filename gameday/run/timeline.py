@@ -9,6 +9,7 @@ recorded too, so a killed run leaves a ledger that ``gameday rollback`` can act 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 
@@ -53,10 +54,13 @@ class FaultState:
 class Timeline:
     """Runs injections off the main thread so a slow API call never delays the clock or the guard."""
 
-    def __init__(self, faults: list[FaultState], ledger: Ledger, say: Say) -> None:
+    def __init__(
+        self, faults: list[FaultState], ledger: Ledger, say: Say, now: Callable[[], float] = time.time
+    ) -> None:
         self._faults = faults
         self._ledger = ledger
         self._say = say
+        self._now = now  # the run clock's epoch seconds (gameday.run.clock)
         # One worker per fault for its injection and one for its window's end.
         self._pool = ThreadPoolExecutor(max_workers=max(1, 2 * len(faults)), thread_name_prefix="fault")
         self._pending: dict[str, Future[None]] = {}
@@ -75,6 +79,17 @@ class Timeline:
             ):
                 self._ending[fault_id] = self._pool.submit(self._end_window, state, self._pending[fault_id])
 
+    def next_due(self) -> float | None:
+        """When :meth:`due` next has something to start or end; None when nothing is left."""
+        times = []
+        for state in self._faults:
+            fault_id = state.planned.fault_id
+            if fault_id not in self._pending:
+                times.append(state.planned_at)
+            elif fault_id not in self._ending:
+                times.append(state.planned_at + state.planned.spec.for_)
+        return min(times, default=None)
+
     def _end_window(self, state: FaultState, injection: Future[None]) -> None:
         injection.exception()  # never revert while the inject call is still in flight
         self._revert(state)
@@ -84,7 +99,7 @@ class Timeline:
         self._ledger.intent(
             fault_id, state.planned.spec.kind, state.record().target, state.injector.revert_plan()
         )
-        state.injected_at = time.time()
+        state.injected_at = self._now()
         try:
             state.outcome = state.injector.inject()
         except Exception as exc:  # a provider bug must not take the run down without reverting
@@ -113,5 +128,5 @@ class Timeline:
             self._ledger.failed_revert(state.planned.fault_id, f"{type(exc).__name__}: {exc}")
             self._say(f"fault {state.planned.fault_id}: REVERT FAILED: {exc}")
             return
-        state.reverted_at = time.time()
+        state.reverted_at = self._now()
         self._ledger.reverted(state.planned.fault_id)
