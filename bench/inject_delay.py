@@ -20,8 +20,8 @@ from bench.observe import answers, running_tasks
 from bench.scheduled import DRIVE_TICK_S, ScheduledFault
 from bench.watch import Watch
 from faults.base import Injector
+from gameday.faultspecs import FaultSpec
 from gameday.processes import wait_until
-from gameday.scenario import FaultSpec
 from localcloud.client import LocalcloudClient
 
 LEAD_S = 0.3  # plan this far ahead so the watcher is polling before the fault is due

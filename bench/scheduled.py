@@ -9,12 +9,12 @@ from __future__ import annotations
 from pathlib import Path
 
 from faults.base import Injector
+from gameday.faultspecs import FaultSpec
 from gameday.ledger import Ledger
 from gameday.run.clock import RunClock
 from gameday.run.orchestrator import PROGRESS_TICK_S
 from gameday.run.plan import PlannedFault
 from gameday.run.timeline import FaultState, Timeline
-from gameday.scenario import FaultSpec
 
 DRIVE_TICK_S = PROGRESS_TICK_S  # the longest the run clock (gameday/run/orchestrator.py) sleeps
 

@@ -31,8 +31,7 @@ from faults.queue.aws import throttle_queue_aws
 from faults.queue.local import QueueControlApi, throttle_queue_local
 from gameday.aws_session import aws_client
 from gameday.errors import InputError
-from gameday.faultspecs import FisTemplateFile, StressCpu, ThrottleQueue
-from gameday.scenario import FaultSpec, KillTasks
+from gameday.faultspecs import FaultSpec, FisTemplateFile, KillTasks, StressCpu, ThrottleQueue
 from gameday.targets import AwsTarget, EcsService, LocalTarget, Target
 from localcloud.client import LocalcloudClient
 

@@ -10,12 +10,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
+from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from gameday.durations import Seconds
 from gameday.errors import InputError
 from gameday.fis_template import read_template_file
 from gameday.limits import MAX_COUNT
+from gameday.shared import Strict
 from gameday.yamlfile import hinted
 
 NAME_PATTERN = hinted(
@@ -25,10 +26,6 @@ PATH_PATTERN = hinted(
     r"^[a-z0-9][a-z0-9-]*->[a-z0-9][a-z0-9-]*$", "write a path as caller->callee, e.g. bff->catalog"
 )
 Via = Literal["api", "fis"]
-
-
-class Strict(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
 
 
 class ServiceSelection(Strict):

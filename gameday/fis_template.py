@@ -14,10 +14,11 @@ import re
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 
 from gameday.errors import InputError, Problem
 from gameday.jsonfile import read_json
+from gameday.shared import Strict
 from gameday.yamlfile import field_name, line_for, located, problems_from, raise_located
 
 Template = dict[str, Any]
@@ -83,11 +84,7 @@ _ACTION_ID = re.compile(r"aws:[a-z0-9-]+:[a-z0-9-]+")
 _SELECTION = re.compile(r"ALL|COUNT\(\d+\)|PERCENT\((100|\d{1,2})(\.\d+)?\)")
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-
-class TemplateTarget(_Strict):
+class TemplateTarget(Strict):
     resourceType: str = Field(min_length=1)
     selectionMode: str
     resourceArns: list[str] | None = None
@@ -103,7 +100,7 @@ class TemplateTarget(_Strict):
         return mode
 
 
-class TemplateAction(_Strict):
+class TemplateAction(Strict):
     actionId: str
     description: str | None = None
     parameters: dict[str, str] | None = None
@@ -125,12 +122,12 @@ class TemplateAction(_Strict):
         return action_id
 
 
-class StopCondition(_Strict):
+class StopCondition(Strict):
     source: str
     value: str | None = None
 
 
-class TemplateFile(_Strict):
+class TemplateFile(Strict):
     description: str | None = None
     targets: dict[str, TemplateTarget] = {}
     actions: dict[str, TemplateAction] = Field(min_length=1)

@@ -17,7 +17,6 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from pydantic import (
-    BaseModel,
     BeforeValidator,
     ConfigDict,
     Discriminator,
@@ -30,6 +29,7 @@ from pydantic import (
 )
 
 from gameday.durations import Seconds
+from gameday.shared import Strict
 
 NAMED_FLOWS = ("shop",)
 """Flows written in Python, by the name ``load.flow`` gives them."""
@@ -37,11 +37,7 @@ NAMED_FLOWS = ("shop",)
 HttpMethod = Literal["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-
-class Wait(_Strict):
+class Wait(Strict):
     """Think time between one user's requests, drawn uniformly from [min, max]; 0 is full speed."""
 
     min: Seconds = Field(default=0, ge=0)
@@ -60,7 +56,7 @@ class Wait(_Strict):
         return self
 
 
-class HttpRequest(_Strict):
+class HttpRequest(Strict):
     """One kind of request a user makes; users pick among them by ``weight``."""
 
     name: str | None = Field(default=None, min_length=1, description='defaults to "METHOD path"')
@@ -111,7 +107,7 @@ class HttpRequest(_Strict):
         return status in self.expect_status
 
 
-class HttpFlow(_Strict):
+class HttpFlow(Strict):
     """Users that repeat weighted HTTP requests against the target's entry, pausing ``wait`` between."""
 
     wait: Wait = Field(default_factory=lambda: Wait(min=0.5, max=1.5))

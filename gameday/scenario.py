@@ -9,22 +9,16 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
+from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from gameday.durations import Seconds
-from gameday.faultspecs import NAME_PATTERN, FaultSpec, KillTasks
-from gameday.loadspecs import LoadSpec, StepLoad
+from gameday.faultspecs import NAME_PATTERN, FaultSpec
+from gameday.loadspecs import LoadSpec
+from gameday.shared import GradedPhase, Strict
 from gameday.traces.dependencies import DependencyName
 from gameday.yamlfile import load_model, located, raise_located
 
-PhaseName = Literal["baseline", "fault", "recovery", "all"]
 _NAME_PATTERN = NAME_PATTERN
-
-
-class Strict(BaseModel):
-    """Frozen and closed: an unknown field is a typo the user must hear about."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
 
 # --- load -------------------------------------------------------------------------------------
@@ -41,7 +35,7 @@ class AvailabilityExpectation(Strict):
     """Share of requests that succeeded in a phase must be at least ``min`` (0–1)."""
 
     score: Literal["availability"]
-    phase: PhaseName = "all"
+    phase: GradedPhase = "all"
     min: float = Field(ge=0, le=1)
 
 
@@ -49,7 +43,7 @@ class LatencyExpectation(Strict):
     """A percentile (50th, 95th or 99th) of latency in a phase must be at most ``max`` milliseconds."""
 
     score: Literal["p50_latency_ms", "p95_latency_ms", "p99_latency_ms"]
-    phase: PhaseName = "all"
+    phase: GradedPhase = "all"
     max: float = Field(gt=0)
 
 
@@ -77,7 +71,7 @@ class RetryMaskingExpectation(Strict):
 
     score: Literal["retry_masking"]
     dependency: DependencyName
-    phase: PhaseName = "fault"
+    phase: GradedPhase = "fault"
     min: float = Field(ge=0, le=1)
 
 
@@ -87,7 +81,7 @@ class RetryAmplificationExpectation(Strict):
 
     score: Literal["retry_amplification"]
     dependency: DependencyName
-    phase: PhaseName = "fault"
+    phase: GradedPhase = "fault"
     max: float = Field(ge=1)
 
 
@@ -97,7 +91,7 @@ class RetryBackoffExpectation(Strict):
 
     score: Literal["retry_backoff"]
     dependency: DependencyName
-    phase: PhaseName = "fault"
+    phase: GradedPhase = "fault"
     min_growth: float = Field(default=1.2, gt=0)
     min_spread: float = Field(default=0.1, ge=0, description="coefficient of variation of same-rank gaps")
 
@@ -248,6 +242,3 @@ def load_scenario(path: Path, *, check_files: bool = True) -> Scenario:
     scenario's folder and must exist; a run folder's copy is loaded without.
     """
     return load_model(path, Scenario, context={"scenario_dir": path.parent} if check_files else None)
-
-
-__all__ = ["FaultSpec", "KillTasks", "LoadSpec", "Scenario", "StepLoad", "load_scenario"]

@@ -9,18 +9,15 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
 from gameday.durations import Seconds
 from gameday.errors import InputError, Problem
+from gameday.shared import Strict
 from gameday.traces.dependencies import DependencyEntry, DependencyName
 from gameday.yamlfile import hinted, load_model, read_yaml
 
 DEFAULT_LOCALCLOUD_URL = "http://127.0.0.1:4580"
-
-
-class Strict(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
 
 class LocalTarget(Strict):

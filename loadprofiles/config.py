@@ -14,7 +14,8 @@ from typing import Any
 
 from pydantic import Field, field_validator
 
-from gameday.scenario import LoadSpec, Strict
+from gameday.loadspecs import LoadSpec
+from gameday.shared import Strict
 from gameday.yamlfile import load_model
 from loadprofiles.wire import DEFAULT_MASTER_PORT
 

@@ -14,12 +14,13 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from gameday.durations import Seconds
 from gameday.faultspecs import NAME_PATTERN
 from gameday.limits import MAX_COUNT
+from gameday.shared import Strict
 from gameday.yamlfile import hinted, load_model
 
 _SERVICE_NAME = NAME_PATTERN
@@ -30,12 +31,6 @@ _ENV_NAME = hinted(
 )
 _NO_NUL = hinted(r"^[^\x00]*$", "must not hold a NUL character (it cannot pass to a process)")
 MAX_TASKS = 50  # tasks are local processes: a typo must not fork-bomb the machine
-
-
-class Strict(BaseModel):
-    """Frozen and closed: an unknown field is a typo the user must hear about."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
 
 class HealthCheck(Strict):

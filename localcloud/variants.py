@@ -22,8 +22,9 @@ from typing import Any
 from pydantic import Field, ValidationError
 
 from gameday.errors import InputError, Problem
+from gameday.shared import Strict
 from gameday.yamlfile import Location, field_name, line_for, load_model, read_yaml
-from localcloud.stack import Stack, Strict, load_stack
+from localcloud.stack import Stack, load_stack
 
 VARIANTS_FILE = "variants.yaml"
 COMPOSE = "+"  # joins variant names: ``plain+no-retries``

@@ -15,8 +15,8 @@ from pydantic import TypeAdapter
 from faults.base import Injector
 from faults.registry import build_injector
 from faults.revert import RevertContext, execute_revert_plan
+from gameday.faultspecs import FaultSpec
 from gameday.processes import pid_alive, wait_until
-from gameday.scenario import FaultSpec
 from gameday.targets import LocalTarget
 from localcloud.launcher import RunningLocalcloud
 

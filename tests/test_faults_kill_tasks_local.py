@@ -17,8 +17,8 @@ import pytest
 from faults.base import FaultNotLanded
 from faults.kill_tasks.core import KillTasksInjector, stop_reason
 from faults.kill_tasks.local import LocalcloudTasks
+from gameday.faultspecs import KillTasks
 from gameday.processes import pid_alive, terminate
-from gameday.scenario import KillTasks
 from localcloud.client import LocalcloudError
 
 SERVICE = "orders"

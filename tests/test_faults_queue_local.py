@@ -21,7 +21,7 @@ from faults.queue.local import queue_consumers
 from faults.registry import build_injector
 from faults.revert import RevertContext, execute_revert_plan
 from gameday.errors import InputError
-from gameday.scenario import FaultSpec
+from gameday.faultspecs import FaultSpec
 from gameday.targets import LocalTarget
 from localcloud.launcher import RunningLocalcloud
 

@@ -14,7 +14,7 @@ from moto.moto_api import state_manager
 
 from faults.registry import build_injector
 from gameday.errors import InputError
-from gameday.scenario import KillTasks
+from gameday.faultspecs import KillTasks
 from gameday.targets import AwsTarget, EcsService, LocalTarget
 
 FAULT = KillTasks.model_validate(

@@ -13,8 +13,8 @@ from typing import Any, Protocol
 
 from faults.base import FaultNotLanded, InjectOutcome
 from faults.selection import Selection
+from gameday.faultspecs import KillTasks
 from gameday.processes import wait_until
-from gameday.scenario import KillTasks
 
 MAX_REASON_CHARS = 255  # ECS StopTask reason limit; localcloud records the same text
 DEFAULT_EFFECT_TIMEOUT_S = 30.0

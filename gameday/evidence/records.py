@@ -11,7 +11,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
-PhaseName = Literal["baseline", "fault", "recovery"]
+from gameday.shared import PhaseName
 
 
 class Record(BaseModel):

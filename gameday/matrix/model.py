@@ -11,18 +11,15 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import Field, ValidationError
 
 from gameday.errors import InputError, Problem
 from gameday.scenario import Scenario, load_scenario
+from gameday.shared import Strict
 from gameday.yamlfile import Location, problems_from, read_yaml
 
 # ``retry_masking`` (every score of that name) or ``availability[phase:fault]`` (one subject).
 _SCORE_REF = re.compile(r"^(?P<name>[a-z0-9_]+)(\[(?P<subject>[^\]]+)\])?$")
-
-
-class Strict(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
 
 class Row(Strict):

@@ -9,7 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from gameday.evidence.records import Phase
-from gameday.scenario import FaultSpec, Scenario
+from gameday.faultspecs import FaultSpec
+from gameday.scenario import Scenario
 
 
 @dataclass(frozen=True)

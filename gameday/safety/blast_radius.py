@@ -10,9 +10,8 @@ from __future__ import annotations
 import math
 
 from gameday.errors import EnvironmentProblem
-from gameday.faultspecs import KillTasks, StressCpu
+from gameday.faultspecs import FaultSpec, KillTasks, StressCpu
 from gameday.safety.resources import Clients, Resource
-from gameday.scenario import FaultSpec
 
 
 def task_share_percent(fault: FaultSpec, desired: int) -> float | None:

@@ -13,11 +13,11 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from gameday.aws_session import aws_client, describe_error
 from gameday.errors import EnvironmentProblem
+from gameday.faultspecs import FaultSpec
 from gameday.run.plan import Plan
 from gameday.safety.account import check_account
 from gameday.safety.blast_radius import check_blast_radius
 from gameday.safety.resources import Clients, Resource, read_tags, touched_resources
-from gameday.scenario import FaultSpec
 from gameday.targets import AwsTarget
 
 

@@ -14,8 +14,7 @@ from typing import Literal
 from botocore.client import BaseClient
 
 from gameday.errors import EnvironmentProblem, InputError
-from gameday.faultspecs import PathSelection, QueueSelection, ServiceSelection, ThrottleQueue
-from gameday.scenario import FaultSpec
+from gameday.faultspecs import FaultSpec, PathSelection, QueueSelection, ServiceSelection, ThrottleQueue
 from gameday.targets import AwsPath, AwsTarget, EcsService
 
 ResourceType = Literal["ECS service", "SQS queue", "security group", "subnet", "Lambda function"]
