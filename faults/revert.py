@@ -30,6 +30,8 @@ from faults.queue.local import REVERT_ACTION as RESTORE_LOCAL_QUEUE
 from faults.queue.local import undo_queue_throttle
 from gameday.aws_session import aws_client
 from gameday.errors import EnvironmentProblem, GamedayError
+from gameday.evidence.aws.sampling import REVERT_ACTION as DELETE_SAMPLING_RULES
+from gameday.evidence.aws.sampling import delete_rules_from_plan
 from gameday.safety.account import check_account
 from gameday.targets import AwsTarget, Target, load_target
 
@@ -102,6 +104,7 @@ REVERTERS: dict[str, Reverter] = {
     CLEAR_LOCAL_PATH_FAULT: clear_path_fault_from_plan,
     RESTORE_LOCAL_QUEUE: undo_queue_throttle,
     STOP_LOCAL_CPU_STRESS: undo_cpu_stress,
+    DELETE_SAMPLING_RULES: _through_aws(delete_rules_from_plan),
 }
 
 

@@ -95,6 +95,15 @@ class AwsTarget(Strict):
     xray_settle: Seconds = Field(
         default=30, ge=0, description="how long after the run X-Ray needs before its traces are complete"
     )
+    xray_sampling: Literal["run-rule", "keep"] = Field(
+        default="run-rule",
+        description="run-rule: for the run, X-Ray keeps every request of the services (a rule of the run's "
+        "own, deleted after); keep: the account's sampling rules",
+    )
+    xray_services: list[str] | None = Field(
+        default=None,
+        description="the services' names in X-Ray (their segments' name); default: services' keys",
+    )
     xray_trace_cap: int = Field(
         default=20_000, ge=1, description="traces fetched at most; above it, every faulted or in-fault trace"
     )

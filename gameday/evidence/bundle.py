@@ -81,6 +81,7 @@ class RunEvidence:
     faults: list[FaultRecord] = field(default_factory=list)
     gaps: list[Gap] = field(default_factory=list)
     aborted_reason: str | None = None
+    trace_sampling: str | None = None  # which share of requests the traces keep, in words
     # How the target maps each logical dependency name to what traces show (see
     # gameday.traces.dependencies); None for a run folder written before runs recorded it.
     dependencies: dict[str, list[DependencyMatch]] | None = None
@@ -96,6 +97,7 @@ class RunEvidence:
             "started_at": self.started_at,
             "ended_at": self.ended_at,
             "aborted_reason": self.aborted_reason,
+            "trace_sampling": self.trace_sampling,
         }
         _write_text(run_dir / RUN_FILE, [json.dumps(scalars, indent=2), "\n"])
         _write_lines(run_dir / REQUESTS_FILE, (r.model_dump_json() for r in self.requests))
@@ -138,6 +140,7 @@ class RunEvidence:
             started_at=float(scalars["started_at"]),
             ended_at=float(scalars["ended_at"]),
             aborted_reason=scalars.get("aborted_reason"),
+            trace_sampling=scalars.get("trace_sampling"),
             phases=phases,
             requests=requests,
             load_seconds=load_seconds,

@@ -175,7 +175,8 @@ def _execute(
     time.sleep(TRACE_FLUSH_S)  # segments are sent over UDP when requests end; let the last ones land
     windows = landed_windows([f.record() for f in faults])  # a sampled trace collection keeps these whole
     collected = collect_evidence(session, started_at - 1.0, ended_at + TRACE_FLUSH_S, windows, console.say)
-    return _bundle(plan, run_dir, started_at, ended_at, faults, collected, aborted, dependencies)
+    traced = _Traced(dependencies, session.trace_sampling)
+    return _bundle(plan, run_dir, started_at, ended_at, faults, collected, aborted, traced)
 
 
 def collect_evidence(
@@ -251,6 +252,14 @@ def _write_load_config(run_dir: Path, scenario: Scenario, host: str, workers: Wo
     return path
 
 
+@dataclass(frozen=True)
+class _Traced:
+    """What the session says about its traces: how dependencies show in them, and what share is kept."""
+
+    dependencies: dict[str, list[DependencyMatch]]
+    sampling: str
+
+
 def _bundle(
     plan: Plan,
     run_dir: Path,
@@ -259,7 +268,7 @@ def _bundle(
     faults: list[FaultState],
     collected: TargetEvidence,
     aborted: str | None,
-    dependencies: dict[str, list[DependencyMatch]],
+    traced: _Traced,
 ) -> RunEvidence:
     requests_path = run_dir / "requests.jsonl"
     requests = [RequestRecord.model_validate_json(line) for line in _lines(requests_path)]
@@ -284,7 +293,8 @@ def _bundle(
         faults=[f.record() for f in faults],
         gaps=gaps,
         aborted_reason=aborted,
-        dependencies=dependencies,
+        dependencies=traced.dependencies,
+        trace_sampling=traced.sampling,
     )
     evidence.save(run_dir)
     return evidence

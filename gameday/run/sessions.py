@@ -19,9 +19,11 @@ from faults.registry import build_injector
 from gameday.aws_session import aws_client
 from gameday.errors import EnvironmentProblem
 from gameday.evidence.aws.collect import collect_aws
+from gameday.evidence.aws.sampling import ACCOUNT_RULES, run_sampling
 from gameday.evidence.aws.xray import Window
 from gameday.evidence.records import FaultRecord, Gap, MetricPoint, ScalingActivity, TaskEvent
 from gameday.evidence.target import TargetEvidence
+from gameday.ledger import Ledger
 from gameday.processes import wait_until
 from gameday.run.console import Say
 from gameday.run.plan import Plan, PlannedFault
@@ -45,6 +47,11 @@ class TargetSession(Protocol):
 
     def dependencies(self) -> dict[str, list[DependencyMatch]]:
         """How each dependency name shows in this target's traces (see gameday.traces.dependencies)."""
+        ...
+
+    @property
+    def trace_sampling(self) -> str:
+        """Which share of requests the target's traces keep, in words, for the report."""
         ...
 
     def collect(self, since: float, until: float, fault_windows: Sequence[Window] = ()) -> TargetEvidence:
@@ -78,6 +85,10 @@ class LocalSession:
 
     def dependencies(self) -> dict[str, list[DependencyMatch]]:
         return dependency_map(self.client.state())
+
+    @property
+    def trace_sampling(self) -> str:
+        return "every request (localcloud's daemon keeps every trace)"
 
     def collect(self, since: float, until: float, fault_windows: Sequence[Window] = ()) -> TargetEvidence:
         """Everything localcloud's stores hold (its daemon keeps every trace, so nothing is sampled)."""
@@ -120,6 +131,7 @@ class AwsSession:
     say: Say = print
     clock: Callable[[], float] = time.time
     sleep: Callable[[float], None] = time.sleep
+    trace_sampling: str = ACCOUNT_RULES  # the run's own rule when it has one (gameday.evidence.aws.sampling)
 
     def injector_for(self, planned: PlannedFault, run_id: str) -> Injector:
         return build_injector(planned.spec, self.target, fault_id=planned.fault_id, run_id=run_id)
@@ -174,7 +186,7 @@ def _as_variant(name: str | None) -> str:
 def open_session(target: Target, plan: Plan, log_dir: Path, say: Say) -> Iterator[TargetSession]:
     """Yield a ready session; stop whatever this function started, however the run ends."""
     if isinstance(target, AwsTarget):
-        with _aws_session(target, plan, say) as session:
+        with _aws_session(target, plan, log_dir, say) as session:
             yield session
         return
     client = LocalcloudClient(target.control_url)
@@ -205,16 +217,29 @@ def open_session(target: Target, plan: Plan, log_dir: Path, say: Say) -> Iterato
 
 
 @contextlib.contextmanager
-def _aws_session(target: AwsTarget, plan: Plan, say: Say) -> Iterator[AwsSession]:
-    """Pre-flight first (the account check is the run's first AWS call), then watch the stop alarms."""
+def _aws_session(target: AwsTarget, plan: Plan, log_dir: Path, say: Say) -> Iterator[AwsSession]:
+    """Pre-flight first (the account check is the run's first AWS call), then the run's X-Ray
+    sampling rule, then watch the stop alarms; each undone on the way out, in reverse order."""
     account = preflight_plan(target, plan)
     say(f"AWS account {account}: allowed, every resource opted in, blast radius within limits")
-    if not target.stop_alarms:
-        yield AwsSession(target=target, entry_url=target.entry_url, say=say)
-        return
-    watcher = AlarmWatcher(aws_client(target, "cloudwatch"), target.stop_alarms, say)
-    watcher.start()
-    try:
-        yield AwsSession(target=target, entry_url=target.entry_url, stop_conditions=[watcher], say=say)
-    finally:
-        watcher.stop()
+    with contextlib.ExitStack() as undo:
+        sampling = ACCOUNT_RULES
+        if target.xray_sampling == "run-rule":
+            services = target.xray_services or list(target.services)
+            ledger = Ledger(log_dir / "ledger.jsonl")
+            sampling = undo.enter_context(
+                run_sampling(aws_client(target, "xray"), plan.run_id, services, ledger, say)
+            )
+        watchers: list[StopCondition] = []
+        if target.stop_alarms:
+            watcher = AlarmWatcher(aws_client(target, "cloudwatch"), target.stop_alarms, say)
+            watcher.start()
+            undo.callback(watcher.stop)
+            watchers.append(watcher)
+        yield AwsSession(
+            target=target,
+            entry_url=target.entry_url,
+            stop_conditions=watchers,
+            say=say,
+            trace_sampling=sampling,
+        )

@@ -40,6 +40,7 @@ class TraceSummary(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     documents: int
+    sampling: str | None  # which share of requests the traces keep (None: a run folder from before)
     dependencies: list[DependencyCalls]
     unmapped: list[UnmappedEndpoint]
     unmapped_more: int  # further endpoints no name fits, beyond those listed
@@ -49,6 +50,8 @@ class TraceSummary(BaseModel):
     def lines(self) -> list[str]:
         """The summary as sentences, one per fact, for the reports."""
         lines = [f"{self.documents:,} documents read"]
+        if self.sampling:
+            lines.append(f"sampled: {self.sampling}")
         for seen in self.dependencies:
             how = ", ".join(f"{n:,} {FOUND_WORDS.get(kind, kind)}" for kind, n in seen.found.items())
             lines.append(f"calls to {seen.dependency}: {seen.calls:,} ({how})")
@@ -80,6 +83,7 @@ def summarise_traces(evidence: RunEvidence, graded: list[str]) -> TraceSummary:
     indistinct = sorted({c.caller for c in reading.calls if c.dependency in graded and not c.who.distinct})
     return TraceSummary(
         documents=reading.problems.documents,
+        sampling=evidence.trace_sampling,
         dependencies=[
             DependencyCalls(dependency=name, calls=sum(found.values()), found=dict(found.most_common()))
             for name, found in sorted(by_dependency.items())
