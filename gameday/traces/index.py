@@ -111,6 +111,8 @@ def index_documents(documents: Iterable[object]) -> EntityIndex:
                 index.entities[entity.key] = entity
             elif entity.end is not None and entity != known:
                 problems.duplicates += 1
+    for key in list(index.entities):  # every chain walked once now, so orphans and loops are counted
+        index.segment_of(key)
     return index
 
 
