@@ -15,9 +15,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gameday.traces import Call, read_traces
+from gameday.traces import Call, Caller, TracedRequest, read_traces
 from gameday.traces.calls import MAX_RETRY_GAP_S
 from gameday.traces.dependencies import DependencyMatch
+from gameday.traces.shedding import dependent_routes, first_failures, shed_calls
 
 T0 = 1_700_000_000.0
 _ids = itertools.count(1)
@@ -317,3 +318,40 @@ def test_any_json_at_the_reader_is_read_or_counted_never_raised(
         target[field] = value
     reading = read_traces([*documents, segment], CATALOG if mapped else None)
     assert reading.problems.documents == len(documents) + 1
+
+
+# --- a breaker that sends nothing, told from the requests that skipped the dependency -------------
+
+
+def _request(start: float, route: str, called: set[str], instance: str = "task-1") -> TracedRequest:
+    return TracedRequest(f"1-{start}", Caller("web", instance), route, start, start + 0.1, frozenset(called))
+
+
+def _failed_call(at: float, instance: str = "task-1") -> Call:
+    return Call("t", "web", instance, "catalog", at, at + 0.5, (), "failed", found="inferred")
+
+
+BASELINE = [_request(t, "GET /items/{id}", {"catalog"}) for t in range(6)]
+BASELINE += [_request(t + 0.5, "GET /health", set()) for t in range(6)]
+BASELINE += [_request(t + 0.7, "GET /cart", {"catalog"} if t % 2 else set()) for t in range(6)]
+
+
+def test_a_route_that_always_calls_the_dependency_and_then_skips_it_was_shed() -> None:
+    routes = dependent_routes(BASELINE, "catalog", (0.0, 10.0))
+    assert routes == {("web", "GET /items/{id}")}  # /health never calls it, /cart only sometimes
+    outage = [_request(20.0, "GET /items/{id}", set()), _request(21.0, "GET /items/{id}", {"catalog"})]
+    shed = shed_calls(outage, "catalog", routes, first_failures([_failed_call(19.0)], 10.0))
+    assert [(c.start, c.outcome, c.found) for c in shed] == [(20.0, "short_circuit", "shed")]
+
+
+def test_a_route_that_never_or_only_sometimes_calls_the_dependency_is_never_shed() -> None:
+    routes = dependent_routes(BASELINE, "catalog", (0.0, 10.0))
+    outage = [_request(20.0, "GET /health", set()), _request(20.5, "GET /cart", set())]
+    assert shed_calls(outage, "catalog", routes, first_failures([_failed_call(19.0)], 10.0)) == []
+
+
+def test_a_skip_on_an_instance_whose_calls_had_not_failed_is_not_shed() -> None:
+    routes = dependent_routes(BASELINE, "catalog", (0.0, 10.0))
+    skipped_elsewhere = [_request(20.0, "GET /items/{id}", set(), instance="task-2")]
+    failures = first_failures([_failed_call(19.0, instance="task-1")], 10.0)
+    assert shed_calls(skipped_elsewhere, "catalog", routes, failures) == []
