@@ -25,6 +25,7 @@ from faults.fis.runner import revert_from_plan as stop_fis_experiment
 from faults.network.aws import UNDO as NETWORK_AWS_UNDO
 from faults.network.local import REVERT_ACTION as CLEAR_LOCAL_PATH_FAULT
 from faults.network.local import clear_path_fault_from_plan
+from faults.plans import InvalidRevertPlan, check_revert_plan
 from faults.queue.aws import UNDO as QUEUE_AWS_UNDO
 from faults.queue.local import REVERT_ACTION as RESTORE_LOCAL_QUEUE
 from faults.queue.local import undo_queue_throttle
@@ -118,6 +119,10 @@ def execute_revert_plan(plan: dict[str, Any], context: RevertContext) -> str:
     if reverter is None:
         known = ", ".join(sorted(REVERTERS))
         raise RevertFailed(f"{where}: unknown revert action '{action}' (known: {known})")
+    try:
+        check_revert_plan(plan)
+    except InvalidRevertPlan as error:
+        raise RevertFailed(f"{where}: {error}") from None
     try:
         return reverter(plan, context)
     except RevertFailed:

@@ -20,6 +20,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
 from faults.base import InjectOutcome
+from faults.plans import check_revert_plan
 from gameday.errors import GamedayError
 
 
@@ -77,10 +78,10 @@ class Ledger:
         self._checked_tail = False
 
     def intent(self, fault_id: str, kind: str, target: str, revert_plan: dict[str, Any]) -> None:
-        """Call before inject: from here on the fault counts as possibly applied."""
-        self._append(
-            Intent(t=time.time(), fault_id=fault_id, kind=kind, target=target, revert_plan=revert_plan)
-        )
+        """Call before inject: from here on the fault counts as possibly applied. A plan that
+        rollback could not carry out raises :class:`faults.plans.InvalidRevertPlan` and writes nothing."""
+        plan = check_revert_plan(revert_plan)
+        self._append(Intent(t=time.time(), fault_id=fault_id, kind=kind, target=target, revert_plan=plan))
 
     def injected(self, fault_id: str, outcome: InjectOutcome) -> None:
         self._append(Injected(t=time.time(), fault_id=fault_id, **outcome.to_json()))

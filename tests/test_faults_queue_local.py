@@ -247,6 +247,13 @@ def test_an_unreachable_localcloud_is_not_landed_and_rollback_has_nothing_to_und
     outcome = injector.inject()
     assert not outcome.landed
     assert "not reachable" in outcome.detail
-    plan = {"action": "localcloud-queue-throttle", "control_url": target.control_url, "queue": QUEUE}
+    plan = {
+        "action": "localcloud-queue-throttle",
+        "control_url": target.control_url,
+        "queue": QUEUE,
+        "desired": {},
+        "clear_queue_fault": True,
+        "scaling_suspended": {},
+    }
     context = RevertContext(run_id="run-1", fault_id="f1", target_name="local")
     assert execute_revert_plan(plan, context).startswith("nothing to undo: no localcloud answers")

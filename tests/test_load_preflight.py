@@ -39,6 +39,7 @@ def test_an_unreachable_aws_entry_stops_the_run_before_any_fault(
         "account_allowlist": ["123456789012"],
         "entry_url": entry,
         "services": {"orders": {"cluster": "shop", "service": "orders"}},
+        "xray_sampling": "keep",  # the run's own rule is proven in tests/test_xray_sampling.py
     }
     targets = tmp_path / "targets.yaml"
     targets.write_text(yaml.safe_dump({"targets": {"staging": staging}}))

@@ -15,12 +15,13 @@ from aws_fault_run import TARGET, aws_target, killed_run, mocked_account
 from aws_fault_run import client as aws_client
 
 from faults.base import InjectOutcome
+from faults.plans import InvalidRevertPlan
 from faults.queue.aws import throttle_queue_aws
 from faults.revert import REVERTERS, RevertContext, execute_revert_plan
 from gameday.cli import main
 from gameday.errors import EnvironmentProblem
 from gameday.faultspecs import ThrottleQueue
-from gameday.ledger import FailedRevert, Ledger, Reverted
+from gameday.ledger import FailedRevert, Intent, Ledger, Reverted
 from gameday.run.open_faults import refuse_if_unreverted
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -39,7 +40,15 @@ def _killed_run(reports: Path, name: str, target: str = "local", plan: dict[str,
     run_dir.mkdir(parents=True)
     (run_dir / "plan.json").write_text(json.dumps({"run_id": name, "target": target, "faults": []}))
     ledger = Ledger(run_dir / "ledger.jsonl")
-    ledger.intent("f1-kill-tasks", "kill-tasks", "service:orders", plan or KILL_PLAN)
+    # written as the line itself: a ledger from another gameday version may hold any plan
+    intent = Intent(
+        t=1.0,
+        fault_id="f1-kill-tasks",
+        kind="kill-tasks",
+        target="service:orders",
+        revert_plan=plan or KILL_PLAN,
+    )
+    (run_dir / "ledger.jsonl").write_text(intent.model_dump_json() + "\n")
     ledger.injected("f1-kill-tasks", InjectOutcome(landed=True, detail="stopped 1 of 2", affected=["t1"]))
     return run_dir
 
@@ -87,16 +96,34 @@ def test_an_unknown_action_is_a_clear_error_and_the_fault_stays_open(
     assert isinstance(last, FailedRevert) and "restore-teleporter" in last.error
 
 
+def test_a_plan_with_a_missing_field_is_refused_before_anything_is_tried(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    run_dir = _killed_run(
+        tmp_path, "20260101T000000Z-demo", plan={"action": "aws-sg-ingress", "group_id": "sg-1"}
+    )
+    assert main(["rollback", str(run_dir)]) == 3
+    assert "invalid revert plan (aws-sg-ingress.rules: Field required)" in capsys.readouterr().err
+    assert len(Ledger(run_dir / "ledger.jsonl").unreverted()) == 1
+
+
+def test_a_plan_rollback_could_not_carry_out_is_never_written_to_the_ledger(tmp_path: Path) -> None:
+    ledger = Ledger(tmp_path / "ledger.jsonl")
+    with pytest.raises(InvalidRevertPlan, match=r"invalid revert plan \(plan: Input tag 'restore-tel"):
+        ledger.intent("f1", "kill-tasks", "service:orders", {"action": "restore-teleporter"})
+    assert Ledger.read(ledger.path) == []
+
+
 def test_a_reverter_that_raises_is_recorded_as_failed_revert(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     def broken(_plan: dict[str, Any], _context: RevertContext) -> str:
         raise ConnectionError("control API refused")
 
-    monkeypatch.setitem(REVERTERS, "broken", broken)
-    run_dir = _killed_run(tmp_path, "20260101T000000Z-demo", plan={"action": "broken"})
+    monkeypatch.setitem(REVERTERS, "none", broken)
+    run_dir = _killed_run(tmp_path, "20260101T000000Z-demo", plan={"action": "none"})
     assert main(["rollback", str(run_dir)]) == 3
-    assert "revert action 'broken' failed: ConnectionError: control API refused" in capsys.readouterr().err
+    assert "revert action 'none' failed: ConnectionError: control API refused" in capsys.readouterr().err
     assert len(Ledger(run_dir / "ledger.jsonl").unreverted()) == 1
 
 
@@ -198,3 +225,9 @@ def test_rollback_refuses_an_account_outside_the_targets_allowlist(
         delay = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["DelaySeconds"])["Attributes"]
         assert delay["DelaySeconds"] == "60"  # untouched: still the fault's value
         assert [i.fault_id for i in Ledger(run_dir / "ledger.jsonl").unreverted()] == ["f1"]
+
+
+def test_every_revert_action_has_a_plan_model_and_a_reverter() -> None:
+    from faults.plans import ACTIONS
+
+    assert set(REVERTERS) == ACTIONS

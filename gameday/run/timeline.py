@@ -96,9 +96,14 @@ class Timeline:
 
     def _inject(self, state: FaultState) -> None:
         fault_id = state.planned.fault_id
-        self._ledger.intent(
-            fault_id, state.planned.spec.kind, state.record().target, state.injector.revert_plan()
-        )
+        try:
+            plan = state.injector.revert_plan()
+            self._ledger.intent(fault_id, state.planned.spec.kind, state.record().target, plan)
+        except Exception as exc:  # no inject without a plan rollback could carry out
+            state.error = f"not injected: {type(exc).__name__}: {exc}"
+            self._ledger.failed_inject(fault_id, state.error)
+            self._say(f"fault {fault_id}: {state.error}")
+            return
         state.injected_at = self._now()
         try:
             state.outcome = state.injector.inject()
