@@ -113,8 +113,16 @@ class LoadProcess:
             if time.monotonic() >= deadline:
                 raise EnvironmentProblem(f"the load did not start within {timeout:.0f}s; see load.log")
 
+    def __enter__(self) -> LoadProcess:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        """Leaving the block stops the process, however it is left."""
+        self.stop()
+
     def stop(self) -> int | None:
-        """SIGTERM (the process flushes and prints ``done``), SIGKILL if it does not end in time."""
+        """SIGTERM (the process flushes and prints ``done``), SIGKILL if it does not end in time;
+        stopping a process that has ended already is a no-op."""
         code = terminate(self._process, grace_s=STOP_GRACE_S)
         self._reader.join()
         return code

@@ -8,6 +8,7 @@ far is scored.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import shutil
 import signal
@@ -130,45 +131,45 @@ def _execute(
     injectors = [(p, session.injector_for(p, plan.run_id)) for p in plan.faults]
     latest: list[LoadSecond] = []
     config_path = _write_load_config(run_dir, scenario, session.entry_url, workers)
-    load = LoadProcess.start(
-        config_path, on_second=latest.append, log_path=run_dir / "load.log", on_note=console.say
-    )
-    console.say(
-        f"load started (pid {load.pid}): {scenario.load.shape} shape, up to {scenario.load.peak_users} users"
-    )
-    try:  # the clock starts with the load: workers connect first, remote ones maybe for a while
-        load.wait_started(workers.started_timeout_s)
-    except Interrupted as exc:
-        load.stop()
-        raise GamedayError(f"{exc} while the load was starting; no fault was injected") from None
-    except BaseException:
-        load.stop()
-        raise
-    clock = RunClock()
-    started_at = clock.started_at
-    faults = [
-        FaultState(planned=p, injector=injector, planned_at=started_at + p.offset_s)
-        for p, injector in injectors
-    ]
-    timeline = Timeline(faults, Ledger(run_dir / "ledger.jsonl"), console.say, clock.now)
-    console.start_clock(started_at)
-    guards = Guards(scenario.guardrails, session.stop_conditions)
     aborted: str | None = None
     breach: Breach | None = None
-    try:
-        _drive(plan, timeline, load, clock, console, latest, guards)
-    except Interrupted as exc:
-        aborted = str(exc)
-        console.say(f"{aborted}: reverting faults and stopping load")
-    except GuardrailBreached as exc:
-        breach = exc.breach
-        aborted = breach.reason
-        console.say(f"ABORT, {aborted}: reverting faults and stopping load")
-    finally:
-        # Reverts first: the harm ends as soon as possible, the load can wait a moment.
-        timeline.revert_all()
-        reverted_at = clock.now()
-        load.stop()
+    reverted: list[float] = []
+    # Closed in reverse order on every way out: faults reverted first (the harm ends as soon as
+    # possible), then the moment noted, then the load stopped.
+    with contextlib.ExitStack() as running:
+        load = running.enter_context(
+            LoadProcess.start(
+                config_path, on_second=latest.append, log_path=run_dir / "load.log", on_note=console.say
+            )
+        )
+        shape = f"{scenario.load.shape} shape, up to {scenario.load.peak_users} users"
+        console.say(f"load started (pid {load.pid}): {shape}")
+        try:  # the clock starts with the load: workers connect first, remote ones maybe for a while
+            load.wait_started(workers.started_timeout_s)
+        except Interrupted as exc:
+            raise GamedayError(f"{exc} while the load was starting; no fault was injected") from None
+        clock = RunClock()
+        started_at = clock.started_at
+        faults = [
+            FaultState(planned=p, injector=injector, planned_at=started_at + p.offset_s)
+            for p, injector in injectors
+        ]
+        running.callback(lambda: reverted.append(clock.now()))
+        timeline = running.enter_context(
+            Timeline(faults, Ledger(run_dir / "ledger.jsonl"), console.say, clock.now)
+        )
+        console.start_clock(started_at)
+        guards = Guards(scenario.guardrails, session.stop_conditions)
+        try:
+            _drive(plan, timeline, load, clock, console, latest, guards)
+        except Interrupted as exc:
+            aborted = str(exc)
+            console.say(f"{aborted}: reverting faults and stopping load")
+        except GuardrailBreached as exc:
+            breach = exc.breach
+            aborted = breach.reason
+            console.say(f"ABORT, {aborted}: reverting faults and stopping load")
+    reverted_at = reverted[0]
     if breach is not None:
         _write_abort(run_dir, breach, reverted_at)
     ended_at = clock.now()

@@ -79,6 +79,13 @@ class Timeline:
             ):
                 self._ending[fault_id] = self._pool.submit(self._end_window, state, self._pending[fault_id])
 
+    def __enter__(self) -> Timeline:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        """Leaving the block reverts whatever is still applied, however it is left."""
+        self.revert_all()
+
     def next_due(self) -> float | None:
         """When :meth:`due` next has something to start or end; None when nothing is left."""
         times = []
