@@ -11,6 +11,7 @@ import pytest
 from gameday.errors import InputError
 from gameday.evidence.bundle import RunEvidence, TraceDocuments
 from gameday.evidence.records import Gap, ScalingActivity, Verdict
+from gameday.runfolder import RunFolder
 from gameday.scoring import score_run
 from gameday.scoring.testing import synthetic_evidence, synthetic_scenario
 
@@ -155,3 +156,13 @@ def test_a_loaded_run_saved_again_keeps_its_traces(tmp_path: Path) -> None:
     _with_traces(tmp_path, documents)
     RunEvidence.load(tmp_path).save(tmp_path)
     assert RunEvidence.load(tmp_path).traces == documents
+
+
+def test_files_the_load_process_wrote_are_not_written_again(tmp_path: Path) -> None:
+    evidence = synthetic_evidence()
+    streamed = "".join(r.model_dump_json() + "\n" for r in evidence.requests)
+    (tmp_path / RunFolder.REQUESTS).write_text(streamed)
+    before = (tmp_path / RunFolder.REQUESTS).stat().st_mtime_ns
+    evidence.save(tmp_path, written=frozenset({RunFolder.REQUESTS}))
+    assert (tmp_path / RunFolder.REQUESTS).stat().st_mtime_ns == before
+    assert RunEvidence.load(tmp_path) == evidence

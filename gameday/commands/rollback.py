@@ -14,7 +14,8 @@ from pathlib import Path
 from faults.revert import RevertContext, RevertFailed, execute_revert_plan
 from gameday.errors import GamedayError, InputError
 from gameday.ledger import Ledger
-from gameday.run.open_faults import LEDGER, plan_target, run_folders, unreverted
+from gameday.run.open_faults import plan_target, run_folders, unreverted
+from gameday.runfolder import RunFolder
 
 ROLLBACK_FAILED_EXIT = 3
 
@@ -25,8 +26,8 @@ def rollback(run: Path | None, reports: Path, targets_file: Path = Path("targets
     ``targets_file`` defines the target each run's plan.json names, for reverts that must reach it.
     """
     if run is not None:
-        if not run.is_dir() or not ((run / "plan.json").exists() or (run / LEDGER).exists()):
-            raise InputError(f"{run}: not a run folder (no plan.json or {LEDGER})")
+        if not run.is_dir() or not (RunFolder(run).plan.exists() or RunFolder(run).ledger.exists()):
+            raise InputError(f"{run}: not a run folder (no {RunFolder.PLAN} or {RunFolder.LEDGER})")
         targets = [run]
     else:
         targets = [r for r in run_folders(reports) if _has_open_faults(r)]
@@ -54,7 +55,7 @@ def _has_open_faults(run_dir: Path) -> bool:
 def _rollback_run(run_dir: Path, targets_file: Path) -> tuple[int, list[str]]:
     """Revert one run's open faults, newest first; (how many reverted, one line per failure)."""
     run_id = run_dir.resolve().name
-    ledger = Ledger(run_dir / LEDGER)
+    ledger = Ledger(RunFolder(run_dir).ledger)
     try:
         open_faults = ledger.unreverted()
     except GamedayError as exc:

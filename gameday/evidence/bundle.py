@@ -37,19 +37,20 @@ from gameday.evidence.records import (
     ScalingActivity,
     TaskEvent,
 )
+from gameday.runfolder import RunFolder
 from gameday.traces.dependencies import DependencyMatch
 
-RUN_FILE = "run.json"
-REQUESTS_FILE = "requests.jsonl"
-LOAD_SECONDS_FILE = "load_seconds.jsonl"
-METRICS_FILE = "metrics.jsonl"
-EVENTS_FILE = "events.jsonl"
-TRACES_FILE = "traces.jsonl"
-PHASES_FILE = "phases.json"
-FAULTS_FILE = "faults.json"
-GAPS_FILE = "gaps.json"
-SCALING_FILE = "scaling.jsonl"
-DEPENDENCIES_FILE = "dependencies.json"
+RUN_FILE = RunFolder.RUN
+REQUESTS_FILE = RunFolder.REQUESTS
+LOAD_SECONDS_FILE = RunFolder.LOAD_SECONDS
+METRICS_FILE = RunFolder.METRICS
+EVENTS_FILE = RunFolder.EVENTS
+TRACES_FILE = RunFolder.TRACES
+PHASES_FILE = RunFolder.PHASES
+FAULTS_FILE = RunFolder.FAULTS
+GAPS_FILE = RunFolder.GAPS
+SCALING_FILE = RunFolder.SCALING
+DEPENDENCIES_FILE = RunFolder.DEPENDENCIES
 
 M = TypeVar("M", bound=BaseModel)
 T = TypeVar("T")
@@ -86,8 +87,10 @@ class RunEvidence:
     # gameday.traces.dependencies); None for a run folder written before runs recorded it.
     dependencies: dict[str, list[DependencyMatch]] | None = None
 
-    def save(self, run_dir: Path) -> None:
-        """Write every evidence file of the run folder (each replaced atomically)."""
+    def save(self, run_dir: Path, written: frozenset[str] = frozenset()) -> None:
+        """Write every evidence file of the run folder (each replaced atomically), except those
+        ``written`` already hold exactly these records (the load process's requests, streamed to
+        the file as they were made, are not written a second time)."""
         run_dir.mkdir(parents=True, exist_ok=True)
         scalars = {
             "run_id": self.run_id,
@@ -100,8 +103,10 @@ class RunEvidence:
             "trace_sampling": self.trace_sampling,
         }
         _write_text(run_dir / RUN_FILE, [json.dumps(scalars, indent=2), "\n"])
-        _write_lines(run_dir / REQUESTS_FILE, (r.model_dump_json() for r in self.requests))
-        _write_lines(run_dir / LOAD_SECONDS_FILE, (s.model_dump_json() for s in self.load_seconds))
+        if REQUESTS_FILE not in written:
+            _write_lines(run_dir / REQUESTS_FILE, (r.model_dump_json() for r in self.requests))
+        if LOAD_SECONDS_FILE not in written:
+            _write_lines(run_dir / LOAD_SECONDS_FILE, (s.model_dump_json() for s in self.load_seconds))
         _write_lines(run_dir / METRICS_FILE, (m.model_dump_json() for m in self.metrics))
         _write_lines(run_dir / EVENTS_FILE, (e.model_dump_json() for e in self.events))
         _write_lines(run_dir / TRACES_FILE, (json.dumps(doc, separators=(",", ":")) for doc in self.traces))

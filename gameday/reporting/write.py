@@ -17,6 +17,7 @@ from gameday.reporting.render import render_html, render_markdown
 from gameday.reporting.scores_json import write_scores_json
 from gameday.reporting.series import fault_spans, load_series, phase_marks, task_series
 from gameday.reporting.view import Chart, build_view
+from gameday.runfolder import RunFolder
 from gameday.scenario import Scenario
 from gameday.scoring import ScoreCard
 
@@ -35,10 +36,10 @@ class ReportPaths:
 
 def write_reports(run_dir: Path, scenario: Scenario, evidence: RunEvidence, card: ScoreCard) -> ReportPaths:
     paths = ReportPaths(
-        scores_json=run_dir / "scores.json",
-        junit_xml=run_dir / "junit.xml",
-        summary_md=run_dir / "summary.md",
-        report_html=run_dir / "report.html",
+        scores_json=run_dir / RunFolder.SCORES,
+        junit_xml=run_dir / RunFolder.JUNIT,
+        summary_md=run_dir / RunFolder.SUMMARY,
+        report_html=run_dir / RunFolder.REPORT,
         charts=[run_dir / LOAD_CHART.path, run_dir / TASK_CHART.path],
     )
     run_dir.mkdir(parents=True, exist_ok=True)

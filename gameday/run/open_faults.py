@@ -6,13 +6,11 @@ read the run folders this way.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from gameday.errors import EnvironmentProblem
 from gameday.ledger import Intent, Ledger
-
-LEDGER = "ledger.jsonl"
+from gameday.runfolder import RunFolder
 
 
 def run_folders(reports: Path) -> list[Path]:
@@ -25,16 +23,11 @@ def run_folders(reports: Path) -> list[Path]:
 
 def plan_target(run_dir: Path) -> str | None:
     """The target name the run's plan.json records, or None if there is none to read."""
-    try:
-        plan = json.loads((run_dir / "plan.json").read_text())
-    except (OSError, ValueError):
-        return None
-    target = plan.get("target") if isinstance(plan, dict) else None
-    return target if isinstance(target, str) else None
+    return RunFolder(run_dir).plan_target()
 
 
 def unreverted(run_dir: Path) -> list[Intent]:
-    return Ledger(run_dir / LEDGER).unreverted()
+    return Ledger(RunFolder(run_dir).ledger).unreverted()
 
 
 def refuse_if_unreverted(reports: Path, target_name: str) -> None:

@@ -9,7 +9,6 @@ far is scored.
 from __future__ import annotations
 
 import contextlib
-import json
 import shutil
 import signal
 import time
@@ -34,6 +33,7 @@ from gameday.run.plan import Plan, build_plan
 from gameday.run.rundir import new_run_dir, point_latest
 from gameday.run.sessions import TargetSession, landed_windows, open_session
 from gameday.run.timeline import FaultState, Timeline
+from gameday.runfolder import RunFolder
 from gameday.safety.guardrails import Breach, Guards
 from gameday.scenario import Scenario, load_scenario
 from gameday.scoring import ScoreCard, score_run
@@ -104,8 +104,9 @@ def run_game_day(
     refuse_if_unreverted(reports, target_name)  # before a run folder, a stack or a fault exists
     run_dir = new_run_dir(reports, scenario.name)
     plan = build_plan(scenario, target_name, run_id=run_dir.name, variant=variant)
-    shutil.copyfile(scenario_path, run_dir / "scenario.yaml")
-    (run_dir / "plan.json").write_text(json.dumps(plan.to_json(), indent=2) + "\n")
+    folder = RunFolder(run_dir)
+    shutil.copyfile(scenario_path, folder.scenario)
+    folder.write_json(RunFolder.PLAN, plan.to_json())
     point_latest(reports, run_dir)
     as_variant = f" as variant '{variant}'" if variant is not None else ""
     console.say(f"run {plan.run_id}: {scenario.name} on target '{target_name}'{as_variant} → {run_dir}")
@@ -139,7 +140,10 @@ def _execute(
     with contextlib.ExitStack() as running:
         load = running.enter_context(
             LoadProcess.start(
-                config_path, on_second=latest.append, log_path=run_dir / "load.log", on_note=console.say
+                config_path,
+                on_second=latest.append,
+                log_path=RunFolder(run_dir).load_log,
+                on_note=console.say,
             )
         )
         shape = f"{scenario.load.shape} shape, up to {scenario.load.peak_users} users"
@@ -156,7 +160,7 @@ def _execute(
         ]
         running.callback(lambda: reverted.append(clock.now()))
         timeline = running.enter_context(
-            Timeline(faults, Ledger(run_dir / "ledger.jsonl"), console.say, clock.now)
+            Timeline(faults, Ledger(RunFolder(run_dir).ledger), console.say, clock.now)
         )
         console.start_clock(started_at)
         guards = Guards(scenario.guardrails, session.stop_conditions)
@@ -237,20 +241,19 @@ def _write_abort(run_dir: Path, breach: Breach, reverted_at: float) -> None:
         "reverted_at": reverted_at,
         "abort_to_reverted_ms": round((reverted_at - breach.at) * 1000, 1),
     }
-    (run_dir / "abort.json").write_text(json.dumps(abort, indent=2) + "\n")
+    RunFolder(run_dir).write_json(RunFolder.ABORT, abort)
 
 
 def _write_load_config(run_dir: Path, scenario: Scenario, host: str, workers: WorkerOptions) -> Path:
-    path = run_dir / "load.json"
+    folder = RunFolder(run_dir)
     config = {
         "host": host,
         "load": scenario.load.model_dump(mode="json", by_alias=True),  # a spike's `for`, as written
         "duration_s": scenario.duration,
-        "requests_path": str(run_dir / "requests.jsonl"),
+        "requests_path": str(folder.requests),
         **workers.config_fields(),
     }
-    path.write_text(json.dumps(config, indent=2) + "\n")
-    return path
+    return folder.write_json(RunFolder.LOAD_CONFIG, config)
 
 
 @dataclass(frozen=True)
@@ -271,9 +274,9 @@ def _bundle(
     aborted: str | None,
     traced: _Traced,
 ) -> RunEvidence:
-    requests_path = run_dir / "requests.jsonl"
-    requests = [RequestRecord.model_validate_json(line) for line in _lines(requests_path)]
-    seconds = [LoadSecond.model_validate_json(line) for line in _lines(run_dir / "load_seconds.jsonl")]
+    folder = RunFolder(run_dir)
+    requests = [RequestRecord.model_validate_json(line) for line in _lines(folder.requests)]
+    seconds = [LoadSecond.model_validate_json(line) for line in _lines(folder.load_seconds)]
     gaps = list(collected.gaps)
     if not requests:
         gaps.append(Gap(source="requests", reason="the load process recorded no requests"))
@@ -297,7 +300,7 @@ def _bundle(
         dependencies=traced.dependencies,
         trace_sampling=traced.sampling,
     )
-    evidence.save(run_dir)
+    evidence.save(run_dir, written=frozenset({RunFolder.REQUESTS, RunFolder.LOAD_SECONDS}))
     return evidence
 
 

@@ -27,6 +27,7 @@ from gameday.ledger import Ledger
 from gameday.processes import wait_until
 from gameday.run.console import Say
 from gameday.run.plan import Plan, PlannedFault
+from gameday.runfolder import RunFolder
 from gameday.safety.guardrails import AlarmWatcher, StopCondition
 from gameday.safety.preflight import preflight_plan
 from gameday.targets import AwsTarget, LocalTarget, Target
@@ -204,7 +205,7 @@ def open_session(target: Target, plan: Plan, log_dir: Path, say: Say) -> Iterato
         target.stack,
         control_port(target.control_url),
         detached=False,
-        log_path=log_dir / "localcloud.log",
+        log_path=RunFolder(log_dir).localcloud_log,
         variant=plan.variant,
     )
     try:
@@ -226,7 +227,7 @@ def _aws_session(target: AwsTarget, plan: Plan, log_dir: Path, say: Say) -> Iter
         sampling = ACCOUNT_RULES
         if target.xray_sampling == "run-rule":
             services = target.xray_services or list(target.services)
-            ledger = Ledger(log_dir / "ledger.jsonl")
+            ledger = Ledger(RunFolder(log_dir).ledger)
             sampling = undo.enter_context(
                 run_sampling(aws_client(target, "xray"), plan.run_id, services, ledger, say)
             )
