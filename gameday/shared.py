@@ -12,6 +12,10 @@ PhaseName = Literal["baseline", "fault", "recovery"]
 GradedPhase = PhaseName | Literal["all"]
 """The phase an expectation grades: one of the three, or the whole run."""
 
+Span = tuple[float, float]
+"""``(start, end)`` in epoch seconds: a landed fault's window, as trace collection keeps it whole.
+(Scores measure over :class:`gameday.scoring.windows.Window`, which also names the window.)"""
+
 
 class Strict(BaseModel):
     """Frozen and closed: an unknown field is a typo the user must hear about, and a validated value

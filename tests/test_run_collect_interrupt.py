@@ -4,20 +4,20 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from gameday.evidence.aws.xray import Window
 from gameday.evidence.target import TargetEvidence
 from gameday.run.orchestrator import TARGET_SOURCES, Interrupted, collect_evidence
+from gameday.shared import Span
 
 
 class _InterruptedSession:
     """Only the part of a TargetSession that collection uses."""
 
-    def collect(self, since: float, until: float, fault_windows: Sequence[Window] = ()) -> TargetEvidence:
+    def collect(self, since: float, until: float, fault_windows: Sequence[Span] = ()) -> TargetEvidence:
         raise Interrupted("interrupted by SIGINT")
 
 
 class _Session(_InterruptedSession):
-    def collect(self, since: float, until: float, fault_windows: Sequence[Window] = ()) -> TargetEvidence:
+    def collect(self, since: float, until: float, fault_windows: Sequence[Span] = ()) -> TargetEvidence:
         return TargetEvidence()
 
 

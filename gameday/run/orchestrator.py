@@ -19,7 +19,6 @@ from pathlib import Path
 from types import FrameType
 
 from gameday.errors import EnvironmentProblem, GamedayError
-from gameday.evidence.aws.xray import Window
 from gameday.evidence.bundle import RunEvidence
 from gameday.evidence.records import Gap, LoadSecond, RequestRecord, Verdict
 from gameday.evidence.target import TargetEvidence
@@ -37,6 +36,7 @@ from gameday.runfolder import RunFolder
 from gameday.safety.guardrails import Breach, Guards
 from gameday.scenario import Scenario, load_scenario
 from gameday.scoring import ScoreCard, score_run
+from gameday.shared import Span
 from gameday.targets import Target
 from gameday.traces.dependencies import DependencyMatch
 from loadprofiles.config import WorkerOptions
@@ -185,7 +185,7 @@ def _execute(
 
 
 def collect_evidence(
-    session: TargetSession, since: float, until: float, windows: list[Window], say: Say
+    session: TargetSession, since: float, until: float, windows: list[Span], say: Say
 ) -> TargetEvidence:
     """The target's evidence; an interrupt here (say, Ctrl-C in the X-Ray settle wait on AWS) keeps
     the run's own records and turns every target source into a gap, so its scores are INCONCLUSIVE."""

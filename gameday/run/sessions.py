@@ -20,7 +20,6 @@ from gameday.aws_session import aws_client
 from gameday.errors import EnvironmentProblem
 from gameday.evidence.aws.collect import collect_aws
 from gameday.evidence.aws.sampling import ACCOUNT_RULES, run_sampling
-from gameday.evidence.aws.xray import Window
 from gameday.evidence.records import FaultRecord, Gap, MetricPoint, ScalingActivity, TaskEvent
 from gameday.evidence.target import TargetEvidence
 from gameday.ledger import Ledger
@@ -30,6 +29,7 @@ from gameday.run.plan import Plan, PlannedFault
 from gameday.runfolder import RunFolder
 from gameday.safety.guardrails import AlarmWatcher, StopCondition
 from gameday.safety.preflight import preflight_plan
+from gameday.shared import Span
 from gameday.targets import AwsTarget, LocalTarget, Target
 from gameday.traces.dependencies import DependencyMatch
 from localcloud.client import LocalcloudClient
@@ -55,13 +55,13 @@ class TargetSession(Protocol):
         """Which share of requests the target's traces keep, in words, for the report."""
         ...
 
-    def collect(self, since: float, until: float, fault_windows: Sequence[Window] = ()) -> TargetEvidence:
+    def collect(self, since: float, until: float, fault_windows: Sequence[Span] = ()) -> TargetEvidence:
         """The target's evidence of ``[since, until)``; ``fault_windows`` (landed faults, epoch
         seconds) are where a sampled collection keeps every trace."""
         ...
 
 
-def landed_windows(faults: Sequence[FaultRecord]) -> list[Window]:
+def landed_windows(faults: Sequence[FaultRecord]) -> list[Span]:
     """Injection to revert (or the planned end, if never reverted) of each fault that landed."""
     return [
         (f.injected_at, f.reverted_at if f.reverted_at is not None else f.window_end)
@@ -91,7 +91,7 @@ class LocalSession:
     def trace_sampling(self) -> str:
         return "every request (localcloud's daemon keeps every trace)"
 
-    def collect(self, since: float, until: float, fault_windows: Sequence[Window] = ()) -> TargetEvidence:
+    def collect(self, since: float, until: float, fault_windows: Sequence[Span] = ()) -> TargetEvidence:
         """Everything localcloud's stores hold (its daemon keeps every trace, so nothing is sampled)."""
         gaps: list[Gap] = []
         metrics = [MetricPoint.model_validate(m) for m in self.client.metrics(since, until)]
@@ -140,7 +140,7 @@ class AwsSession:
     def dependencies(self) -> dict[str, list[DependencyMatch]]:
         return dict(self.target.dependencies)
 
-    def collect(self, since: float, until: float, fault_windows: Sequence[Window] = ()) -> TargetEvidence:
+    def collect(self, since: float, until: float, fault_windows: Sequence[Span] = ()) -> TargetEvidence:
         self._settle(until + self.target.xray_settle)
         return collect_aws(
             self.target, since, until, trace_cap=self.target.xray_trace_cap, fault_windows=fault_windows

@@ -16,9 +16,10 @@ from gameday.aws_session import aws_client, describe_error
 from gameday.evidence.aws.cloudwatch import collect_metrics, metric_queries
 from gameday.evidence.aws.ecs_events import service_events, stopped_tasks
 from gameday.evidence.aws.scaling import scaling_activities
-from gameday.evidence.aws.xray import DEFAULT_CAP, Window, collect_traces
+from gameday.evidence.aws.xray import DEFAULT_CAP, collect_traces
 from gameday.evidence.records import Gap
 from gameday.evidence.target import TargetEvidence
+from gameday.shared import Span
 from gameday.targets import AwsTarget, EcsService
 
 T = TypeVar("T")
@@ -32,7 +33,7 @@ def collect_aws(
     *,
     clients: ClientFactory | None = None,
     trace_cap: int = DEFAULT_CAP,
-    fault_windows: Sequence[Window] = (),
+    fault_windows: Sequence[Span] = (),
 ) -> TargetEvidence:
     """Metrics, task events, scaling activities and traces of ``[since, until)``, with a gap per shortfall."""
     client = clients or (lambda name: aws_client(target, name))

@@ -29,6 +29,7 @@ from tenacity.wait import WaitBaseT
 
 from gameday.aws_session import describe_error, is_throttle
 from gameday.evidence.records import Gap
+from gameday.shared import Span
 
 BATCH_SIZE = 5  # BatchGetTraces accepts 1–5 ids per call
 DEFAULT_CAP = 20_000
@@ -36,8 +37,6 @@ DEFAULT_WORKERS = 8
 UNPROCESSED_ROUNDS = 3
 ATTEMPTS = 6  # per call: the first try and five backed-off retries on throttling
 SOURCE = "traces"
-
-Window = tuple[float, float]
 
 
 @dataclass
@@ -97,7 +96,7 @@ def collect_traces(
     until: float,
     *,
     cap: int = DEFAULT_CAP,
-    fault_windows: Sequence[Window] = (),
+    fault_windows: Sequence[Span] = (),
     workers: int = DEFAULT_WORKERS,
     wait: WaitBaseT | None = None,
 ) -> TraceResult:
@@ -150,7 +149,7 @@ def _retrying(wait: WaitBaseT, on_throttle: Callable[[RetryCallState], None] | N
 
 
 def select_ids(
-    summaries: Sequence[dict[str, Any]], cap: int, fault_windows: Sequence[Window]
+    summaries: Sequence[dict[str, Any]], cap: int, fault_windows: Sequence[Span]
 ) -> tuple[list[str], list[Gap]]:
     """All ids up to ``cap``; above it every failed or in-fault trace plus a stable share of the rest.
 
@@ -178,7 +177,7 @@ def _gap(reason: str) -> Gap:
     return Gap(source=SOURCE, reason=reason)
 
 
-def _must_keep(summary: dict[str, Any], fault_windows: Sequence[Window]) -> bool:
+def _must_keep(summary: dict[str, Any], fault_windows: Sequence[Span]) -> bool:
     if summary.get("HasFault") or summary.get("HasError") or summary.get("HasThrottle"):
         return True
     start = summary.get("StartTime")
