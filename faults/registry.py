@@ -32,7 +32,7 @@ from faults.queue.local import QueueControlApi, throttle_queue_local
 from gameday.aws_session import aws_client
 from gameday.errors import InputError
 from gameday.faultspecs import FaultSpec, FisTemplateFile, KillTasks, StressCpu, ThrottleQueue
-from gameday.targets import AwsTarget, EcsService, LocalTarget, Target
+from gameday.targets import AwsTarget, LocalTarget, Target
 from localcloud.client import LocalcloudClient
 
 
@@ -54,7 +54,7 @@ def _kill_tasks_local(fault: KillTasks, target: LocalTarget, args: ProviderArgs)
 
 
 def _kill_tasks_aws(fault: KillTasks, target: AwsTarget, args: ProviderArgs) -> Injector:
-    mapped = _ecs_service(target, fault.target.service)
+    mapped = target.service(fault.target.service)
     ecs = args.ecs_client or aws_client(target, "ecs")
     platform = EcsTasks(ecs, mapped.cluster, mapped.service)
     return KillTasksInjector(fault, platform, fault_id=args.fault_id, run_id=args.run_id, rng=args.rng)
@@ -169,11 +169,3 @@ def _provider(table: dict[str, _Provider], key: str, fault: FaultSpec, backend: 
             f"faults: {fault.kind} is not available on {backend} targets in this version of gameday"
         )
     return provider
-
-
-def _ecs_service(target: AwsTarget, logical: str) -> EcsService:
-    """A service the scenario names must be mapped by the target: the user's file is at fault if not."""
-    if logical not in target.services:
-        known = ", ".join(sorted(target.services)) or "none"
-        raise InputError(f"targets: the AWS target maps no service '{logical}' (it maps: {known})")
-    return target.services[logical]

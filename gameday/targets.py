@@ -7,7 +7,7 @@ maps each logical service to an ECS cluster and service, and each queue to an SQ
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Literal, TypeVar
 
 from pydantic import ConfigDict, Field
 
@@ -107,6 +107,27 @@ class AwsTarget(Strict):
     xray_trace_cap: int = Field(
         default=20_000, ge=1, description="traces fetched at most; above it, every faulted or in-fault trace"
     )
+
+    def service(self, logical: str) -> EcsService:
+        """The ECS service a scenario's ``service:`` names; :class:`InputError` naming the mapped ones."""
+        return _mapped(self.services, "service", logical)
+
+    def queue(self, logical: str) -> AwsQueue:
+        return _mapped(self.queues, "queue", logical)
+
+    def path(self, logical: str) -> AwsPath:
+        return _mapped(self.paths, "path", logical)
+
+
+_Mapped = TypeVar("_Mapped")
+
+
+def _mapped(mapping: dict[str, _Mapped], kind: str, logical: str) -> _Mapped:
+    """Every logical name is resolved here, so each kind's error reads the same everywhere."""
+    if logical not in mapping:
+        known = ", ".join(sorted(mapping)) or "none"
+        raise InputError(f"targets: the AWS target maps no {kind} '{logical}' (it maps: {known})")
+    return mapping[logical]
 
 
 Target = Annotated[LocalTarget | AwsTarget, Field(discriminator="kind")]

@@ -19,7 +19,7 @@ from typing import Any
 
 from gameday.errors import InputError
 from gameday.faultspecs import AddLatency, BreakNetwork, FailRequests, KillTasks, StressCpu
-from gameday.targets import AwsPath, AwsTarget, EcsService
+from gameday.targets import AwsPath, AwsTarget
 
 FIS_MIN_ACTION_S = 60  # most FIS actions accept 1 minute to 12 hours
 FIS_MAX_ACTION_S = 12 * 3600
@@ -185,7 +185,7 @@ def _action(fault: FisFault, target: AwsTarget) -> tuple[str, str, dict[str, str
             {"duration": duration, "percent": str(fault.load_percent)},
             tasks,
         )
-    path = _path(target, fault.target.path)
+    path = target.path(fault.target.path)
     if isinstance(fault, BreakNetwork):
         return _break_network(fault, target, path, duration)
     if isinstance(fault, AddLatency):
@@ -254,7 +254,7 @@ def _break_network(
 
 
 def _tasks(target: AwsTarget, service: str, count: int | None, percent: float | None) -> dict[str, Any]:
-    mapped = _service(target, service)
+    mapped = target.service(service)
     return {
         "resourceType": "aws:ecs:task",
         "parameters": {"cluster": mapped.cluster, "service": mapped.service},
@@ -275,17 +275,3 @@ def _function(target: AwsTarget, path: AwsPath) -> dict[str, Any]:
 def _opt_in(target: AwsTarget) -> dict[str, str]:
     key, value = target.opt_in_tag.split("=", 1)
     return {key: value}
-
-
-def _service(target: AwsTarget, logical: str) -> EcsService:
-    if logical not in target.services:
-        known = ", ".join(sorted(target.services)) or "none"
-        raise InputError(f"targets: the AWS target maps no service '{logical}' (it maps: {known})")
-    return target.services[logical]
-
-
-def _path(target: AwsTarget, logical: str) -> AwsPath:
-    if logical not in target.paths:
-        known = ", ".join(sorted(target.paths)) or "none"
-        raise InputError(f"targets: the AWS target maps no path '{logical}' (it maps: {known})")
-    return target.paths[logical]

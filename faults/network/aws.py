@@ -32,10 +32,7 @@ def break_network_aws(
 ) -> ApiChangeInjector:
     """The injector for ``fault`` on ``target``; a targets-file gap is an :class:`InputError` now."""
     name = fault.target.path
-    if name not in target.paths:
-        known = ", ".join(sorted(target.paths)) or "none"
-        raise InputError(f"targets: the AWS target maps no path '{name}' (it maps: {known})")
-    path = target.paths[name]
+    path = target.path(name)
     change: ApiChange
     if fault.method == "nacl":
         if not path.subnets or path.source_cidr is None:

@@ -24,7 +24,7 @@ from faults.aws_calls import aws_call
 from faults.base import FaultNotLanded
 from gameday.errors import InputError
 from gameday.faultspecs import ThrottleQueue
-from gameday.targets import AwsQueue, AwsTarget
+from gameday.targets import AwsTarget
 
 ECS_NAMESPACE = "ecs"
 ECS_DIMENSION = "ecs:service:DesiredCount"
@@ -37,7 +37,7 @@ def throttle_queue_aws(
     fault: ThrottleQueue, target: AwsTarget, clients: AwsClients, *, fault_id: str
 ) -> ApiChangeInjector:
     """The injector for ``fault`` on ``target``; a targets-file gap is an :class:`InputError` now."""
-    queue = _mapped_queue(fault, target)
+    queue = target.queue(fault.target.queue)
     if fault.mode == "reject-sends":
         raise InputError("faults: throttle-queue mode reject-sends is localcloud-only")
     change: ApiChange
@@ -80,14 +80,6 @@ def throttle_queue_aws(
         change = PausedMappings(clients("lambda"), clients("sqs"), queue.url, consumer.lambda_function)
         action = "aws-lambda-enable-mappings"
     return ApiChangeInjector(change, UNDO[action], clients, fault_id=fault_id)
-
-
-def _mapped_queue(fault: ThrottleQueue, target: AwsTarget) -> AwsQueue:
-    name = fault.target.queue
-    if name not in target.queues:
-        known = ", ".join(sorted(target.queues)) or "none"
-        raise InputError(f"targets: the AWS target maps no queue '{name}' (it maps: {known})")
-    return target.queues[name]
 
 
 class QueueDelay:

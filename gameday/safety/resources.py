@@ -13,9 +13,9 @@ from typing import Literal
 
 from botocore.client import BaseClient
 
-from gameday.errors import EnvironmentProblem, InputError
+from gameday.errors import EnvironmentProblem
 from gameday.faultspecs import FaultSpec, PathSelection, QueueSelection, ServiceSelection, ThrottleQueue
-from gameday.targets import AwsPath, AwsTarget, EcsService
+from gameday.targets import AwsPath, AwsTarget
 
 ResourceType = Literal["ECS service", "SQS queue", "security group", "subnet", "Lambda function"]
 Clients = Callable[[str], BaseClient]
@@ -41,7 +41,7 @@ def touched_resources(fault: FaultSpec, target: AwsTarget) -> list[Resource]:
         consumer = isinstance(fault, ThrottleQueue) and fault.mode == "consumer"
         return _queue(target, selection.queue, consumer=consumer)
     if isinstance(selection, PathSelection):
-        return _path(_mapped_path(target, selection.path))
+        return _path(target.path(selection.path))
     return []  # a FIS template file names its own targets
 
 
@@ -51,22 +51,12 @@ def read_tags(resource: Resource, clients: Clients) -> dict[str, str]:
 
 
 def _service(target: AwsTarget, logical: str) -> Resource:
-    mapped = _ecs(target, logical)
+    mapped = target.service(logical)
     return Resource("ECS service", mapped.service, cluster=mapped.cluster)
 
 
-def _ecs(target: AwsTarget, logical: str) -> EcsService:
-    if logical not in target.services:
-        known = ", ".join(sorted(target.services)) or "none"
-        raise InputError(f"targets: the AWS target maps no service '{logical}' (it maps: {known})")
-    return target.services[logical]
-
-
 def _queue(target: AwsTarget, logical: str, *, consumer: bool) -> list[Resource]:
-    if logical not in target.queues:
-        known = ", ".join(sorted(target.queues)) or "none"
-        raise InputError(f"targets: the AWS target maps no queue '{logical}' (it maps: {known})")
-    queue = target.queues[logical]
+    queue = target.queue(logical)
     found = [Resource("SQS queue", queue.url)]
     owner = queue.consumer
     if consumer and owner is not None:
@@ -75,13 +65,6 @@ def _queue(target: AwsTarget, logical: str, *, consumer: bool) -> list[Resource]
         if owner.lambda_function is not None:
             found.append(Resource("Lambda function", owner.lambda_function))
     return found
-
-
-def _mapped_path(target: AwsTarget, logical: str) -> AwsPath:
-    if logical not in target.paths:
-        known = ", ".join(sorted(target.paths)) or "none"
-        raise InputError(f"targets: the AWS target maps no path '{logical}' (it maps: {known})")
-    return target.paths[logical]
 
 
 def _path(path: AwsPath) -> list[Resource]:
