@@ -190,7 +190,9 @@ class Hang(Exception):
 
 
 @contextmanager
-def _time_limit(seconds: int) -> Iterator[None]:
+def time_limit(seconds: int) -> Iterator[None]:
+    """Raise :class:`Hang` in the block when it runs ``seconds`` (a hang is a bug, not slowness)."""
+
     def _stop(signum: int, frame: FrameType | None) -> None:
         raise Hang(f"still reading after {seconds} s")
 
@@ -209,7 +211,7 @@ def check_case(kind: InputKind, folder: Path, text: str) -> str | None:
     original = path.read_bytes()
     path.write_text(text, encoding="utf-8", errors="surrogatepass")
     try:
-        with _time_limit(CASE_LIMIT_S):
+        with time_limit(CASE_LIMIT_S):
             kind.read(path)
     except InputError as error:
         return _unlocated(error)

@@ -1,70 +1,26 @@
-"""Each rule the trace reader infers calls by, with its negatives, and documents of any shape.
+"""Each rule the trace reader infers calls by, with its negatives, and documents of the wrong shape.
 
 Documents here are written as the standard SDKs write them (no wrapper, no annotation): a segment
-``web`` with ``remote`` or ``aws`` subsegments. The corpus of real recordings is in
-tests/test_trace_corpus.py; these isolate one rule each.
+``web`` with ``remote`` or ``aws`` subsegments (builders in tests/xray_calls.py). The corpus of
+real recordings is in tests/test_trace_corpus.py, dependency maps in tests/test_trace_dependencies.py
+and arbitrary documents in tests/test_trace_fuzz.py; these isolate one rule each.
 """
 
 from __future__ import annotations
 
-import itertools
 import json
 from typing import Any
 
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
+from xray_calls import FAULT_AT, T0, TIMEOUT, aws_attempt, remote_attempt, run_with, sdk_segment, subsegment
 
+from gameday.scoring.dependency_calls import calls_to
 from gameday.traces import Call, Caller, TracedRequest, read_traces
 from gameday.traces.calls import MAX_RETRY_GAP_S
 from gameday.traces.dependencies import DependencyMatch
 from gameday.traces.shedding import dependent_routes, first_failures, shed_calls
 
-T0 = 1_700_000_000.0
-_ids = itertools.count(1)
 CATALOG = {"catalog": [DependencyMatch(host="catalog:8080")], "orders": [DependencyMatch(host="orders:8080")]}
-
-
-def _id() -> str:
-    return f"{next(_ids):016x}"
-
-
-def _http(
-    start: float,
-    end: float,
-    status: int | None,
-    host: str = "catalog:8080",
-    path: str = "/items",
-    method: str = "GET",
-    **extra: Any,
-) -> dict[str, Any]:
-    """One attempt as an X-Ray SDK's HTTP client records it (no answer: a fault, no response)."""
-    attempt: dict[str, Any] = {
-        "id": _id(),
-        "name": host.split(":")[0],
-        "namespace": "remote",
-        "start_time": T0 + start,
-        "end_time": T0 + end,
-        "http": {"request": {"method": method, "url": f"http://{host}{path}"}},
-    }
-    if status is None:
-        attempt["fault"] = True
-    else:
-        attempt["http"]["response"] = {"status": status}
-        attempt["fault"] = status >= 500 or None
-    return {**attempt, **extra}
-
-
-def _segment(*subsegments: dict[str, Any], aws: dict[str, Any] | None = None) -> dict[str, Any]:
-    segment = {
-        "trace_id": f"1-6553f100-{next(_ids):024x}",
-        "id": _id(),
-        "name": "web",
-        "start_time": T0,
-        "end_time": T0 + 100,
-        "subsegments": list(subsegments),
-    }
-    return {**segment, "aws": aws} if aws is not None else segment
 
 
 def _calls(*documents: dict[str, Any]) -> list[Call]:
@@ -79,133 +35,204 @@ def _shape(calls: list[Call]) -> list[list[int | None]]:
 
 
 def test_failed_attempts_one_after_another_are_one_call_with_retries() -> None:
-    calls = _calls(_segment(_http(1.0, 1.1, 503), _http(1.2, 1.3, 503), _http(1.5, 1.6, 200)))
-    assert _shape(calls) == [[503, 503, 200]] and calls[0].outcome == "ok" and calls[0].found == "inferred"
+    (call,) = _calls(
+        sdk_segment(
+            remote_attempt(1.0, 1.1, 503), remote_attempt(1.2, 1.3, 503), remote_attempt(1.5, 1.6, 200)
+        )
+    )
+    assert _shape([call]) == [[503, 503, 200]]
+    assert (call.dependency, call.outcome, call.found, call.start, call.end) == (
+        "catalog",
+        "ok",
+        "inferred",
+        T0 + 1.0,
+        T0 + 1.6,
+    )
+    assert call.retries_seen and call.attempts_timed
+
+
+def test_retries_that_all_fail_are_one_failed_call() -> None:
+    (call,) = _calls(sdk_segment(remote_attempt(1.0, 1.1, 503), remote_attempt(1.2, 2.2, TIMEOUT)))
+    assert (_shape([call]), call.outcome) == ([[503, None]], "failed")
 
 
 def test_concurrent_attempts_to_one_dependency_are_separate_calls() -> None:
-    calls = _calls(_segment(_http(1.0, 1.5, 503), _http(1.1, 1.6, 200)))
+    calls = _calls(sdk_segment(remote_attempt(1.0, 1.5, 503), remote_attempt(1.1, 1.6, 200)))
     assert _shape(calls) == [[503], [200]]
 
 
+def test_an_attempt_starting_within_a_millisecond_of_the_last_ones_end_follows_it() -> None:
+    """Clocks round to the millisecond: that is "as the last one ended", not concurrent."""
+    calls = _calls(sdk_segment(remote_attempt(1.0, 1.1, 503), remote_attempt(1.0995, 1.2, 200)))
+    assert _shape(calls) == [[503, 200]]
+
+
 def test_an_attempt_after_a_success_starts_a_new_call() -> None:
-    assert _shape(_calls(_segment(_http(1.0, 1.1, 200), _http(1.2, 1.3, 503)))) == [[200], [503]]
+    calls = _calls(sdk_segment(remote_attempt(1.0, 1.1, 200), remote_attempt(1.2, 1.3, 503)))
+    assert _shape(calls) == [[200], [503]]
 
 
 @pytest.mark.parametrize(("path", "method"), [("/other", "GET"), ("/items", "POST")])
 def test_another_path_or_method_is_another_call(path: str, method: str) -> None:
-    calls = _calls(_segment(_http(1.0, 1.1, 503), _http(1.2, 1.3, 200, path=path, method=method)))
-    assert _shape(calls) == [[503], [200]]
+    second = remote_attempt(1.2, 1.3, 200, path=path, method=method)
+    assert _shape(_calls(sdk_segment(remote_attempt(1.0, 1.1, 503), second))) == [[503], [200]]
 
 
-def test_a_gap_longer_than_any_backoff_is_a_new_call() -> None:
-    later = 1.1 + MAX_RETRY_GAP_S + 1
-    assert _shape(_calls(_segment(_http(1.0, 1.1, 503), _http(later, later + 0.1, 200)))) == [[503], [200]]
+def test_another_query_string_is_the_same_request_target() -> None:
+    second = remote_attempt(1.2, 1.3, 200, path="/items?page=2")
+    assert _shape(_calls(sdk_segment(remote_attempt(1.0, 1.1, 503, path="/items?page=1"), second))) == [
+        [503, 200]
+    ]
+
+
+@pytest.mark.parametrize(
+    ("gap", "expected"),
+    [(MAX_RETRY_GAP_S - 0.5, [[503, 200]]), (MAX_RETRY_GAP_S + 1, [[503], [200]])],
+    ids=["within", "past"],
+)
+def test_a_retry_comes_within_max_retry_gap_and_a_longer_wait_is_a_new_call(
+    gap: float, expected: list[list[int]]
+) -> None:
+    later = 1.1 + gap
+    assert _shape(
+        _calls(sdk_segment(remote_attempt(1.0, 1.1, 503), remote_attempt(later, later + 0.1, 200)))
+    ) == (expected)
 
 
 def test_a_wrapper_over_two_dependencies_is_split_per_dependency() -> None:
-    wrapper = {
-        "id": _id(),
-        "name": "checkout",
-        "start_time": T0 + 1,
-        "end_time": T0 + 2,
-        "subsegments": [_http(1.0, 1.1, 503), _http(1.2, 1.3, 200), _http(1.4, 1.5, 200, host="orders:8080")],
-    }
-    calls = _calls(_segment(wrapper))
-    assert [(c.dependency, len(c.attempts)) for c in calls] == [("catalog", 2), ("orders", 1)]
+    wrapper = subsegment("checkout", 1.0, 2.0)
+    wrapper["subsegments"] = [
+        remote_attempt(1.0, 1.1, 503),
+        remote_attempt(1.2, 1.3, 200),
+        remote_attempt(1.15, 1.19, 200, host="orders:8080"),
+    ]
+    calls = _calls(sdk_segment(wrapper))
+    assert [(c.dependency, _shape([c])[0]) for c in calls] == [("catalog", [503, 200]), ("orders", [200])]
 
 
-@pytest.mark.parametrize(("resend", "expected"), [(0, [[503], [200]]), (1, [[503, 200]])])
+@pytest.mark.parametrize(
+    ("first", "resend", "expected"),
+    [(503, 0, [[503], [200]]), (503, 1, [[503, 200]]), (301, 1, [[301, 200]])],
+    ids=["zero-after-a-failure", "one-after-a-failure", "one-after-a-redirect"],
+)
 def test_opentelemetry_resend_count_settles_whether_an_attempt_is_a_retry(
-    resend: int, expected: list[list[int]]
+    first: int, resend: int, expected: list[list[int]]
 ) -> None:
-    second = _http(1.2, 1.3, 200, metadata={"default": {"http.request.resend_count": resend}})
-    assert _shape(_calls(_segment(_http(1.0, 1.1, 503), second))) == expected
+    """ADOT puts span attributes in ``metadata.default``; resend_count counts redirects too."""
+    second = remote_attempt(1.2, 1.3, 200, metadata={"default": {"http.request.resend_count": resend}})
+    assert _shape(_calls(sdk_segment(remote_attempt(1.0, 1.1, first), second))) == expected
 
 
 def test_one_request_recorded_twice_by_a_double_patch_is_one_attempt() -> None:
-    send = _http(1.0, 1.01, None, fault=None)  # httplib's send: no answer, no error
-    del send["fault"]
-    answer = _http(1.01, 1.1, 503)
-    read = _http(1.1, 1.11, 503, method="READ")
-    assert _shape(_calls(_segment(send, answer, read, _http(1.2, 1.3, 200)))) == [[503, 200]]
+    send = remote_attempt(1.0, 1.01, TIMEOUT, fault=False)  # httplib's send: no answer, no error
+    answer = remote_attempt(1.01, 1.1, 503)
+    read = remote_attempt(1.1, 1.11, 503, method="READ")
+    calls = _calls(sdk_segment(send, answer, read, remote_attempt(1.2, 1.3, 200)))
+    assert _shape(calls) == [[503, 200]]
+
+
+def test_a_record_with_no_answer_and_no_fault_is_an_attempt_when_no_answer_follows_it() -> None:
+    """The negative of the double patch: a send record is left out only for the answer after it."""
+    unanswered = remote_attempt(1.0, 1.01, TIMEOUT, fault=False)
+    calls = _calls(sdk_segment(unanswered, remote_attempt(1.2, 1.3, 200, path="/other")))
+    assert _shape(calls) == [[None], [200]]
 
 
 def test_a_nested_remote_subsegment_is_the_same_request_not_another_attempt() -> None:
-    outer = _http(1.0, 1.2, 200)
-    outer["subsegments"] = [_http(1.01, 1.19, 200)]
-    assert _shape(_calls(_segment(outer))) == [[200]]
+    outer = remote_attempt(1.0, 1.2, 200)
+    outer["subsegments"] = [remote_attempt(1.01, 1.19, 200)]
+    assert _shape(_calls(sdk_segment(outer))) == [[200]]
 
 
 def test_the_aiohttp_trace_configs_failed_local_attempt_is_an_attempt() -> None:
-    refused = {**_http(1.0, 1.01, None), "namespace": "local"}
-    assert _shape(_calls(_segment(refused, _http(1.1, 1.2, 200)))) == [[None, 200]]
+    refused = remote_attempt(1.0, 1.01, TIMEOUT, namespace="local")
+    assert _shape(_calls(sdk_segment(refused, remote_attempt(1.1, 1.2, 200)))) == [[None, 200]]
+
+
+def test_a_local_subsegment_without_a_url_is_no_attempt() -> None:
+    work = subsegment("render", 1.0, 1.01, fault=True)
+    work["namespace"] = "local"
+    assert _calls(sdk_segment(work)) == []
 
 
 # --- AWS SDK calls ------------------------------------------------------------------------------
 
-
-def _aws(retries: int | None, status: int = 200, cause: str | None = None, **aws: Any) -> dict[str, Any]:
-    fields: dict[str, Any] = {"operation": "GetItem", "table_name": "orders", **aws}
-    if retries is not None:
-        fields["retries"] = retries
-    doc: dict[str, Any] = {
-        "id": _id(),
-        "name": "DynamoDB",
-        "namespace": "aws",
-        "start_time": T0 + 1,
-        "end_time": T0 + 1.5,
-        "aws": fields,
-        "http": {"response": {"status": status}},
-    }
-    if cause is not None:
-        doc.update(error=True, fault=True, cause={"exceptions": [{"type": "ClientError", "message": cause}]})
-    return doc
+TABLES = {"orders-table": [DependencyMatch(aws="DynamoDB", resource="orders")]}
 
 
 def _aws_calls(*documents: dict[str, Any], sdk: str = "X-Ray for Java") -> list[Call]:
-    tables = {"orders-table": [DependencyMatch(aws="DynamoDB", resource="orders")]}
-    return read_traces([_segment(*documents, aws={"xray": {"sdk": sdk}})], tables).calls
+    return read_traces([sdk_segment(*documents, aws={"xray": {"sdk": sdk}})], TABLES).calls
 
 
-def test_aws_retries_count_retries_from_java_and_go_and_attempts_from_node() -> None:
-    (java,) = _aws_calls(_aws(2))
-    (node,) = _aws_calls(_aws(3), sdk="X-Ray for Node.js")
-    assert len(java.attempts) == len(node.attempts) == 3
-    assert java.retries_seen and not java.attempts_timed
+@pytest.mark.parametrize(
+    ("sdk", "retries", "attempts"),
+    [
+        ("X-Ray for Java", 2, 3),
+        ("X-Ray for Go", 2, 3),
+        ("X-Ray for Java", 0, 1),
+        ("X-Ray for Node.js", 3, 3),
+        ("X-Ray for Node.js", 1, 1),
+    ],
+)
+def test_aws_retries_count_retries_from_java_and_go_and_attempts_from_node(
+    sdk: str, retries: int, attempts: int
+) -> None:
+    (call,) = _aws_calls(aws_attempt(retries), sdk=sdk)
+    assert (len(call.attempts), call.found, call.outcome) == (attempts, "aws", "ok")
+    assert call.retries_seen and call.attempts_timed == (attempts == 1)  # earlier ones: count only
 
 
 def test_without_aws_retries_a_call_says_its_retries_are_unseen() -> None:
-    (call,) = _aws_calls(_aws(None))
-    assert not call.retries_seen and len(call.attempts) == 1
+    (call,) = _aws_calls(aws_attempt(None), sdk="X-Ray for Python")
+    assert (len(call.attempts), call.retries_seen, call.attempts_timed) == (1, False, True)
 
 
-def test_a_throttling_code_in_the_cause_is_a_throttle_though_no_flag_says_so() -> None:
-    message = "An error occurred (ProvisionedThroughputExceededException) when calling GetItem"
-    (call,) = _aws_calls(_aws(None, status=400, cause=message))
+@pytest.mark.parametrize(
+    "exception",
+    [
+        {
+            "type": "ClientError",
+            "message": "An error occurred (ProvisionedThroughputExceededException) when calling",
+        },
+        {"type": "ThrottlingException", "message": "Rate exceeded"},
+        {
+            "type": "DynamoDbException",
+            "message": "Rate exceeded (Service: DynamoDb, Error Code: ThrottlingException)",
+        },
+    ],
+    ids=["python", "node", "java"],
+)
+def test_a_throttling_code_in_the_cause_is_a_throttle_though_no_flag_says_so(
+    exception: dict[str, str],
+) -> None:
+    (call,) = _aws_calls(aws_attempt(None, status=400, exception=exception))
     assert call.attempts[-1].throttle and call.outcome == "failed"
 
 
+def test_another_error_code_is_an_answer_not_a_throttle() -> None:
+    refused = {"type": "ClientError", "message": "An error occurred (ConditionalCheckFailedException)"}
+    (call,) = _aws_calls(aws_attempt(None, status=400, exception=refused))
+    assert not call.attempts[-1].throttle and call.outcome == "ok"
+
+
 def test_a_closed_breaker_wrapper_around_a_good_aws_call_is_an_ok_call() -> None:
-    wrapper = {
-        "id": _id(),
-        "name": "orders-table",
-        "start_time": T0 + 1,
-        "end_time": T0 + 2,
-        "annotations": {"circuit_open": False},
-        "subsegments": [_aws(0)],
-    }
+    wrapper = subsegment("orders-table", 1.0, 2.0)
+    wrapper.update(annotations={"circuit_open": False}, subsegments=[aws_attempt(0)])
     (call,) = _aws_calls(wrapper)
-    assert (call.found, call.outcome) == ("wrapper", "ok")
+    assert (call.found, call.outcome, call.dependency, len(call.attempts)) == (
+        "wrapper",
+        "ok",
+        "orders-table",
+        1,
+    )
 
 
 def test_an_aws_call_without_its_resource_goes_to_the_only_mapped_one_of_its_service() -> None:
-    bare = _aws(1)
+    bare = aws_attempt(1)
     del bare["aws"]["table_name"]
-    one = {"orders-table": [DependencyMatch(aws="DynamoDB", resource="orders")]}
-    two = {**one, "users-table": [DependencyMatch(aws="dynamodb", resource="users")]}
-    assert [c.dependency for c in read_traces([_segment(bare)], one).calls] == ["orders-table"]
-    reading = read_traces([_segment(bare)], two)
+    two = {**TABLES, "users-table": [DependencyMatch(aws="dynamodb", resource="users")]}
+    assert [c.dependency for c in read_traces([sdk_segment(bare)], TABLES).calls] == ["orders-table"]
+    reading = read_traces([sdk_segment(bare)], two)
     assert reading.calls == [] and dict(reading.unmapped) == {"aws DynamoDB": 1}
 
 
@@ -223,101 +250,69 @@ def test_an_aws_call_without_its_resource_goes_to_the_only_mapped_one_of_its_ser
         ({"ecs": {"container": "bff"}, "xray": {"sdk": "opentelemetry for java"}}, "bff", True),
         ({"ecs": {"container": "ip-10-0-1-5"}, "xray": {"sdk": "X-Ray for Python"}}, "ip-10-0-1-5", False),
     ],
+    ids=["task-arn-over-container", "adot-container-name", "sdk-container-host"],
 )
 def test_the_caller_instance_is_the_most_specific_id_and_a_shared_name_is_marked(
     aws: dict[str, Any], instance: str, shared: bool
 ) -> None:
-    (call,) = _calls(_segment(_http(1.0, 1.1, 200), aws=aws))
-    assert (call.caller_instance, call.instance_shared) == (instance, shared)
+    (call,) = _calls(sdk_segment(remote_attempt(1.0, 1.1, 200), aws=aws))
+    assert (call.caller_instance, call.instance_shared, call.who.distinct) == (instance, shared, not shared)
 
 
 @pytest.mark.parametrize(
     ("document", "reason"),
     [
-        ({"id": "a", "trace_id": "1-2-3", "start_time": T0, "http": "GET /x"}, "http is a string"),
+        ({"id": "a", "trace_id": "1-2-3", "start_time": T0, "http": "GET /x"}, "http is a string 'GET /x'"),
         ({"id": "a", "trace_id": "1-2-3", "start_time": None}, "start_time is missing"),
         ({"id": "a", "trace_id": "1-2-3", "start_time": T0, "annotations": ["x"]}, "annotations is an array"),
-        (["not", "a", "document"], ""),
-        ({"trace_id": "1-2-3", "start_time": T0}, "id is null"),
+        (["not", "a", "document"], "the document is list, not an object"),
+        ({"trace_id": "1-2-3", "start_time": T0}, "id is null, not a non-empty string"),
+        (
+            {"id": "a", "trace_id": "1-2-3", "start_time": 10**400},
+            "start_time is 1" + "0" * 26 + "…, not a number",
+        ),
     ],
+    ids=["http-string", "start-null", "annotations-list", "not-an-object", "no-id", "start-400-digits"],
 )
 def test_a_document_of_the_wrong_shape_is_counted_never_raised(document: object, reason: str) -> None:
-    problems = read_traces([document, _segment(_http(1.0, 1.1, 200))], CATALOG).problems
-    assert problems.unreadable == 1 and reason in problems.first_unreadable
-    assert "1 of 2 documents unreadable" in (problems.summary() or "")
+    reading = read_traces([document, sdk_segment(remote_attempt(1.0, 1.1, 200))], CATALOG)
+    problems = reading.problems
+    assert (problems.documents, problems.unreadable) == (2, 1)
+    assert problems.first_unreadable.startswith(f"document 1: {reason}")
+    assert _shape(reading.calls) == [[200]]  # the good document is still read
+
+
+def test_problems_summary_says_each_kind_in_one_line() -> None:
+    documents = [{"id": "a", "trace_id": "1-2-3", "start_time": T0, "http": "GET /x"}, *_loop(), _orphan()]
+    problems = read_traces(documents, CATALOG).problems
+    assert problems.summary() == (
+        "1 of 4 documents unreadable (first: document 1: http is a string 'GET /x', not an object); "
+        "1 subsegments whose parent never arrived; 2 entities in a loop of parent ids"
+    )
+    assert problems.unusable() == 4
+    assert read_traces([sdk_segment(remote_attempt(1.0, 1.1, 200))], CATALOG).problems.summary() is None
+
+
+def _loop() -> list[dict[str, Any]]:
+    """Two subsegment documents, each the other's parent."""
+    a = {**remote_attempt(1.0, 1.1, 200), "type": "subsegment", "trace_id": "1-2-3", "id": "a" * 16}
+    return [{**a, "parent_id": "b" * 16}, {**a, "id": "b" * 16, "parent_id": "a" * 16}]
+
+
+def _orphan() -> dict[str, Any]:
+    return {**remote_attempt(1.0, 1.1, 200), "type": "subsegment", "trace_id": "1-2-3", "parent_id": "f" * 16}
 
 
 def test_a_loop_of_parent_ids_ends_and_is_counted() -> None:
-    a = {
-        "type": "subsegment",
-        "id": "aaaaaaaaaaaaaaaa",
-        "parent_id": "bbbbbbbbbbbbbbbb",
-        "trace_id": "1-2-3",
-        "name": "x",
-        "start_time": T0,
-        "end_time": T0 + 1,
-        "namespace": "remote",
-    }
-    b = {**a, "id": "bbbbbbbbbbbbbbbb", "parent_id": "aaaaaaaaaaaaaaaa"}
-    reading = read_traces([a, b], None)
+    reading = read_traces(_loop(), None)
     assert reading.problems.cycles == 2 and reading.calls == []
 
 
 def test_an_orphan_and_a_duplicate_are_counted() -> None:
-    orphan = {
-        **_http(1.0, 1.1, 200),
-        "type": "subsegment",
-        "trace_id": "1-2-3",
-        "parent_id": "ffffffffffffffff",
-    }
-    segment = _segment(_http(1.0, 1.1, 200))
+    segment = sdk_segment(remote_attempt(1.0, 1.1, 200))
     again = {**json.loads(json.dumps(segment)), "end_time": segment["end_time"] + 1}  # sent twice, differing
-    problems = read_traces([orphan, segment, again], CATALOG).problems
-    assert (problems.orphans, problems.duplicates) == (1, 1)
-
-
-json_values = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=True) | st.text(max_size=8),
-    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=12), inner, max_size=5),
-    max_leaves=30,
-)
-FIELDS = [
-    "id",
-    "trace_id",
-    "parent_id",
-    "type",
-    "name",
-    "start_time",
-    "end_time",
-    "in_progress",
-    "namespace",
-    "http",
-    "aws",
-    "annotations",
-    "metadata",
-    "subsegments",
-    "fault",
-    "error",
-    "throttle",
-    "cause",
-]
-
-
-@settings(max_examples=300, deadline=None)
-@given(
-    documents=st.lists(json_values, max_size=4),
-    mutated=st.lists(st.tuples(st.sampled_from(FIELDS), json_values), max_size=4),
-    mapped=st.booleans(),
-)
-def test_any_json_at_the_reader_is_read_or_counted_never_raised(
-    documents: list[Any], mutated: list[tuple[str, Any]], mapped: bool
-) -> None:
-    segment = _segment(_http(1.0, 1.1, 503), _http(1.2, 1.3, 200))
-    for field, value in mutated:
-        target = segment if field in ("id", "trace_id", "aws", "name") else segment["subsegments"][0]
-        target[field] = value
-    reading = read_traces([*documents, segment], CATALOG if mapped else None)
-    assert reading.problems.documents == len(documents) + 1
+    problems = read_traces([_orphan(), segment, again, segment], CATALOG).problems
+    assert (problems.orphans, problems.duplicates) == (1, 1)  # the same version again is no problem
 
 
 # --- a breaker that sends nothing, told from the requests that skipped the dependency -------------
@@ -355,3 +350,23 @@ def test_a_skip_on_an_instance_whose_calls_had_not_failed_is_not_shed() -> None:
     skipped_elsewhere = [_request(20.0, "GET /items/{id}", set(), instance="task-2")]
     failures = first_failures([_failed_call(19.0, instance="task-1")], 10.0)
     assert shed_calls(skipped_elsewhere, "catalog", routes, failures) == []
+
+
+def test_from_documents_a_dependent_route_served_with_no_attempt_in_the_outage_is_a_shed_call() -> None:
+    """Read end to end: routes from the segments' URLs, then the calls a score grades."""
+
+    def served(at: float, path: str, *attempts: dict[str, Any]) -> dict[str, Any]:
+        return sdk_segment(*attempts, request=f"GET http://web{path}", start=at, end=at + 0.2)
+
+    baseline = [served(t, f"/items/sku-{t}", remote_attempt(t, t + 0.1, 200)) for t in range(1, 7)]
+    baseline += [served(t + 0.5, "/health") for t in range(1, 7)]
+    outage = [
+        served(FAULT_AT + 1, "/items/sku-21", remote_attempt(FAULT_AT + 1, FAULT_AT + 1.1, 503)),
+        served(FAULT_AT + 2, "/items/sku-22"),  # the breaker is open: no attempt
+        served(FAULT_AT + 3, "/health"),  # never calls catalog: says nothing about the breaker
+    ]
+    calls = calls_to(run_with([*baseline, *outage]), "catalog")
+    assert [(c.start - T0, c.outcome) for c in calls if c.found == "shed"] == [
+        (FAULT_AT + 2, "short_circuit")
+    ]
+    assert len(calls) == 8  # six baseline calls, the failed one and the shed one

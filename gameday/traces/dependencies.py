@@ -147,7 +147,8 @@ class Endpoint(NamedTuple):
             return f"aws {self.aws}" + (f" {self.resource}" if self.resource else "")
         host = _host_port(self.url) if self.url else None
         if host is not None:
-            return f"host {host[0]}" + (f":{host[1]}" if host[1] is not None else "")
+            written = f"[{host[0]}]" if ":" in host[0] else host[0]  # IPv6, as a URL writes it
+            return f"host {written}" + (f":{host[1]}" if host[1] is not None else "")
         return f"name {self.name}"
 
 
@@ -218,10 +219,25 @@ def _host_fits(wanted: str, url: str) -> bool:
     if found is None:
         return False
     host, port = found
-    wanted_host, _, wanted_port = wanted.lower().rpartition(":")
-    if wanted_host and wanted_port.isdigit():
-        return host == wanted_host and port == int(wanted_port)
-    return host == wanted.lower()
+    wanted_host, wanted_port = _wanted_host_port(wanted.lower())
+    return host == wanted_host and (wanted_port is None or port == wanted_port)
+
+
+def _wanted_host_port(wanted: str) -> tuple[str, int | None]:
+    """Host and port (None: any) of a match's ``host``; an IPv6 address is written as in a URL
+    (``[::1]:8080``, ``[::1]``) or bare (``::1``, which has no port)."""
+    if wanted.startswith("["):
+        address, bracket, rest = wanted[1:].partition("]")
+        if bracket and not rest:
+            return address, None
+        host, port = (address, rest[1:]) if bracket and rest.startswith(":") else ("", "")
+    elif wanted.count(":") > 1:
+        return wanted, None
+    else:
+        host, _, port = wanted.rpartition(":")
+    if host and port.isdecimal():
+        return host, int(port)
+    return wanted, None  # compared whole: ``catalog`` fits any port, ``catalog:x`` no URL
 
 
 def _host_port(url: str) -> tuple[str, int | None] | None:
@@ -249,13 +265,15 @@ def _service(name: str) -> str:
 
 
 def _resource(value: str | None) -> str | None:
-    """A resource's own name, whether written as a name, a queue URL or an ARN."""
+    """A resource's own name, whether written as a name, a queue URL or an ARN; a Lambda function
+    in any form its ``FunctionName`` takes (``pay``, ``pay:live``, ``123456789012:function:pay``,
+    an ARN with or without a qualifier) is ``pay``."""
     if value is None:
         return None
+    if ":function:" in value:
+        return value.split(":function:", 1)[1].split(":", 1)[0]
     if value.startswith("arn:"):
-        if ":function:" in value:
-            return value.split(":function:", 1)[1].split(":", 1)[0]
         return value.rsplit("/", 1)[-1].rsplit(":", 1)[-1]
     if "://" in value:
         return value.rstrip("/").rsplit("/", 1)[-1]
-    return value
+    return value.split(":", 1)[0]  # a function name with its qualifier; no other resource name holds a colon

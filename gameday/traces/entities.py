@@ -170,7 +170,10 @@ def _time(raw: Mapping[str, Any], field: str) -> float | None:
         return None
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise Unreadable(f"{field} is {_shown(value)}, not a number of epoch seconds")
-    seconds = float(value)
+    try:
+        seconds = float(value)
+    except OverflowError:  # a JSON integer of hundreds of digits
+        seconds = math.inf
     if not math.isfinite(seconds) or seconds < 0:
         raise Unreadable(f"{field} is {_shown(value)}, not a number of epoch seconds")
     return seconds
@@ -281,8 +284,8 @@ def _whole(value: object) -> int | None:
 def _shown(value: object) -> str:
     """A value as a one-line reason shows it: its JSON kind, and a short excerpt."""
     kind = {dict: "an object", list: "an array", str: "a string", bool: "a boolean", type(None): "null"}
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        return repr(value)
     text = repr(value)
     excerpt = text if len(text) <= 30 else text[:27] + "…"
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return excerpt
     return f"{kind.get(type(value), type(value).__name__)} {excerpt}" if value is not None else "null"
