@@ -63,6 +63,9 @@ class AwsPath(Strict):
     lambda_function: str | None = Field(default=None, alias="lambda")
 
 
+XrayServiceName = Annotated[str, Field(min_length=1, max_length=64)]  # a sampling rule's ServiceName
+
+
 class AwsTarget(Strict):
     """An AWS account; every resource a scenario names must be mapped here."""
 
@@ -100,9 +103,11 @@ class AwsTarget(Strict):
         description="run-rule: for the run, X-Ray keeps every request of the services (a rule of the run's "
         "own, deleted after); keep: the account's sampling rules",
     )
-    xray_services: list[str] | None = Field(
+    xray_services: list[XrayServiceName] | None = Field(
         default=None,
-        description="the services' names in X-Ray (their segments' name); default: services' keys",
+        min_length=1,
+        description="the services' names in X-Ray (their segments' name, wildcards * and ? allowed); "
+        "default: the services' keys, or every service (*) when none is mapped",
     )
     xray_trace_cap: int = Field(
         default=20_000, ge=1, description="traces fetched at most; above it, every faulted or in-fault trace"

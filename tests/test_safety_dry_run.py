@@ -135,6 +135,11 @@ def test_a_dry_run_prints_every_stop_and_sends_none(
     assert "rehearsal ended: ecs:DescribeTasks failed: DryRunHalt: dry run: ecs:DescribeTasks not sent" in out
     assert sorted(_running()) == sorted(tasks)  # nothing stopped
     assert not reports.exists()  # a dry run leaves no run folder
+    # the run's X-Ray sampling rule comes first, and is a change like a fault's
+    sampling = out.index("xray-sampling: X-Ray keeps every request of orders (sampling rules gameday-")
+    assert sampling < out.index("f1-kill-tasks at 10s")
+    assert '  inject: xray:CreateSamplingRule {"SamplingRule": {' in out
+    assert '  revert: xray:DeleteSamplingRule {"RuleName": "gameday-' in out
 
 
 def test_any_change_through_any_client_is_recorded_not_sent(aws: None, wire: list[str]) -> None:
@@ -270,6 +275,8 @@ expect:
     assert [op for op in wire if is_mutating(op)] == []
     changes = [line.split(" {")[0] for line in out.splitlines() if line.startswith("  ") and "{" in line]
     assert changes == [
+        "  inject: xray:CreateSamplingRule",  # the run's sampling rule: every service, as none is mapped
+        "  revert: xray:DeleteSamplingRule",
         "  inject: sqs:SetQueueAttributes",
         "  revert: sqs:SetQueueAttributes",
         "  inject: ec2:RevokeSecurityGroupIngress",

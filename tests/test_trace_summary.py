@@ -72,7 +72,8 @@ def test_the_map_is_kept_in_the_run_folder_and_graded_again_the_same(tmp_path: P
 
 
 def test_every_report_has_the_traces_section(tmp_path: Path) -> None:
-    evidence = replace(run_with(_traces().documents), dependencies=CATALOG)
+    sampled = "every request of bff (the run's sampling rules gameday-0bd761f3-0, fixed rate 100 %)"
+    evidence = replace(run_with(_traces().documents), dependencies=CATALOG, trace_sampling=sampled)
     card = score_run(_scenario(), evidence)
     write_reports(tmp_path, _scenario(), evidence, card)
     html = (tmp_path / "report.html").read_text()
@@ -80,4 +81,6 @@ def test_every_report_has_the_traces_section(tmp_path: Path) -> None:
     scores = json.loads((tmp_path / "scores.json").read_text())
     for text in (html, markdown):
         assert "Traces" in text and "not mapped to a dependency: host payments:80 (3 attempts)" in text
+        assert f"sampled: {sampled}" in text.replace("&#39;", "'")  # which share of requests X-Ray kept
+    assert scores["traces"]["sampling"] == sampled
     assert scores["traces"]["unmapped"] == [{"endpoint": "host payments:80", "attempts": 3}]

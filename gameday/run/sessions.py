@@ -19,7 +19,7 @@ from faults.registry import build_injector
 from gameday.aws_session import aws_client
 from gameday.errors import EnvironmentProblem
 from gameday.evidence.aws.collect import collect_aws
-from gameday.evidence.aws.sampling import ACCOUNT_RULES, run_sampling
+from gameday.evidence.aws.sampling import KEPT, TraceSampling, run_rules, run_sampling
 from gameday.evidence.records import FaultRecord, Gap, MetricPoint, ScalingActivity, TaskEvent
 from gameday.evidence.target import TargetEvidence
 from gameday.ledger import Ledger
@@ -132,7 +132,7 @@ class AwsSession:
     say: Say = print
     clock: Callable[[], float] = time.time
     sleep: Callable[[float], None] = time.sleep
-    trace_sampling: str = ACCOUNT_RULES  # the run's own rule when it has one (gameday.evidence.aws.sampling)
+    sampling: TraceSampling = KEPT  # the run's own rules when it has them (gameday.evidence.aws.sampling)
 
     def injector_for(self, planned: PlannedFault, run_id: str) -> Injector:
         return build_injector(planned.spec, self.target, fault_id=planned.fault_id, run_id=run_id)
@@ -140,11 +140,20 @@ class AwsSession:
     def dependencies(self) -> dict[str, list[DependencyMatch]]:
         return dict(self.target.dependencies)
 
+    @property
+    def trace_sampling(self) -> str:
+        return self.sampling.said
+
     def collect(self, since: float, until: float, fault_windows: Sequence[Span] = ()) -> TargetEvidence:
+        """The account's evidence of the window; traces kept by a sample the run did not ask for are
+        a gap, so trace scores are INCONCLUSIVE rather than judged on too few calls."""
         self._settle(until + self.target.xray_settle)
-        return collect_aws(
+        evidence = collect_aws(
             self.target, since, until, trace_cap=self.target.xray_trace_cap, fault_windows=fault_windows
         )
+        if self.sampling.gap is not None:
+            evidence.gaps.append(self.sampling.gap)
+        return evidence
 
     def _settle(self, ready_at: float) -> None:
         """Wait until ``ready_at``, saying so now and every ``SETTLE_NOTE_S`` seconds."""
@@ -219,28 +228,26 @@ def open_session(target: Target, plan: Plan, log_dir: Path, say: Say) -> Iterato
 
 @contextlib.contextmanager
 def _aws_session(target: AwsTarget, plan: Plan, log_dir: Path, say: Say) -> Iterator[AwsSession]:
-    """Pre-flight first (the account check is the run's first AWS call), then the run's X-Ray
-    sampling rule, then watch the stop alarms; each undone on the way out, in reverse order."""
+    """Pre-flight first (the account check is the run's first AWS call), then watch the stop alarms
+    (one already firing refuses the run before anything changes), then the run's X-Ray sampling
+    rules; each undone on the way out, in reverse order."""
     account = preflight_plan(target, plan)
     say(f"AWS account {account}: allowed, every resource opted in, blast radius within limits")
     with contextlib.ExitStack() as undo:
-        sampling = ACCOUNT_RULES
-        if target.xray_sampling == "run-rule":
-            services = target.xray_services or list(target.services)
-            ledger = Ledger(RunFolder(log_dir).ledger)
-            sampling = undo.enter_context(
-                run_sampling(aws_client(target, "xray"), plan.run_id, services, ledger, say)
-            )
         watchers: list[StopCondition] = []
         if target.stop_alarms:
             watcher = AlarmWatcher(aws_client(target, "cloudwatch"), target.stop_alarms, say)
             watcher.start()
             undo.callback(watcher.stop)
             watchers.append(watcher)
+        sampling = KEPT
+        rules = run_rules(target, plan.run_id)
+        if rules is not None:
+            sampling = undo.enter_context(run_sampling(rules, Ledger(RunFolder(log_dir).ledger), say))
         yield AwsSession(
             target=target,
             entry_url=target.entry_url,
             stop_conditions=watchers,
             say=say,
-            trace_sampling=sampling,
+            sampling=sampling,
         )

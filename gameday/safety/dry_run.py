@@ -25,6 +25,7 @@ from botocore.utils import ArgumentGenerator
 from faults.base import Injector
 from faults.registry import build_injector
 from gameday.aws_session import client_hook
+from gameday.evidence.aws.sampling import run_rules
 from gameday.run.plan import Plan, PlannedFault
 from gameday.safety.preflight import preflight_plan
 from gameday.targets import LocalTarget, Target
@@ -140,14 +141,23 @@ def dry_run_lines(plan: Plan, target: Target) -> list[str]:
     account = preflight_plan(target, plan)
     lines = [f"{header} (AWS account {account}): pre-flight passed; reads were made, no change was sent"]
     with intercepting() as interceptor:
+        sampling = run_rules(target, plan.run_id)  # made before the first fault, deleted after the last
+        if sampling is not None:
+            lines += _rehearsed(interceptor, sampling, f"{sampling.fault_id}: {sampling.describe()}")
         for planned in plan.faults:
             injector = _injector(planned, target, plan.run_id)
-            ending = rehearse(interceptor, planned.fault_id, injector)
-            lines.append(_fault_line(planned, injector))
-            for phase in ("inject", "revert"):
-                calls = [c for c in interceptor.calls if c.fault_id == planned.fault_id and c.phase == phase]
-                lines += [f"  {phase}: {call}" for call in calls] or [f"  {phase}: no change"]
-            lines.append(f"  rehearsal ended: {ending}")
+            lines += _rehearsed(interceptor, injector, _fault_line(planned, injector))
+    return lines
+
+
+def _rehearsed(interceptor: MutationInterceptor, injector: Injector, heading: str) -> list[str]:
+    """``heading``, then each change the inject and the revert would send, and how the rehearsal ended."""
+    ending = rehearse(interceptor, injector.fault_id, injector)
+    lines = [heading]
+    for phase in ("inject", "revert"):
+        calls = [c for c in interceptor.calls if c.fault_id == injector.fault_id and c.phase == phase]
+        lines += [f"  {phase}: {call}" for call in calls] or [f"  {phase}: no change"]
+    lines.append(f"  rehearsal ended: {ending}")
     return lines
 
 
