@@ -8,8 +8,8 @@ behave, and a further ``RANDOM_THROTTLE`` share of every call is throttled anywa
 call answers ``ThrottledException`` (429) quickly. botocore's own retries are not involved (the
 answer is given before them), so each contender handles throttling on its own:
 
-* ``collect_traces``: summaries page by page, batches of 5 on the adaptive pool (AIMD) with
-  jittered exponential backoff, as an AWS run collects;
+* ``collect_traces``: summaries page by page, each page's ids sent in batches of 5 as it arrives,
+  on the adaptive pool (AIMD) with jittered exponential backoff, as an AWS run collects;
 * the naive loop: the same calls one after the other, sleeping ``NAIVE_SLEEP_S`` after a throttle.
 
 Both must end with every one of the traces, or the benchmark fails.

@@ -13,7 +13,7 @@ import pytest
 from aws_evidence_helpers import client, dummy_credentials
 from botocore.client import BaseClient
 from botocore.stub import Stubber
-from tenacity import wait_none
+from tenacity import wait_fixed, wait_none
 
 from gameday.evidence.aws.xray import AdaptiveLimit, collect_traces, select_ids
 
@@ -42,7 +42,8 @@ class FakeXRay:
 
     The Stubber answers calls in the order queued, which threads do not keep; this hook sits at the
     same botocore seam (``before-call``) and answers from the requested ids, so concurrency stays
-    real. Summaries come in two pages, as X-Ray pages them with NextToken.
+    real. Summaries come in ``pages`` pages (two unless told), as X-Ray pages them with NextToken;
+    ``log`` holds every call in the order answered: ``("page", n)`` or ``("batch", ids, status)``.
     """
 
     def __init__(
@@ -52,10 +53,18 @@ class FakeXRay:
         *,
         throttles: int = 0,
         unprocessed_once: frozenset[str] = frozenset(),
+        pages: int = 2,
+        deny_page: int | None = None,
+        hold_last_page: bool = False,
     ) -> None:
         self._summaries = summaries
+        self._pages = pages
+        self._deny_page = deny_page
+        self._hold_last_page = hold_last_page
+        self._answered = threading.Event()
         self.calls = 0
         self.throttled = 0
+        self.log: list[tuple[Any, ...]] = []
         self._throttles = throttles
         self._unprocessed = set(unprocessed_once)
         self._lock = threading.Lock()
@@ -65,10 +74,18 @@ class FakeXRay:
     def _page(self, params: dict[str, Any], **_: Any) -> tuple[_HttpResponse, dict[str, Any]]:
         body = json.loads(params["body"])
         assert body["TimeRangeType"] == "TraceId" and (body["StartTime"], body["EndTime"]) == (SINCE, UNTIL)
-        half = len(self._summaries) // 2
-        if body.get("NextToken") == "p2":
-            return _http(200), {"TraceSummaries": self._summaries[half:]}
-        return _http(200), {"TraceSummaries": self._summaries[:half], "NextToken": "p2"}
+        n = int(body.get("NextToken", "p1")[1:])
+        if n == self._deny_page:
+            return _http(403), {"Error": {"Code": "AccessDeniedException", "Message": "not allowed"}}
+        if n == self._pages and self._hold_last_page:
+            self._answered.wait(timeout=5)  # a batch answered meanwhile, if fetching runs alongside
+        size = -(-len(self._summaries) // self._pages)
+        response: dict[str, Any] = {"TraceSummaries": self._summaries[(n - 1) * size : n * size]}
+        if n < self._pages:
+            response["NextToken"] = f"p{n + 1}"
+        with self._lock:
+            self.log.append(("page", n))
+        return _http(200), response
 
     def _answer(self, params: dict[str, Any], **_: Any) -> tuple[_HttpResponse, dict[str, Any]]:
         ids = json.loads(params["body"])["TraceIds"]
@@ -77,10 +94,13 @@ class FakeXRay:
             self.calls += 1
             if self.throttled < self._throttles:
                 self.throttled += 1
+                self.log.append(("batch", ids, 429))
                 error = {"Code": "ThrottledException", "Message": "Rate exceeded"}
                 return _http(429), {"Error": error, "ResponseMetadata": {"HTTPStatusCode": 429}}
             later = [i for i in ids if i in self._unprocessed]
             self._unprocessed -= set(later)
+            self.log.append(("batch", ids, 200))
+            self._answered.set()
         traces = [{"Id": i, "Segments": [_segment(i)]} for i in ids if i not in later]
         return _http(200), {"Traces": traces, "UnprocessedTraceIds": later}
 
@@ -108,6 +128,55 @@ def test_every_trace_is_fetched_despite_throttling_and_unprocessed_ids() -> None
     lowest = history.index(min(history))
     assert min(history) < history[0], "concurrency never went down on throttling"
     assert max(history[lowest:]) > min(history), "concurrency never grew back after throttling"
+
+
+def _fetched(fake: FakeXRay) -> list[str]:
+    return [i for entry in fake.log if entry[0] == "batch" and entry[2] == 200 for i in entry[1]]
+
+
+def test_batches_go_out_while_the_listing_is_read_and_documents_keep_its_order() -> None:
+    xray = client("xray")
+    summaries = [_summary(n) for n in range(100)]
+    summaries[60] = summaries[3]  # listed twice, on two pages
+    fake = FakeXRay(xray, summaries, pages=4, hold_last_page=True)
+    result = collect_traces(xray, SINCE, UNTIL, wait=wait_none())
+    expected, gaps = select_ids(summaries, 100, [])
+    assert [doc["trace_id"] for doc in result.documents] == expected and result.gaps == gaps == []
+    assert fake.log.index(("page", 4)) > next(i for i, e in enumerate(fake.log) if e[0] == "batch")
+    assert sorted(_fetched(fake)) == sorted(expected)  # each trace asked once
+
+
+def test_passing_the_cap_mid_listing_gives_what_select_then_fetch_gives() -> None:
+    xray = client("xray")
+    fault_window = (SINCE + 100, SINCE + 120)
+    summaries = [_summary(n, fault=n % 7 == 0, at=SINCE + n) for n in range(200)]
+    fake = FakeXRay(xray, summaries, pages=4, hold_last_page=True)
+    result = collect_traces(xray, SINCE, UNTIL, cap=60, fault_windows=[fault_window], wait=wait_none())
+    chosen, gaps = select_ids(summaries, 60, [fault_window])
+    assert [doc["trace_id"] for doc in result.documents] == chosen
+    assert result.gaps == gaps and "of 200 traces (cap 60)" in gaps[0].reason
+    fetched = _fetched(fake)
+    assert len(fetched) == len(set(fetched)), "a trace fetched ahead was asked again"
+    assert set(chosen) <= set(fetched)
+    assert set(fetched) - set(chosen), "nothing was fetched ahead of the listing (or it was kept)"
+
+
+def test_a_listing_denied_midway_is_a_gap_and_no_documents_even_if_some_were_fetched() -> None:
+    xray = client("xray")
+    FakeXRay(xray, [_summary(n) for n in range(40)], pages=4, deny_page=3)
+    result = collect_traces(xray, SINCE, UNTIL, wait=wait_none())
+    assert result.documents == []
+    assert [g.reason for g in result.gaps] == ["GetTraceSummaries failed: AccessDeniedException: not allowed"]
+
+
+def test_a_throttled_batch_gives_up_its_place_while_it_backs_off() -> None:
+    xray = client("xray")
+    fake = FakeXRay(xray, [_summary(n) for n in range(10)], throttles=1)  # a batch of 5 on each page
+    result = collect_traces(xray, SINCE, UNTIL, workers=2, wait=wait_fixed(0.3))  # one call at a time
+    assert len(result.documents) == 10 and result.limit.history[0] == 1
+    batches = [entry[1:] for entry in fake.log if entry[0] == "batch"]
+    assert [status for _ids, status in batches] == [429, 200, 200]
+    assert batches[0][0] == batches[2][0] != batches[1][0], "the other batch waited for the backoff"
 
 
 def test_throttled_out_batches_become_a_gap_not_silence() -> None:
@@ -171,3 +240,16 @@ def test_the_limit_halves_on_throttle_and_grows_by_one_after_a_streak() -> None:
     limit.succeeded()
     assert limit.current == 3
     assert limit.history == [4, 2, 1, 2, 3]
+
+
+def test_throttles_of_calls_in_flight_together_cut_the_limit_once() -> None:
+    limit = AdaptiveLimit(ceiling=8)
+    first, second = limit.acquire(), limit.acquire()
+    limit.throttled(first)
+    limit.throttled(second)  # started before the cut: the same overload, already answered
+    assert limit.current == 2
+    limit.release()
+    limit.release()
+    later = limit.acquire()
+    limit.throttled(later)
+    assert limit.current == 1 and limit.history == [4, 2, 1]
