@@ -22,7 +22,7 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 
 typecheck: $(STAMP)
-	$(BIN)/mypy gameday faults loadprofiles localcloud shop bench tests
+	$(BIN)/mypy gameday faults loadprofiles bench tests
 
 unit: $(STAMP)
 	$(BIN)/pytest -q tests
@@ -34,10 +34,10 @@ test: lint typecheck
 fuzz: $(STAMP)
 	GAMEDAY_FUZZ_CASES=4000 $(BIN)/pytest -q tests/test_input_fuzz.py
 
-# The full verdict matrix (43 game days, about 40 minutes): every row of shop/matrix.yaml on
+# The full verdict matrix (43 game days, about 40 minutes): every row of gameday/shop/matrix.yaml on
 # localcloud, each in its shop variant. `make test` runs its reduced rows (tests/test_verdict_matrix.py).
 matrix: $(STAMP)
-	$(BIN)/gameday matrix shop/matrix.yaml --reports reports
+	$(BIN)/gameday matrix gameday/shop/matrix.yaml --reports reports
 
 bench: $(STAMP)
 	command -v wrk >/dev/null || (apt-get update && apt-get install -y wrk)

@@ -18,10 +18,10 @@ from bench.observe import answers, path_fault_shown
 from bench.scheduled import ScheduledFault
 from bench.watch import Watch
 from gameday.evidence.records import LoadSecond
+from gameday.localcloud.client import LocalcloudClient
 from gameday.processes import wait_until
 from gameday.safety.guardrails import Breach, Guards
 from gameday.scenario import Guardrails
-from localcloud.client import LocalcloudClient
 
 SETTLE_TIMEOUT_S = 30.0
 REVERT_TIMEOUT_S = 30.0

@@ -16,8 +16,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from gameday.localcloud.ports import free_port
 from gameday.processes import child_options, terminate, wait_until
-from localcloud.ports import free_port
 
 RESPONSE = b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 2\r\n\r\nok"
 END_OF_HEADERS = b"\r\n\r\n"

@@ -21,8 +21,8 @@ from bench.scheduled import DRIVE_TICK_S, ScheduledFault
 from bench.watch import Watch
 from faults.base import Injector
 from gameday.faultspecs import FaultSpec
+from gameday.localcloud.client import LocalcloudClient
 from gameday.processes import wait_until
-from localcloud.client import LocalcloudClient
 
 LEAD_S = 0.3  # plan this far ahead so the watcher is polling before the fault is due
 HARM_TIMEOUT_S = 30.0

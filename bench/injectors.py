@@ -7,8 +7,8 @@ import random
 from faults.base import Injector
 from faults.registry import build_injector
 from gameday.faultspecs import BreakNetwork, KillTasks
+from gameday.localcloud.client import LocalcloudClient
 from gameday.targets import LocalTarget
-from localcloud.client import LocalcloudClient
 
 RUN_ID = "bench"
 

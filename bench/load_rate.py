@@ -28,9 +28,9 @@ import psutil
 
 from bench.http_target import ROOT, http_target
 from gameday.evidence.records import LoadSecond
+from gameday.localcloud.ports import free_port
 from gameday.processes import child_options, terminate
 from loadprofiles.launcher import LoadProcess
-from localcloud.ports import free_port
 
 USERS = 20
 WORKERS = 1  # one load worker and one core left for the target on a two-core machine

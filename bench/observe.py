@@ -9,7 +9,7 @@ import http.client
 import urllib.error
 import urllib.request
 
-from localcloud.client import LocalcloudClient, LocalcloudError
+from gameday.localcloud.client import LocalcloudClient, LocalcloudError
 
 PROBE_TIMEOUT_S = 1.0
 

@@ -14,7 +14,7 @@ import urllib.parse
 from dataclasses import dataclass
 from typing import Any
 
-from localcloud.client import LocalcloudClient
+from gameday.localcloud.client import LocalcloudClient
 
 WARMUP = 50
 PATH = "/health"  # no simulated work: the proxy's cost is not hidden in the service's own jitter

@@ -10,10 +10,10 @@ from pathlib import Path
 
 import yaml
 
-from localcloud.launcher import RunningLocalcloud, start_localcloud
-from localcloud.variants import variants_path
+from gameday.localcloud.launcher import RunningLocalcloud, start_localcloud
+from gameday.localcloud.variants import variants_path
 
-SHOP_STACK = Path(__file__).resolve().parent.parent / "shop" / "stack.yaml"
+SHOP_STACK = Path(__file__).resolve().parent.parent / "gameday" / "shop" / "stack.yaml"
 
 
 def write_free_port_stack(folder: Path, entry_port: int = 0) -> Path:

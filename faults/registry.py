@@ -32,8 +32,8 @@ from faults.queue.local import QueueControlApi, throttle_queue_local
 from gameday.aws_session import aws_client
 from gameday.errors import InputError
 from gameday.faultspecs import FaultSpec, FisTemplateFile, KillTasks, StressCpu, ThrottleQueue
+from gameday.localcloud.client import LocalcloudClient
 from gameday.targets import AwsTarget, LocalTarget, Target
-from localcloud.client import LocalcloudClient
 
 
 @dataclass(frozen=True)

@@ -116,7 +116,7 @@ def _parser() -> argparse.ArgumentParser:
     matrix = commands.add_parser(
         "matrix", help="run scenarios against stack variants and check each score's verdict (localcloud)"
     )
-    matrix.add_argument("matrix", type=Path, help="matrix YAML file, e.g. shop/matrix.yaml")
+    matrix.add_argument("matrix", type=Path, help="matrix YAML file, e.g. gameday/shop/matrix.yaml")
     matrix.add_argument("--reduced", action="store_true", help="only rows marked reduced: true, once each")
     matrix.add_argument("--target", default="local", help="localcloud target name (default: local)")
     matrix.add_argument("--targets", type=Path, default=Path("targets.yaml"), help="targets file")

@@ -24,7 +24,7 @@ class LocalTarget(Strict):
     """localcloud: logical names are the stack file's service and queue names."""
 
     kind: Literal["localcloud"]
-    stack: Path = Path("shop/stack.yaml")
+    stack: Path = Path("gameday/shop/stack.yaml")
     control_url: str = DEFAULT_LOCALCLOUD_URL
 
 

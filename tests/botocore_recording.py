@@ -1,7 +1,7 @@
 """What the X-Ray SDK's botocore patch really records for SQS calls, to hold shop's plain tracing to.
 
 Run as a script in a process of its own (the patch is process-wide), with the environment a shop
-service gets (``SQS_ENDPOINT_URL``, ``AWS_REGION``) so the client is the one ``shop.queue`` builds:
+service gets (``SQS_ENDPOINT_URL``, ``AWS_REGION``) so the client is the one ``gameday.shop.queue`` builds:
 
     python tests/botocore_recording.py '[{"operation": "SendMessage", "params": {...}}, ...]'
 
@@ -20,7 +20,7 @@ from typing import Any
 from aws_xray_sdk.core import patch, xray_recorder
 from botocore import xform_name
 
-from shop.queue import sqs_client
+from gameday.shop.queue import sqs_client
 
 Document = dict[str, Any]
 

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from shop_target import write_shop_stack
 
+from gameday.localcloud.launcher import RunningLocalcloud, start_localcloud
 from gameday.processes import pid_alive
-from localcloud.launcher import RunningLocalcloud, start_localcloud
 
 
 @pytest.fixture(scope="module")

@@ -26,12 +26,12 @@ from gameday.cli import main
 from gameday.commands.run import check_variant
 from gameday.errors import InputError
 from gameday.fis_template import read_template_file
+from gameday.localcloud.stack import load_stack
+from gameday.localcloud.variants import load_variants
 from gameday.matrix.model import load_matrix
 from gameday.run.dependencies import check_dependencies
 from gameday.scenario import load_scenario
 from gameday.targets import load_target
-from localcloud.stack import load_stack
-from localcloud.variants import load_variants
 
 ROOT = Path(__file__).resolve().parent.parent
 CASE_LIMIT_S = 20  # far above any real file's few milliseconds; only a hang gets near it
@@ -130,16 +130,16 @@ KINDS = [
     InputKind("replay csv", "scenarios/day.csv", lambda _: load_scenario(_.parent / "replay.yaml")),
     InputKind("fis template", "scenarios/fis/orders-stop-tasks.json", read_template_file),
     InputKind("fis scenario", "scenarios/orders-fis-template.yaml", load_scenario),
-    InputKind("stack", "shop/stack.yaml", load_stack),
-    InputKind("variants", "shop/variants.yaml", lambda p: load_variants(p.parent / "stack.yaml")),
+    InputKind("stack", "gameday/shop/stack.yaml", load_stack),
+    InputKind("variants", "gameday/shop/variants.yaml", lambda p: load_variants(p.parent / "stack.yaml")),
     InputKind("targets", "targets.yaml", _targets),
-    InputKind("matrix", "shop/matrix.yaml", load_matrix),
+    InputKind("matrix", "gameday/shop/matrix.yaml", load_matrix),
 ]
 
 
 def build_catalogue(folder: Path) -> None:
     """The catalogue's inputs laid out in ``folder`` as in the checkout, plus a replay scenario."""
-    for kind in ("scenarios", "shop"):
+    for kind in ("scenarios", "gameday/shop"):
         shutil.copytree(ROOT / kind, folder / kind, ignore=shutil.ignore_patterns("*.py", "__pycache__"))
     lines = (ROOT / "targets.yaml").read_text().splitlines()
     uncommented = [
@@ -147,7 +147,8 @@ def build_catalogue(folder: Path) -> None:
         for line in lines
     ]
     (folder / "targets.yaml").write_text(
-        "\n".join(uncommented).replace("shop/stack.yaml", str(folder / "shop/stack.yaml")) + "\n"
+        "\n".join(uncommented).replace("gameday/shop/stack.yaml", str(folder / "gameday/shop/stack.yaml"))
+        + "\n"
     )
     breaker = (folder / "scenarios" / "ci-catalog-breaker.yaml").read_text()
     start, end = breaker.index("load:"), breaker.index("\nfaults:")

@@ -1,4 +1,4 @@
-"""The shop's services as real processes for tests: each ``python -m shop.<name>`` on its own port,
+"""The shop's services as real processes for tests: each ``python -m gameday.shop.<name>`` on its own port,
 localcloud's SQS endpoint on a loop thread, and a UDP socket standing in for the X-Ray daemon."""
 
 from __future__ import annotations
@@ -18,8 +18,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from gameday.localcloud.sqs import QueueStore, SqsEndpoint
 from gameday.processes import child_options, terminate
-from localcloud.sqs import QueueStore, SqsEndpoint
 
 REPO = Path(__file__).resolve().parents[1]
 Document = dict[str, Any]
@@ -137,7 +137,7 @@ class SqsServer:
 
 @dataclass
 class Service:
-    """One shop task: ``python -m shop.<module>`` on its own port, stopped by pid."""
+    """One shop task: ``python -m gameday.shop.<module>`` on its own port, stopped by pid."""
 
     module: str
     env: dict[str, str]
@@ -159,7 +159,7 @@ class Service:
         }
         with self.log_path.open("ab") as log:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", f"shop.{self.module}"],
+                [sys.executable, "-m", f"gameday.shop.{self.module}"],
                 env=env,
                 cwd=REPO,
                 stdout=subprocess.DEVNULL,

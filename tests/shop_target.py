@@ -7,7 +7,7 @@ from pathlib import Path
 import yaml
 
 from bench.stack import write_free_port_stack as write_shop_stack
-from localcloud.ports import free_port
+from gameday.localcloud.ports import free_port
 
 __all__ = ["write_local_targets", "write_shop_stack"]
 

@@ -13,8 +13,8 @@ import psutil
 import pytest
 from shop_target import write_local_targets, write_shop_stack
 
+from gameday.localcloud.client import LocalcloudClient
 from gameday.processes import pid_alive, wait_until
-from localcloud.client import LocalcloudClient
 
 ROOT = Path(__file__).resolve().parent.parent
 pytestmark = pytest.mark.e2e

@@ -15,10 +15,10 @@ import pytest
 from gameday.cli import main
 from gameday.evidence.bundle import RunEvidence
 from gameday.evidence.records import Verdict
+from gameday.localcloud.launcher import RunningLocalcloud
 from gameday.processes import pid_alive
 from gameday.run.orchestrator import run_game_day
 from gameday.targets import LocalTarget
-from localcloud.launcher import RunningLocalcloud
 
 ROOT = Path(__file__).resolve().parent.parent
 pytestmark = pytest.mark.e2e

@@ -16,9 +16,9 @@ from faults.base import Injector
 from faults.registry import build_injector
 from faults.revert import RevertContext, execute_revert_plan
 from gameday.faultspecs import FaultSpec
+from gameday.localcloud.launcher import RunningLocalcloud
 from gameday.processes import pid_alive, wait_until
 from gameday.targets import LocalTarget
-from localcloud.launcher import RunningLocalcloud
 
 SERVICE = "api"
 CONTEXT = RevertContext(run_id="run-1", fault_id="f1", target_name="local")

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from gameday.evidence.bundle import RunEvidence
+from gameday.localcloud.launcher import RunningLocalcloud
 from gameday.run.orchestrator import run_game_day
 from gameday.targets import LocalTarget
-from localcloud.launcher import RunningLocalcloud
 
 pytestmark = pytest.mark.e2e
 

@@ -18,8 +18,8 @@ from faults.base import FaultNotLanded
 from faults.kill_tasks.core import KillTasksInjector, stop_reason
 from faults.kill_tasks.local import LocalcloudTasks
 from gameday.faultspecs import KillTasks
+from gameday.localcloud.client import LocalcloudError
 from gameday.processes import pid_alive, terminate
-from localcloud.client import LocalcloudError
 
 SERVICE = "orders"
 

@@ -17,10 +17,10 @@ from faults.network.local import REVERT_ACTION, LocalcloudPaths, clear_path_faul
 from faults.network.probe import Seen, probe
 from faults.registry import build_injector
 from faults.revert import RevertContext, execute_revert_plan
+from gameday.localcloud.launcher import RunningLocalcloud, start_localcloud
+from gameday.localcloud.ports import free_port
 from gameday.processes import pid_alive, wait_until
 from gameday.targets import LocalTarget
-from localcloud.launcher import RunningLocalcloud, start_localcloud
-from localcloud.ports import free_port
 
 EDGE = "bff->catalog"
 CONTEXT = RevertContext(run_id="run-1", fault_id="f1", target_name="local")

@@ -22,10 +22,10 @@ from gameday.evidence.bundle import RunEvidence
 from gameday.evidence.records import RequestRecord
 from gameday.evidence.stats import percentile
 from gameday.ledger import Ledger
+from gameday.localcloud.launcher import RunningLocalcloud
 from gameday.processes import pid_alive, wait_until
 from gameday.run.orchestrator import RunOutcome, run_game_day
 from gameday.targets import LocalTarget
-from localcloud.launcher import RunningLocalcloud
 
 ROOT = Path(__file__).resolve().parent.parent
 

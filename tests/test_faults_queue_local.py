@@ -22,8 +22,8 @@ from faults.registry import build_injector
 from faults.revert import RevertContext, execute_revert_plan
 from gameday.errors import InputError
 from gameday.faultspecs import FaultSpec
+from gameday.localcloud.launcher import RunningLocalcloud
 from gameday.targets import LocalTarget
-from localcloud.launcher import RunningLocalcloud
 
 ROOT = Path(__file__).resolve().parent.parent
 QUEUE = "jobs"
@@ -98,7 +98,7 @@ def _drain(sqs: Any, url: str) -> int:
 
 
 def test_consumers_are_the_services_that_list_the_queue_and_receive_no_requests(tmp_path: Path) -> None:
-    assert queue_consumers(ROOT / "shop" / "stack.yaml", "orders") == ["worker"]
+    assert queue_consumers(ROOT / "gameday" / "shop" / "stack.yaml", "orders") == ["worker"]
     senders_only = write_stack(
         tmp_path, {"api": echo_service(1, queues=[QUEUE])}, entry="api", queues={QUEUE: {}}
     )

@@ -11,10 +11,10 @@ import pytest
 
 from gameday.evidence.bundle import RunEvidence
 from gameday.evidence.records import MetricPoint
+from gameday.localcloud.launcher import RunningLocalcloud
 from gameday.processes import wait_until
 from gameday.run.orchestrator import run_game_day
 from gameday.targets import LocalTarget
-from localcloud.launcher import RunningLocalcloud
 
 pytestmark = pytest.mark.e2e
 

@@ -11,8 +11,8 @@ import yaml
 
 from gameday.cli import main
 from gameday.evidence.bundle import RunEvidence
+from gameday.localcloud.launcher import RunningLocalcloud
 from gameday.processes import pid_alive, wait_until
-from localcloud.launcher import RunningLocalcloud
 
 pytestmark = pytest.mark.e2e
 

@@ -10,14 +10,14 @@ import pytest
 
 from gameday.errors import InputError
 from gameday.inputfile import read_input_text
+from gameday.localcloud.ports import free_port
+from gameday.localcloud.stack import load_stack
+from gameday.localcloud.variants import load_stack_as
 from gameday.matrix.model import load_matrix
 from gameday.matrix.runner import check_target
 from gameday.scenario import load_scenario
 from gameday.targets import LocalTarget
 from gameday.yamlfile import read_yaml
-from localcloud.ports import free_port
-from localcloud.stack import load_stack
-from localcloud.variants import load_stack_as
 
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIO = (ROOT / "scenarios" / "ci-catalog-breaker.yaml").read_text()
@@ -202,7 +202,7 @@ HARMFUL_STACKS = [
 @pytest.mark.parametrize(
     ("source", "old", "new", "expected"),
     [("scenarios/ci-catalog-breaker.yaml", *case) for case in BOUNDS]
-    + [("shop/stack.yaml", *case) for case in HARMFUL_STACKS],
+    + [("gameday/shop/stack.yaml", *case) for case in HARMFUL_STACKS],
 )
 def test_values_that_parse_but_make_no_sense_point_at_their_field(
     tmp_path: Path, source: str, old: str, new: str, expected: str
@@ -220,7 +220,7 @@ def test_values_that_parse_but_make_no_sense_point_at_their_field(
 def _shop_copy(tmp_path: Path, variants: str) -> Path:
     for name in ("stack.yaml", "matrix.yaml"):
         (tmp_path / name).write_text(
-            (ROOT / "shop" / name).read_text().replace("../scenarios/", f"{ROOT}/scenarios/")
+            (ROOT / "gameday" / "shop" / name).read_text().replace("../../scenarios/", f"{ROOT}/scenarios/")
         )
     (tmp_path / "variants.yaml").write_text(variants)
     return tmp_path / "stack.yaml"

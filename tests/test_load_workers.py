@@ -26,12 +26,12 @@ from shop_target import write_local_targets
 
 from gameday.errors import EnvironmentProblem
 from gameday.evidence.records import LoadSecond, RequestRecord
+from gameday.localcloud.launcher import RunningLocalcloud
+from gameday.localcloud.ports import free_port
 from gameday.processes import child_options, pid_alive, terminate, wait_until
 from loadprofiles.config import WorkerOptions
 from loadprofiles.launcher import LoadProcess
 from loadprofiles.wire import parse_master
-from localcloud.launcher import RunningLocalcloud
-from localcloud.ports import free_port
 
 pytestmark = pytest.mark.e2e
 

@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 
 from gameday.errors import InputError
-from localcloud.autoscaler import Decision, Direction, TargetTracker, target_capacity
-from localcloud.autoscaler_runner import Autoscaler, NotScaled, SuspendedState
-from localcloud.stack import Scaling, Stack, load_stack
+from gameday.localcloud.autoscaler import Decision, Direction, TargetTracker, target_capacity
+from gameday.localcloud.autoscaler_runner import Autoscaler, NotScaled, SuspendedState
+from gameday.localcloud.stack import Scaling, Stack, load_stack
 
 CPU = {"min": 1, "max": 6, "policy": {"metric": "cpu", "target": 50}}
 

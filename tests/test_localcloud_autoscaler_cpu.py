@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 from localcloud_apps.stacks import echo_service, write_stack
 
+from gameday.localcloud.launcher import RunningLocalcloud, start_localcloud
 from gameday.processes import wait_until
-from localcloud.launcher import RunningLocalcloud, start_localcloud
 
 SERVICE = "api"
 SCALING = {

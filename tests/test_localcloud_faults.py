@@ -18,9 +18,9 @@ from botocore import UNSIGNED
 from botocore.config import Config
 from localcloud_apps.stacks import echo_service, http, task_pids, write_stack
 
+from gameday.localcloud.client import LocalcloudError
+from gameday.localcloud.launcher import RunningLocalcloud, start_localcloud
 from gameday.processes import pid_alive, wait_until
-from localcloud.client import LocalcloudError
-from localcloud.launcher import RunningLocalcloud, start_localcloud
 
 EDGE = "bff->catalog"
 HANG_S = 1.0  # how long a request must go unanswered to count as hanging

@@ -16,8 +16,8 @@ import pytest
 from localcloud_apps.stacks import echo_service, http, task_pids, write_stack
 
 from gameday.errors import EnvironmentProblem, InputError
+from gameday.localcloud.launcher import start_localcloud
 from gameday.processes import pid_alive, wait_until
-from localcloud.launcher import start_localcloud
 
 
 @pytest.fixture
@@ -110,7 +110,7 @@ def test_a_taken_entry_port_is_one_clear_error(tmp_path: Path, marker: str, busy
 
 
 def test_a_taken_control_port_exits_2_with_one_line(tmp_path: Path, marker: str, busy_port: int) -> None:
-    command = [sys.executable, "-m", "localcloud", "serve", str(_stack(tmp_path, marker))]
+    command = [sys.executable, "-m", "gameday.localcloud", "serve", str(_stack(tmp_path, marker))]
     finished = subprocess.run(
         [*command, "--control-port", str(busy_port)], capture_output=True, text=True, timeout=30
     )

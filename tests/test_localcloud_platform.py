@@ -12,9 +12,9 @@ from typing import Any
 import pytest
 from localcloud_apps.stacks import echo_service, http, task_pids, write_stack
 
+from gameday.localcloud.client import LocalcloudClient, LocalcloudError
+from gameday.localcloud.launcher import RunningLocalcloud, start_localcloud
 from gameday.processes import pid_alive, wait_until
-from localcloud.client import LocalcloudClient, LocalcloudError
-from localcloud.launcher import RunningLocalcloud, start_localcloud
 
 RECOVERY_TIMEOUT_S = 20.0
 

@@ -22,7 +22,7 @@ from botocore.config import Config
 from botocore.exceptions import ClientError
 from moto import mock_aws
 
-from localcloud.sqs import QueueStore, SqsEndpoint
+from gameday.localcloud.sqs import QueueStore, SqsEndpoint
 
 T = TypeVar("T")
 TRACE_HEADER = "Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1"

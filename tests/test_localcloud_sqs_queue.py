@@ -11,10 +11,10 @@ import pytest
 from hypothesis import settings
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 
-from localcloud.sqs import QueueStats, QueueStore, SqsError
-from localcloud.sqs import deadlines as deadlines_module
-from localcloud.sqs import queue as queue_module
-from localcloud.sqs.queue import POISON_PILL_RECEIVES, Queue
+from gameday.localcloud.sqs import QueueStats, QueueStore, SqsError
+from gameday.localcloud.sqs import deadlines as deadlines_module
+from gameday.localcloud.sqs import queue as queue_module
+from gameday.localcloud.sqs.queue import POISON_PILL_RECEIVES, Queue
 
 
 class FakeClock:

@@ -8,22 +8,22 @@ from pathlib import Path
 import pytest
 
 from gameday.errors import InputError
-from localcloud.environment import Wiring
-from localcloud.stack import load_stack
+from gameday.localcloud.environment import Wiring
+from gameday.localcloud.stack import load_stack
 
 VALID = """\
 name: shop
 entry: {service: bff, port: 8080}
 services:
   bff:
-    command: [python, -m, shop.bff]
+    command: [python, -m, gameday.shop.bff]
     replicas: 2
     start_delay: 3s
     health_check: {path: /health, interval: 1s, timeout: 1s, unhealthy_threshold: 2}
     depends_on: [catalog, order-api]
     env: {LOG_LEVEL: debug}
-  catalog: {command: [python, -m, shop.catalog], replicas: 2}
-  order-api: {command: [python, -m, shop.orders], replicas: 4, queues: [orders]}
+  catalog: {command: [python, -m, gameday.shop.catalog], replicas: 2}
+  order-api: {command: [python, -m, gameday.shop.orders], replicas: 4, queues: [orders]}
 queues:
   orders: {visibility_timeout: 30s}
 """
@@ -44,7 +44,7 @@ def test_a_valid_stack_loads_with_defaults(tmp_path: Path) -> None:
     assert stack.services["bff"].start_delay == 3.0
     assert stack.services["catalog"].start_delay == 3.0
     assert stack.services["catalog"].health_check.path == "/health"
-    assert stack.services["bff"].argv == [sys.executable, "-m", "shop.bff"]
+    assert stack.services["bff"].argv == [sys.executable, "-m", "gameday.shop.bff"]
     assert stack.queues["orders"].visibility_timeout == 30.0
 
 
@@ -102,7 +102,7 @@ def test_a_service_cannot_depend_on_itself_or_twice(tmp_path: Path) -> None:
 
 
 def test_a_missing_command_is_reported_before_anything_runs(tmp_path: Path) -> None:
-    text = VALID.replace("[python, -m, shop.catalog]", "[no-such-server-xyz, --port, '1']")
+    text = VALID.replace("[python, -m, gameday.shop.catalog]", "[no-such-server-xyz, --port, '1']")
     assert _problems(tmp_path, text) == [
         "11: services.catalog.command[0]: 'no-such-server-xyz' is not an executable on PATH"
     ]

@@ -10,9 +10,9 @@ import psutil
 import pytest
 from localcloud_apps.stacks import echo_service, task_pids, write_stack
 
+from gameday.localcloud.client import LocalcloudError
+from gameday.localcloud.launcher import RunningLocalcloud, start_localcloud
 from gameday.processes import pid_alive, wait_until
-from localcloud.client import LocalcloudError
-from localcloud.launcher import RunningLocalcloud, start_localcloud
 
 SERVICE = "api"
 

@@ -13,7 +13,7 @@ import pytest
 from aws_xray_sdk.core import AWSXRayRecorder
 from aws_xray_sdk.core.sampling.local.sampler import LocalSampler
 
-from localcloud.xray_daemon import XrayDaemon, parse_datagram
+from gameday.localcloud.xray_daemon import XrayDaemon, parse_datagram
 
 HEADER = b'{"format": "json", "version": 1}\n'
 SAMPLE_EVERYTHING = {"version": 2, "rules": [], "default": {"fixed_target": 1, "rate": 1.0}}

@@ -182,7 +182,7 @@ def test_run_refuses_to_start_while_the_target_has_unreverted_faults(tmp_path: P
     run_dir = _killed_run(reports, "20260101T000000Z-ci-orders-kill-one")
     targets = tmp_path / "targets.yaml"
     targets.write_text(
-        f"targets:\n  local:\n    kind: localcloud\n    stack: {ROOT / 'shop' / 'stack.yaml'}\n"
+        f"targets:\n  local:\n    kind: localcloud\n    stack: {ROOT / 'gameday' / 'shop' / 'stack.yaml'}\n"
         f"    control_url: http://127.0.0.1:{_free_port()}\n"
     )
     result = _gameday("run", str(GOOD), "--targets", str(targets), "--reports", str(reports))

@@ -13,8 +13,8 @@ import pytest
 import yaml
 
 from gameday.ledger import Ledger
+from gameday.localcloud.client import LocalcloudClient
 from gameday.processes import pid_alive, wait_until
-from localcloud.client import LocalcloudClient
 
 ROOT = Path(__file__).resolve().parent.parent
 pytestmark = pytest.mark.e2e
@@ -50,7 +50,7 @@ def _pids(client: LocalcloudClient) -> list[int]:
 
 
 def test_sigkill_mid_fault_then_rollback(tmp_path: Path) -> None:
-    stack = yaml.safe_load((ROOT / "shop" / "stack.yaml").read_text())
+    stack = yaml.safe_load((ROOT / "gameday" / "shop" / "stack.yaml").read_text())
     stack["entry"]["port"] = 0
     (tmp_path / "stack.yaml").write_text(yaml.safe_dump(stack))
     control = f"http://127.0.0.1:{_free_port()}"

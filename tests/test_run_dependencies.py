@@ -8,16 +8,16 @@ from pathlib import Path
 import pytest
 
 from gameday.errors import InputError
+from gameday.localcloud.dependency_map import dependency_map, dependency_names
+from gameday.localcloud.stack import load_stack
 from gameday.run.dependencies import check_dependencies
 from gameday.scenario import BreakerShedExpectation, load_scenario
 from gameday.targets import AwsTarget, LocalTarget
 from gameday.traces import read_traces
 from gameday.traces.dependencies import DependencyMatch
-from localcloud.dependency_map import dependency_map, dependency_names
-from localcloud.stack import load_stack
 
 ROOT = Path(__file__).resolve().parent.parent
-SHOP = LocalTarget(kind="localcloud", stack=ROOT / "shop" / "stack.yaml")
+SHOP = LocalTarget(kind="localcloud", stack=ROOT / "gameday" / "shop" / "stack.yaml")
 
 
 def _scenario(tmp_path: Path, *dependencies: str) -> Path:
@@ -45,7 +45,7 @@ def _aws(dependencies: dict[str, object]) -> AwsTarget:
 
 
 def test_the_shop_stack_names_its_services_and_its_queue() -> None:
-    names = dependency_names(load_stack(ROOT / "shop" / "stack.yaml"))
+    names = dependency_names(load_stack(ROOT / "gameday" / "shop" / "stack.yaml"))
     assert names == {"catalog": "service catalog", "orders": "service orders", "orders-queue": "queue orders"}
 
 

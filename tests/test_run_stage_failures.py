@@ -18,11 +18,11 @@ import yaml
 
 from faults.base import Injector
 from gameday.ledger import Ledger
+from gameday.localcloud.launcher import RunningLocalcloud
 from gameday.processes import wait_until
 from gameday.run import orchestrator, sessions
 from gameday.run.console import Console
 from gameday.targets import load_target
-from localcloud.launcher import RunningLocalcloud
 
 pytestmark = pytest.mark.e2e
 

@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from shop.breaker import BreakerSettings, BreakerState, CircuitBreaker
-from shop.config import ConfigError
+from gameday.shop.breaker import BreakerSettings, BreakerState, CircuitBreaker
+from gameday.shop.config import ConfigError
 
 
 class FakeClock:

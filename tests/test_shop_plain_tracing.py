@@ -43,7 +43,7 @@ from shop_processes import (
     subsegments,
 )
 
-from localcloud.sqs.faults import InjectedFaults, QueueFaultSpec
+from gameday.localcloud.sqs.faults import InjectedFaults, QueueFaultSpec
 
 MODES = ("annotated", "plain")
 ORDER = {"item_id": "sku-001", "quantity": 1}

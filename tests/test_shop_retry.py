@@ -7,8 +7,8 @@ import asyncio
 import aiohttp
 import pytest
 
-from shop.config import ConfigError
-from shop.retry import RetryPolicy, UpstreamServerError, is_transient
+from gameday.shop.config import ConfigError
+from gameday.shop.retry import RetryPolicy, UpstreamServerError, is_transient
 
 
 class Recorder:

@@ -14,7 +14,7 @@ REPO = Path(__file__).resolve().parents[1]
 def run_service(module: str, **env: str) -> subprocess.CompletedProcess[str]:
     clean = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "ECS_"))}
     return subprocess.run(
-        [sys.executable, "-m", f"shop.{module}"],
+        [sys.executable, "-m", f"gameday.shop.{module}"],
         env={**clean, **env},
         cwd=REPO,
         capture_output=True,

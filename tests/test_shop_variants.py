@@ -9,13 +9,13 @@ import pytest
 
 from bench.stack import write_free_port_stack
 from gameday.errors import EnvironmentProblem, InputError
+from gameday.localcloud.variants import load_stack_as, load_variants
 from gameday.run.plan import build_plan
 from gameday.run.sessions import refuse_other_variant
 from gameday.scenario import load_scenario
-from localcloud.variants import load_stack_as, load_variants
-from shop.breaker import BreakerSettings, BreakerState, CircuitBreaker
-from shop.config import ConfigError
-from shop.retry import RetryPolicy, UpstreamServerError
+from gameday.shop.breaker import BreakerSettings, BreakerState, CircuitBreaker
+from gameday.shop.config import ConfigError
+from gameday.shop.retry import RetryPolicy, UpstreamServerError
 
 REPO = Path(__file__).resolve().parents[1]
 ENV_VARIANTS = ["good", "no-retries", "retry-storm", "no-breaker", "stuck-breaker"]

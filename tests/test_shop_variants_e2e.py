@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from bench.stack import write_free_port_stack
+from gameday.localcloud.launcher import RunningLocalcloud, start_localcloud
 from gameday.processes import wait_until
-from localcloud.launcher import RunningLocalcloud, start_localcloud
 
 pytestmark = pytest.mark.e2e
 

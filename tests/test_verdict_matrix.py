@@ -1,4 +1,4 @@
-"""The truth check in CI: the reduced verdict matrix of shop/matrix.yaml, run as real game days.
+"""The truth check in CI: the reduced verdict matrix of gameday/shop/matrix.yaml, run as real game days.
 
 Each reduced row runs its scenario once on the shop in that row's variant (one localcloud per
 variant, on free ports) and every cell must be right: the broken mechanism's scores FAIL, all the
@@ -17,7 +17,7 @@ from gameday.commands.matrix import matrix
 
 pytestmark = pytest.mark.e2e
 
-MATRIX = Path(__file__).resolve().parent.parent / "shop" / "matrix.yaml"
+MATRIX = Path(__file__).resolve().parent.parent / "gameday" / "shop" / "matrix.yaml"
 
 
 def test_the_reduced_matrix_is_right_in_every_cell(

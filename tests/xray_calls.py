@@ -1,7 +1,7 @@
 """Synthetic X-Ray documents, and a run around them, for scorer and trace reader tests.
 
 :class:`Traces` writes them shaped as shop's bff sends them: a call is a ``<dependency>-call``
-subsegment with one remote subsegment per attempt (see shop/downstream.py). Documents can be whole
+subsegment with one remote subsegment per attempt (see gameday/shop/downstream.py). Documents can be whole
 or streamed: the segment first in progress and then complete, each call and each attempt as its
 own document. :func:`remote_attempt`, :func:`aws_attempt` and :func:`sdk_segment` write them as
 the standard SDKs do, with no wrapper and no annotation. Times are seconds after ``T0``.

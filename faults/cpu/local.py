@@ -19,8 +19,8 @@ from faults.api_change import ApiChangeInjector
 from faults.base import FaultNotLanded
 from faults.selection import Selection
 from gameday.faultspecs import StressCpu
+from gameday.localcloud.client import LocalcloudClient, LocalcloudError
 from gameday.processes import wait_until
-from localcloud.client import LocalcloudClient, LocalcloudError
 
 REVERT_ACTION = "localcloud-stop-cpu-stress"
 POLL_INTERVAL_S = 0.2

@@ -11,8 +11,8 @@ from collections.abc import Sequence
 from typing import Any, Protocol
 
 from faults.base import FaultNotLanded
+from gameday.localcloud.client import LocalcloudError
 from gameday.processes import pid_alive
-from localcloud.client import LocalcloudError
 
 
 class LocalcloudApi(Protocol):

@@ -16,8 +16,8 @@ from faults.base import FaultNotLanded
 from faults.network.core import Observation, PathHarm
 from faults.network.probe import ProbeResult, Seen, probe
 from gameday.errors import EnvironmentProblem
+from gameday.localcloud.client import LocalcloudClient, LocalcloudError
 from gameday.processes import wait_until
-from localcloud.client import LocalcloudClient, LocalcloudError
 
 REVERT_ACTION = "localcloud-clear-path-fault"
 PROBE_TIMEOUT_S = 0.5  # a healthy edge answers /health in milliseconds

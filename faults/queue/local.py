@@ -27,11 +27,11 @@ from faults.api_change import ApiChangeInjector
 from faults.base import FaultNotLanded
 from gameday.errors import InputError, Problem
 from gameday.faultspecs import ThrottleQueue
+from gameday.localcloud.client import LocalcloudClient, LocalcloudError
+from gameday.localcloud.stack import load_stack
 from gameday.processes import wait_until
 from gameday.targets import LocalTarget
 from gameday.yamlfile import read_yaml
-from localcloud.client import LocalcloudClient, LocalcloudError
-from localcloud.stack import load_stack
 
 REVERT_ACTION = "localcloud-queue-throttle"
 SCALE_IN_SUSPENDED = "DynamicScalingInSuspended"

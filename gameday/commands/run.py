@@ -7,6 +7,7 @@ from pathlib import Path
 
 from gameday.errors import InputError
 from gameday.evidence.records import Verdict
+from gameday.localcloud.variants import load_stack_as
 from gameday.reporting import verdict_table
 from gameday.run.dependencies import check_dependencies
 from gameday.run.orchestrator import run_game_day
@@ -15,7 +16,6 @@ from gameday.safety.dry_run import dry_run_lines
 from gameday.scenario import load_scenario
 from gameday.targets import LocalTarget, Target, load_target
 from loadprofiles.config import WorkerOptions
-from localcloud.variants import load_stack_as
 
 
 def check_variant(target: Target, target_name: str, variant: str | None) -> None:

@@ -6,11 +6,11 @@ from pathlib import Path
 from typing import Any
 
 from gameday.errors import EnvironmentProblem, InputError
+from gameday.localcloud.client import LocalcloudClient
+from gameday.localcloud.launcher import start_localcloud
 from gameday.processes import wait_until
 from gameday.run.sessions import control_port
 from gameday.targets import LocalTarget, load_target
-from localcloud.client import LocalcloudClient
-from localcloud.launcher import start_localcloud
 
 STOP_TIMEOUT_S = 30.0
 

@@ -21,6 +21,9 @@ from typing import TextIO
 
 from gameday.errors import EnvironmentProblem, GamedayError, InputError, Problem
 from gameday.evidence.records import Verdict
+from gameday.localcloud.client import LocalcloudClient
+from gameday.localcloud.launcher import start_localcloud
+from gameday.localcloud.variants import load_stack_as
 from gameday.matrix.cells import RunResult
 from gameday.matrix.model import Matrix, Row
 from gameday.run.console import Console
@@ -28,9 +31,6 @@ from gameday.run.orchestrator import Interrupted, run_game_day
 from gameday.run.sessions import control_port
 from gameday.targets import LocalTarget, Target
 from gameday.yamlfile import read_yaml
-from localcloud.client import LocalcloudClient
-from localcloud.launcher import start_localcloud
-from localcloud.variants import load_stack_as
 
 Say = Callable[[str], None]
 INTERRUPTED = "interrupted by"  # how a run's reason says a signal aborted it

@@ -10,11 +10,11 @@ from __future__ import annotations
 from pathlib import Path
 
 from gameday.errors import InputError, Problem
+from gameday.localcloud.dependency_map import dependency_names
+from gameday.localcloud.stack import load_stack
 from gameday.scenario import Scenario
 from gameday.targets import AwsTarget, Target
 from gameday.yamlfile import read_yaml
-from localcloud.dependency_map import dependency_names
-from localcloud.stack import load_stack
 
 
 def check_dependencies(scenario_path: Path, scenario: Scenario, target_name: str, target: Target) -> None:

@@ -23,6 +23,9 @@ from gameday.evidence.aws.sampling import KEPT, TraceSampling, run_rules, run_sa
 from gameday.evidence.records import FaultRecord, Gap, MetricPoint, ScalingActivity, TaskEvent
 from gameday.evidence.target import TargetEvidence
 from gameday.ledger import Ledger
+from gameday.localcloud.client import LocalcloudClient
+from gameday.localcloud.dependency_map import dependency_map
+from gameday.localcloud.launcher import start_localcloud
 from gameday.processes import wait_until
 from gameday.run.console import Say
 from gameday.run.plan import Plan, PlannedFault
@@ -32,9 +35,6 @@ from gameday.safety.preflight import preflight_plan
 from gameday.shared import Span
 from gameday.targets import AwsTarget, LocalTarget, Target
 from gameday.traces.dependencies import DependencyMatch
-from localcloud.client import LocalcloudClient
-from localcloud.dependency_map import dependency_map
-from localcloud.launcher import start_localcloud
 
 READY_TIMEOUT_S = 60.0
 SETTLE_NOTE_S = 10.0  # how often the wait for X-Ray says how long is left

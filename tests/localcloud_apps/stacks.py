@@ -12,8 +12,8 @@ from typing import Any
 
 import yaml
 
+from gameday.localcloud.launcher import RunningLocalcloud, start_localcloud
 from gameday.targets import LocalTarget
-from localcloud.launcher import RunningLocalcloud, start_localcloud
 
 ECHO_APP = Path(__file__).with_name("echo.py")
 FAST_HEALTH_CHECK = {"path": "/health", "interval": "0.2s", "timeout": "1s", "unhealthy_threshold": 2}

@@ -1,0 +1,317 @@
+"""Network faults on a dependency edge: what the edge's proxy does instead of (or on top of) relaying.
+
+A fault is set from a JSON spec (checked by pydantic, so a bad one is a clear 400, never a
+traceback) and acts in two places: :meth:`PathFault.handle` serves each *new* client connection,
+and :meth:`PathFault.hold` runs before every chunk an *already relayed* connection forwards, so a
+fault also lands on keep-alive connections opened before it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import random
+import socket
+import struct
+from http import HTTPStatus
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, field_validator
+
+from gameday.localcloud.proxy import CHUNK, ProxyMode, Relay, open_upstream, pump
+from gameday.localcloud.roundrobin import RoundRobin
+
+MODES = ("blackhole", "reset", "latency", "http-errors")
+
+
+class _Spec(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class BlackholeSpec(_Spec):
+    mode: Literal["blackhole"]
+
+
+class ResetSpec(_Spec):
+    mode: Literal["reset"]
+
+
+class LatencySpec(_Spec):
+    mode: Literal["latency"]
+    delay_ms: float = Field(gt=0, le=600_000)
+    jitter_ms: float = Field(default=0, ge=0, le=600_000)
+
+
+class HttpErrorsSpec(_Spec):
+    mode: Literal["http-errors"]
+    share: float = Field(ge=0, le=1)
+    status: int = 503
+
+    @field_validator("status")
+    @classmethod
+    def _error_status(cls, status: int) -> int:
+        if status != 429 and not 500 <= status <= 599:
+            raise ValueError("status must be 429 or a 5xx code")
+        return status
+
+
+PathFaultSpec = Annotated[
+    BlackholeSpec | ResetSpec | LatencySpec | HttpErrorsSpec, Field(discriminator="mode")
+]
+_SPEC = TypeAdapter(PathFaultSpec)
+
+
+class FaultSpecError(ValueError):
+    """A fault spec that cannot be applied; the message says which field and why."""
+
+
+def parse_path_fault(document: Any) -> PathFault:
+    """Build the fault a JSON spec describes, e.g. ``{"mode": "latency", "delay_ms": 200}``."""
+    if not isinstance(document, dict):
+        raise FaultSpecError('the body must be a JSON object, e.g. {"mode": "blackhole"}')
+    if document.get("mode") not in MODES:
+        raise FaultSpecError(f"mode: must be one of {', '.join(MODES)} (got {document.get('mode')!r})")
+    try:
+        spec = _SPEC.validate_python(document)
+    except ValidationError as error:
+        raise FaultSpecError(describe_validation(error)) from None
+    if isinstance(spec, BlackholeSpec):
+        return Blackhole(spec)
+    if isinstance(spec, ResetSpec):
+        return Reset(spec)
+    if isinstance(spec, LatencySpec):
+        return Latency(spec)
+    return HttpErrors(spec)
+
+
+def describe_validation(error: ValidationError) -> str:
+    """One line per problem, ``field: message``, in words a person reads."""
+    problems = []
+    for problem in error.errors():
+        where = ".".join(str(part) for part in problem["loc"] if part not in MODES) or "body"
+        problems.append(f"{where}: {problem['msg']}")
+    return "; ".join(problems)
+
+
+class PathFault:
+    """The do-nothing base: relays new connections and lets existing ones flow."""
+
+    def __init__(self, spec: _Spec) -> None:
+        self.spec = spec
+
+    def describe(self) -> dict[str, Any]:
+        return self.spec.model_dump()
+
+    async def handle(
+        self,
+        reader: asyncio.StreamReader,
+        writer: asyncio.StreamWriter,
+        targets: RoundRobin,
+        relay: ProxyMode,
+    ) -> None:
+        """Serve a new connection; ``relay`` is the edge's own, which calls :meth:`hold` per chunk."""
+        await relay.handle(reader, writer, targets)
+
+    async def hold(self, toward_upstream: bool) -> None:
+        """Called before a relayed connection forwards a chunk (False: toward the client)."""
+
+    def applied(self, clients: set[asyncio.StreamWriter]) -> None:
+        """The fault was just set; ``clients`` are the edge's open client connections."""
+
+    def cleared(self) -> None:
+        """The fault was just removed."""
+
+
+class Blackhole(PathFault):
+    """Connections are accepted and then hang: bytes sent are swallowed and nothing comes back.
+
+    Open relayed connections stop passing bytes both ways and resume when the fault is cleared (as
+    TCP does once a path heals); a connection accepted into the blackhole stays dead.
+    """
+
+    def __init__(self, spec: _Spec) -> None:
+        super().__init__(spec)
+        self._lifted = asyncio.Event()
+
+    async def handle(
+        self,
+        reader: asyncio.StreamReader,
+        writer: asyncio.StreamWriter,
+        targets: RoundRobin,
+        relay: ProxyMode,
+    ) -> None:
+        with contextlib.suppress(OSError):
+            while await reader.read(CHUNK):
+                pass
+
+    async def hold(self, toward_upstream: bool) -> None:
+        await self._lifted.wait()
+
+    def cleared(self) -> None:
+        self._lifted.set()
+
+
+class Reset(PathFault):
+    """Every connection, new or open, is closed with a TCP reset."""
+
+    async def handle(
+        self,
+        reader: asyncio.StreamReader,
+        writer: asyncio.StreamWriter,
+        targets: RoundRobin,
+        relay: ProxyMode,
+    ) -> None:
+        reset(writer)
+
+    async def hold(self, toward_upstream: bool) -> None:
+        raise ConnectionResetError("the path is reset")
+
+    def applied(self, clients: set[asyncio.StreamWriter]) -> None:
+        for writer in list(clients):
+            reset(writer)
+
+
+def reset(writer: asyncio.StreamWriter) -> None:
+    """Close with RST rather than FIN (SO_LINGER with a zero timeout), as a dropped path does."""
+    sock = writer.get_extra_info("socket")
+    if sock is not None:
+        with contextlib.suppress(OSError):
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    writer.transport.abort()
+
+
+class Latency(PathFault):
+    """Each chunk from the client waits ``delay_ms`` ± ``jitter_ms`` before it is forwarded."""
+
+    spec: LatencySpec
+
+    def __init__(self, spec: LatencySpec) -> None:
+        super().__init__(spec)
+        self.spec = spec
+
+    async def hold(self, toward_upstream: bool) -> None:
+        if toward_upstream:
+            jitter = random.uniform(-self.spec.jitter_ms, self.spec.jitter_ms)
+            await asyncio.sleep(max(0.0, self.spec.delay_ms + jitter) / 1000)
+
+
+class HttpErrors(PathFault):
+    """A ``share`` of HTTP requests is answered with ``status`` by the proxy; the rest are relayed.
+
+    Only this mode parses HTTP (request line, headers, Content-Length body), so the healthy path
+    stays a raw byte relay. Responses from the task are relayed raw: clients that do not pipeline
+    (aiohttp, urllib, requests) never have a faked answer land inside a real one. A request the
+    parser cannot frame (chunked body) turns the rest of its connection into a raw relay. Open
+    connections are closed when the fault is set, so keep-alive clients reconnect into it; once it
+    is cleared, connections opened inside it relay every request, as a healed path does, and obey
+    whatever fault the edge gets next (a later blackhole holds their requests too).
+    """
+
+    spec: HttpErrorsSpec
+
+    def __init__(self, spec: HttpErrorsSpec) -> None:
+        super().__init__(spec)
+        self.spec = spec
+        self._lifted = False
+
+    def cleared(self) -> None:
+        self._lifted = True
+
+    def applied(self, clients: set[asyncio.StreamWriter]) -> None:
+        for writer in list(clients):
+            writer.close()
+
+    async def handle(
+        self,
+        reader: asyncio.StreamReader,
+        writer: asyncio.StreamWriter,
+        targets: RoundRobin,
+        relay: ProxyMode,
+    ) -> None:
+        upstream: tuple[asyncio.StreamReader, asyncio.StreamWriter] | None = None
+        responses: asyncio.Task[bool] | None = None
+        edge = relay.edge if isinstance(relay, Relay) else None
+        try:
+            while True:
+                try:
+                    head = await reader.readuntil(b"\r\n\r\n")
+                except (asyncio.IncompleteReadError, asyncio.LimitOverrunError, OSError):
+                    return
+                length, framed, closes = _framing(head)
+                if framed and not self._lifted and random.random() < self.spec.share:
+                    if length:
+                        await reader.readexactly(length)
+                    writer.write(_error_response(self.spec.status, closes))
+                    await writer.drain()
+                    if closes:
+                        return
+                    continue
+                if upstream is None:
+                    upstream = await open_upstream(targets)
+                    if upstream is None:  # no healthy task: closed, as the plain relay does
+                        return
+                    responses = asyncio.get_running_loop().create_task(_answers(upstream[0], writer))
+                if edge is not None and edge.fault is not None and edge.fault is not self:
+                    await edge.fault.hold(toward_upstream=True)  # the fault set after this one
+                if not framed:
+                    upstream[1].write(head)
+                    if await pump(reader, upstream[1], edge) and responses is not None:
+                        await responses
+                    return
+                upstream[1].write(head + (await reader.readexactly(length) if length else b""))
+                await upstream[1].drain()
+                if responses is not None and responses.done():
+                    return
+        except (asyncio.IncompleteReadError, OSError):
+            return
+        finally:
+            if responses is not None:
+                responses.cancel()
+            if upstream is not None:
+                upstream[1].close()
+
+
+def _framing(head: bytes) -> tuple[int, bool, bool]:
+    """Body length, whether the proxy can frame the body, whether the client asked to close."""
+    length, framed, closes = 0, True, head.startswith(b"HTTP/1.0") or b" HTTP/1.0\r\n" in head
+    for line in head.split(b"\r\n")[1:]:
+        name, _, value = line.partition(b":")
+        name, value = name.strip().lower(), value.strip().lower()
+        if name == b"content-length":
+            try:
+                length = int(value)
+            except ValueError:
+                framed = False
+        elif name == b"transfer-encoding":
+            framed = False
+        elif name == b"connection":
+            closes = value == b"close"
+    return length, framed, closes
+
+
+def _error_response(status: int, closes: bool) -> bytes:
+    body = b'{"error": "injected by localcloud"}'
+    connection = b"close" if closes else b"keep-alive"
+    return (
+        f"HTTP/1.1 {status} {_phrase(status)}\r\n".encode()
+        + b"Content-Type: application/json\r\nContent-Length: "
+        + str(len(body)).encode()
+        + b"\r\nConnection: "
+        + connection
+        + b"\r\n\r\n"
+        + body
+    )
+
+
+async def _answers(upstream: asyncio.StreamReader, client: asyncio.StreamWriter) -> bool:
+    """Relay the task's responses; the task closing its side ends the client's connection too."""
+    clean = await pump(upstream, client, toward_upstream=False)
+    client.close()
+    return clean
+
+
+def _phrase(status: int) -> str:
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:  # a 5xx code with no registered name, e.g. 599
+        return "Error"
