@@ -20,7 +20,7 @@ from bench.observe import answers, running_tasks
 from bench.scheduled import DRIVE_TICK_S, ScheduledFault
 from bench.watch import Watch
 from faults.base import Injector
-from gameday.faultspecs import FaultSpec
+from faults.catalogue import FaultSpec
 from gameday.localcloud.client import LocalcloudClient
 from gameday.processes import wait_until
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 import random
 
 from faults.base import Injector
+from faults.kill_tasks.spec import KillTasks
+from faults.network.spec import BreakNetwork
 from faults.registry import build_injector
-from gameday.faultspecs import BreakNetwork, KillTasks
 from gameday.localcloud.client import LocalcloudClient
 from gameday.targets import LocalTarget
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from faults.base import Injector
-from gameday.faultspecs import FaultSpec
+from faults.catalogue import FaultSpec
 from gameday.ledger import Ledger
 from gameday.run.clock import RunClock
 from gameday.run.orchestrator import PROGRESS_TICK_S

@@ -2,72 +2,34 @@
 
 A revert plan is what the ledger holds to undo a fault with nothing but the run folder, so a plan
 with a missing or mistyped field would only be found at rollback, the worst moment. Every plan an
-injector writes is checked against :data:`RevertPlan` before the ledger line is written (an invalid
-one fails the inject: nothing is changed that could not be undone), and again when ``gameday
-rollback`` reads it back. Nested provider payloads (a security group permission, a path fault's
-parameters) stay mappings: they go back to the API that produced them.
+injector writes is checked against :func:`check_revert_plan` before the ledger line is written (an
+invalid one fails the inject: nothing is changed that could not be undone), and again when
+``gameday rollback`` reads it back. The models are gameday's own plans below plus every installed
+fault kind's (:attr:`faults.kind.FaultKind.reverts`).
 """
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
+from pydantic import Field, TypeAdapter, ValidationError
+
+from faults.catalogue import REVERTS
+from faults.kind import RevertPlanModel, literal_value
 
 
-class _Plan(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+class NothingToUndo(RevertPlanModel):
+    """A fault whose harm needs no undoing (stopped tasks are replaced by the scheduler)."""
 
-
-class NothingToUndo(_Plan):
     action: Literal["none"]
     why: str | None = None
     service: str | None = None
     platform: str | None = None
 
 
-class SecurityGroupRule(_Plan):
-    rule_id: str
-    ip_permission: dict[str, Any]
+class StopFisExperiment(RevertPlanModel):
+    """Any kind run ``via: fis``: stop the experiment and delete its template, found by the run's tags."""
 
-
-class RestoreIngress(_Plan):
-    action: Literal["aws-sg-ingress"]
-    group_id: str = Field(min_length=1)
-    rules: list[SecurityGroupRule] = Field(min_length=1)
-
-
-class DeleteNaclEntries(_Plan):
-    action: Literal["aws-nacl-entries"]
-    entries: list[dict[str, Any]] = Field(min_length=1)
-
-
-class RestoreQueueAttributes(_Plan):
-    action: Literal["aws-sqs-attributes"]
-    queue_url: str = Field(min_length=1)
-    attributes: dict[str, str | int]
-
-
-class RestoreDesiredCount(_Plan):
-    action: Literal["aws-ecs-desired-count"]
-    cluster: str
-    service: str
-    desired_count: int = Field(ge=0)
-    scalable_target: dict[str, Any] | None = None
-
-
-class RestoreReservedConcurrency(_Plan):
-    action: Literal["aws-lambda-reserved-concurrency"]
-    function: str
-    reserved: int | None = Field(default=None, ge=0)
-
-
-class EnableEventMappings(_Plan):
-    action: Literal["aws-lambda-enable-mappings"]
-    uuids: list[str]
-
-
-class StopFisExperiment(_Plan):
     action: Literal["fis-experiment"]
     region: str
     tags: dict[str, str] = Field(min_length=1)
@@ -75,66 +37,24 @@ class StopFisExperiment(_Plan):
     find: str
 
 
-class ClearLocalPathFault(_Plan):
-    action: Literal["localcloud-clear-path-fault"]
-    control_url: str
-    edge: str
-    fault: dict[str, Any]
+class DeleteSamplingRules(RevertPlanModel):
+    """The run's own X-Ray sampling rules on an AWS target."""
 
-
-class RestoreLocalQueue(_Plan):
-    action: Literal["localcloud-queue-throttle"]
-    control_url: str
-    queue: str
-    desired: dict[str, int]
-    clear_queue_fault: bool
-    scaling_suspended: dict[str, dict[str, bool]]
-
-
-class StopLocalCpuStress(_Plan):
-    action: Literal["localcloud-stop-cpu-stress"]
-    control_url: str
-    service: str
-    tasks: list[str]
-
-
-class DeleteSamplingRules(_Plan):
     action: Literal["aws-xray-sampling-rules"]
     region: str
     rule_names: list[str] = Field(min_length=1)
 
 
-class InReverseOrder(_Plan):
-    """Several faults recorded as one (an FIS template on localcloud): undone last first."""
+CORE_PLANS: tuple[type[RevertPlanModel], ...] = (NothingToUndo, StopFisExperiment, DeleteSamplingRules)
+PLAN_MODELS: dict[str, type[RevertPlanModel]] = {
+    **{literal_value(model, "action"): model for model in CORE_PLANS},
+    **{action: revert.plan for action, revert in REVERTS.items()},
+}
+"""Every revert plan model by its ``action``."""
+ACTIONS = frozenset(PLAN_MODELS)
 
-    action: Literal["in-reverse-order"]
-    plans: list[RevertPlan]
-
-
-RevertPlan = Annotated[
-    NothingToUndo
-    | RestoreIngress
-    | DeleteNaclEntries
-    | RestoreQueueAttributes
-    | RestoreDesiredCount
-    | RestoreReservedConcurrency
-    | EnableEventMappings
-    | StopFisExperiment
-    | ClearLocalPathFault
-    | RestoreLocalQueue
-    | StopLocalCpuStress
-    | DeleteSamplingRules
-    | InReverseOrder,
-    Field(discriminator="action"),
-]
-InReverseOrder.model_rebuild()
-
-_REVERT_PLAN: TypeAdapter[Any] = TypeAdapter(RevertPlan)
-ACTIONS = frozenset(
-    str(model.model_fields["action"].annotation.__args__[0])  # type: ignore[union-attr]
-    for model in _Plan.__subclasses__()
-    if "action" in model.model_fields
-)
+_ANY_PLAN: Any = Annotated[Union[tuple(PLAN_MODELS.values())], Field(discriminator="action")]  # noqa: UP007
+_REVERT_PLAN: TypeAdapter[Any] = TypeAdapter(_ANY_PLAN)
 
 
 class InvalidRevertPlan(ValueError):

@@ -11,8 +11,9 @@ from typing import Annotated, Literal
 
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
+from faults.catalogue import FaultSpec
 from gameday.durations import Seconds
-from gameday.faultspecs import NAME_PATTERN, FaultSpec
+from gameday.faultspecs import NAME_PATTERN
 from gameday.loadspecs import LoadSpec
 from gameday.shared import GradedPhase, Strict
 from gameday.traces.dependencies import DependencyName

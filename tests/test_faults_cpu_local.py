@@ -13,9 +13,10 @@ from localcloud_apps.stacks import echo_service, local_target, write_stack
 from pydantic import TypeAdapter
 
 from faults.base import Injector
+from faults.catalogue import FaultSpec
+from faults.kind import RevertContext
 from faults.registry import build_injector
-from faults.revert import RevertContext, execute_revert_plan
-from gameday.faultspecs import FaultSpec
+from faults.revert import execute_revert_plan
 from gameday.localcloud.launcher import RunningLocalcloud
 from gameday.processes import pid_alive, wait_until
 from gameday.targets import LocalTarget

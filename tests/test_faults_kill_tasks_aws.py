@@ -21,7 +21,7 @@ from moto.moto_api import state_manager
 
 from faults.kill_tasks.aws import EcsTasks
 from faults.kill_tasks.core import KillTasksInjector, stop_reason
-from gameday.faultspecs import KillTasks
+from faults.kill_tasks.spec import KillTasks
 
 REGION = "eu-west-1"
 CLUSTER = "shop"

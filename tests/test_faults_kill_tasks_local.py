@@ -17,7 +17,7 @@ import pytest
 from faults.base import FaultNotLanded
 from faults.kill_tasks.core import KillTasksInjector, stop_reason
 from faults.kill_tasks.local import LocalcloudTasks
-from gameday.faultspecs import KillTasks
+from faults.kill_tasks.spec import KillTasks
 from gameday.localcloud.client import LocalcloudError
 from gameday.processes import pid_alive, terminate
 

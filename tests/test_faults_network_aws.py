@@ -15,10 +15,10 @@ from botocore.stub import Stubber
 
 from faults.api_change import ApiChangeInjector
 from faults.network.aws import break_network_aws
+from faults.network.spec import BreakNetwork
 from faults.registry import build_injector
 from gameday.commands.rollback import rollback
 from gameday.errors import InputError
-from gameday.faultspecs import BreakNetwork
 from gameday.ledger import Ledger
 from gameday.targets import AwsTarget
 

@@ -12,11 +12,12 @@ import pytest
 from localcloud_apps.stacks import echo_service, task_pids, write_stack
 from pydantic import TypeAdapter
 
+from faults.kind import RevertContext
 from faults.network.core import PathFault, PathFaultInjector, PathHarm, harm_for
 from faults.network.local import REVERT_ACTION, LocalcloudPaths, clear_path_fault_from_plan
 from faults.network.probe import Seen, probe
 from faults.registry import build_injector
-from faults.revert import RevertContext, execute_revert_plan
+from faults.revert import execute_revert_plan
 from gameday.localcloud.launcher import RunningLocalcloud, start_localcloud
 from gameday.localcloud.ports import free_port
 from gameday.processes import pid_alive, wait_until

@@ -19,12 +19,12 @@ from botocore.stub import Stubber
 
 from faults.api_change import ApiChangeInjector
 from faults.queue.aws import UNDO, throttle_queue_aws
+from faults.queue.spec import ThrottleQueue
 from faults.registry import build_injector
 from faults.revert import REVERTERS
 from gameday.cli import main
 from gameday.commands.rollback import rollback
 from gameday.errors import InputError
-from gameday.faultspecs import ThrottleQueue
 from gameday.ledger import Ledger
 from gameday.targets import AwsTarget
 

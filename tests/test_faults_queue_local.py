@@ -17,11 +17,12 @@ from localcloud_apps.stacks import echo_service, local_target, write_stack
 from pydantic import TypeAdapter
 
 from faults.base import Injector
+from faults.catalogue import FaultSpec
+from faults.kind import RevertContext
 from faults.queue.local import queue_consumers
 from faults.registry import build_injector
-from faults.revert import RevertContext, execute_revert_plan
+from faults.revert import execute_revert_plan
 from gameday.errors import InputError
-from gameday.faultspecs import FaultSpec
 from gameday.localcloud.launcher import RunningLocalcloud
 from gameday.targets import LocalTarget
 

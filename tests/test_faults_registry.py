@@ -12,9 +12,9 @@ import pytest
 from moto import mock_aws
 from moto.moto_api import state_manager
 
+from faults.kill_tasks.spec import KillTasks
 from faults.registry import build_injector
 from gameday.errors import InputError
-from gameday.faultspecs import KillTasks
 from gameday.targets import AwsTarget, EcsService, LocalTarget
 
 FAULT = KillTasks.model_validate(

@@ -8,9 +8,10 @@ import pytest
 from fis_helpers import ALARM, ROLE, aws_target, create_template_problems
 from pydantic import TypeAdapter
 
-from faults.fis.builder import build_combined_template, build_template, iso_duration, selection_mode
+from faults.catalogue import FaultSpec
+from faults.fis.builder import build_combined_template, build_template
+from faults.fis.parts import iso_duration, selection_mode
 from gameday.errors import InputError
-from gameday.faultspecs import FaultSpec
 
 SPEC: TypeAdapter[Any] = TypeAdapter(FaultSpec)
 

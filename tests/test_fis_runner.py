@@ -13,8 +13,9 @@ from fis_helpers import REGION, aws_target
 
 from faults.fis.builder import build_template
 from faults.fis.runner import FisExperimentInjector, FisRevertFailed, clean_up, revert_from_plan
-from faults.revert import RevertContext, execute_revert_plan
-from gameday.faultspecs import KillTasks
+from faults.kill_tasks.spec import KillTasks
+from faults.kind import RevertContext
+from faults.revert import execute_revert_plan
 
 TEMPLATE_ID = "EXT1a2b3c4d5e6f7"
 EXPERIMENT_ID = "EXP1a2b3c4d5e6f7"

@@ -10,13 +10,17 @@ import pytest
 import yaml
 from fis_helpers import ALARM, ROLE, aws_target, create_template_problems
 
-from faults.fis.local import translate
+from faults.cpu.spec import StressCpu
 from faults.fis.template_file import complete_template, read_template
+from faults.fis_template.local import translate
+from faults.fis_template.spec import FisTemplateFile
+from faults.kill_tasks.spec import KillTasks
+from faults.kind import RevertContext
+from faults.network.spec import AddLatency, BreakNetwork, FailRequests
 from faults.registry import build_injector
-from faults.revert import RevertContext, execute_revert_plan
+from faults.revert import execute_revert_plan
 from gameday.cli import main
 from gameday.errors import InputError
-from gameday.faultspecs import AddLatency, BreakNetwork, FailRequests, FisTemplateFile, KillTasks, StressCpu
 from gameday.scenario import load_scenario
 from gameday.targets import LocalTarget
 

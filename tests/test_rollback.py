@@ -15,12 +15,13 @@ from aws_fault_run import TARGET, aws_target, killed_run, mocked_account
 from aws_fault_run import client as aws_client
 
 from faults.base import InjectOutcome
+from faults.kind import RevertContext
 from faults.plans import InvalidRevertPlan
 from faults.queue.aws import throttle_queue_aws
-from faults.revert import REVERTERS, RevertContext, execute_revert_plan
+from faults.queue.spec import ThrottleQueue
+from faults.revert import REVERTERS, execute_revert_plan
 from gameday.cli import main
 from gameday.errors import EnvironmentProblem
-from gameday.faultspecs import ThrottleQueue
 from gameday.ledger import FailedRevert, Intent, Ledger, Reverted
 from gameday.run.open_faults import refuse_if_unreverted
 

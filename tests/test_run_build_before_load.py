@@ -12,6 +12,7 @@ from gameday.run import orchestrator
 from gameday.run.console import Console
 from gameday.run.plan import PlannedFault, build_plan
 from gameday.scoring.testing import synthetic_scenario
+from gameday.targets import LocalTarget
 from loadprofiles.config import WorkerOptions
 
 
@@ -38,7 +39,7 @@ def test_a_fault_that_cannot_be_built_starts_no_load(tmp_path: Path, monkeypatch
         raise AssertionError("the load started although a fault could not be built")
 
     monkeypatch.setattr(orchestrator.LoadProcess, "start", _start)
-    plan = build_plan(synthetic_scenario(), "local", run_id="r")
+    plan = build_plan(synthetic_scenario(), LocalTarget(kind="localcloud"), "local", run_id="r")
     with http_double({"/": 200}) as entry:
         session = _UnbuildableSession(entry.url)
         with pytest.raises(InputError, match="no such service"):

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from faults.base import InjectOutcome
-from gameday.faultspecs import KillTasks
+from faults.kill_tasks.spec import KillTasks
 from gameday.ledger import Ledger
 from gameday.run.clock import RunClock
 from gameday.run.plan import PlannedFault

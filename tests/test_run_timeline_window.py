@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from faults.base import InjectOutcome
-from gameday.faultspecs import BreakNetwork
+from faults.network.spec import BreakNetwork
 from gameday.ledger import Ledger
 from gameday.processes import wait_until
 from gameday.run.plan import PlannedFault

@@ -17,7 +17,6 @@ from moto import mock_aws
 from gameday.aws_session import client_hook
 from gameday.errors import EnvironmentProblem, InputError
 from gameday.run.plan import build_plan
-from gameday.safety.blast_radius import task_share_percent
 from gameday.safety.preflight import preflight_plan
 from gameday.scenario import Scenario
 from gameday.targets import AwsTarget
@@ -59,7 +58,7 @@ def _target(allow: str = ACCOUNT, **mapping: Any) -> AwsTarget:
     )
 
 
-def _plan(*faults: dict[str, Any]) -> Any:
+def _scenario(*faults: dict[str, Any]) -> Scenario:
     scenario = Scenario.model_validate(
         {
             "name": "safety",
@@ -70,7 +69,12 @@ def _plan(*faults: dict[str, Any]) -> Any:
             "expect": [{"score": "availability", "min": 0.5}],
         }
     )
-    return build_plan(scenario, "staging", run_id="r1")
+    return scenario
+
+
+def _preflight(target: AwsTarget, *faults: dict[str, Any]) -> str:
+    """Pre-flight for a plan of ``faults`` on ``target``: the plan resolves what they touch."""
+    return preflight_plan(target, build_plan(_scenario(*faults), target, "staging", run_id="r1"))
 
 
 KILL_TWO = {"kind": "kill-tasks", "at": 10, "for": 10, "target": {"service": "orders"}, "count": 2}
@@ -99,7 +103,7 @@ def test_an_account_outside_the_allowlist_is_refused_after_one_sts_call(aws: Non
     wire.clear()
 
     with pytest.raises(EnvironmentProblem) as refused:
-        preflight_plan(_target(allow="111122223333", **ORDERS), _plan(KILL_TWO))
+        _preflight(_target(allow="111122223333", **ORDERS), KILL_TWO)
 
     assert str(refused.value) == (
         f"account {ACCOUNT} is not in the allowlist of target 'staging' (allowed: 111122223333)"
@@ -112,7 +116,7 @@ def test_the_account_is_checked_before_any_other_call(aws: None, wire: list[str]
     _ecs_service()
     wire.clear()
 
-    assert preflight_plan(_target(**ORDERS), _plan(KILL_TWO)) == ACCOUNT
+    assert _preflight(_target(**ORDERS), KILL_TWO) == ACCOUNT
 
     assert wire[0] == "before-send.sts.GetCallerIdentity"
     assert set(wire[1:]) == {"before-send.ecs.DescribeServices"}
@@ -127,14 +131,14 @@ def test_an_ecs_service_without_the_opt_in_tag_is_refused(aws: None, tags: list[
     with pytest.raises(
         EnvironmentProblem, match="ECS service orders in cluster shop is not opted in"
     ) as refused:
-        preflight_plan(_target(**ORDERS), _plan(KILL_TWO))
+        _preflight(_target(**ORDERS), KILL_TWO)
     assert "needs the tag gameday:allowed=true" in str(refused.value)
 
 
 def test_a_custom_opt_in_tag_is_honoured(aws: None) -> None:
     _ecs_service(tags=[{"key": "chaos", "value": "yes"}])
 
-    assert preflight_plan(_target(opt_in_tag="chaos=yes", **ORDERS), _plan(KILL_TWO)) == ACCOUNT
+    assert _preflight(_target(opt_in_tag="chaos=yes", **ORDERS), KILL_TWO) == ACCOUNT
 
 
 def test_queues_and_their_consumers_must_be_opted_in(aws: None) -> None:
@@ -151,9 +155,9 @@ def test_queues_and_their_consumers_must_be_opted_in(aws: None) -> None:
     }
     consumer = {"ecs": {"cluster": "shop", "service": "orders"}}
 
-    assert preflight_plan(_target(queues={"orders": {"url": url, "consumer": consumer}}), _plan(throttle))
+    assert _preflight(_target(queues={"orders": {"url": url, "consumer": consumer}}), throttle)
     with pytest.raises(EnvironmentProblem, match=f"SQS queue {bare} is not opted in"):
-        preflight_plan(_target(queues={"orders": {"url": bare, "consumer": consumer}}), _plan(throttle))
+        _preflight(_target(queues={"orders": {"url": bare, "consumer": consumer}}), throttle)
 
 
 def _network(tagged_group: bool, tagged_subnet: bool) -> dict[str, Any]:
@@ -173,11 +177,11 @@ BREAK = {"kind": "break-network", "at": 10, "for": 10, "target": {"path": "bff->
 
 
 def test_security_groups_and_subnets_of_a_path_must_be_opted_in(aws: None) -> None:
-    assert preflight_plan(_target(**_network(True, True)), _plan(BREAK)) == ACCOUNT
+    assert _preflight(_target(**_network(True, True)), BREAK) == ACCOUNT
     with pytest.raises(EnvironmentProblem, match=r"security group sg-\w+ is not opted in"):
-        preflight_plan(_target(**_network(False, True)), _plan(BREAK))
+        _preflight(_target(**_network(False, True)), BREAK)
     with pytest.raises(EnvironmentProblem, match=r"subnet subnet-\w+ is not opted in"):
-        preflight_plan(_target(**_network(True, False)), _plan(BREAK))
+        _preflight(_target(**_network(True, False)), BREAK)
 
 
 def _function(name: str, tags: dict[str, str]) -> None:
@@ -203,21 +207,21 @@ def test_a_lambda_function_must_be_opted_in(aws: None) -> None:
     _function("ledger", {})
     latency = {"kind": "add-latency", "at": 10, "for": 10, "target": {"path": "orders->payments"}}
 
-    assert preflight_plan(_target(paths={"orders->payments": {"lambda": "payments"}}), _plan(latency))
+    assert _preflight(_target(paths={"orders->payments": {"lambda": "payments"}}), latency)
     with pytest.raises(EnvironmentProblem, match="Lambda function ledger is not opted in"):
-        preflight_plan(_target(paths={"orders->payments": {"lambda": "ledger"}}), _plan(latency))
+        _preflight(_target(paths={"orders->payments": {"lambda": "ledger"}}), latency)
 
 
 def test_unmapped_resources_are_the_targets_files_fault(aws: None) -> None:
     with pytest.raises(InputError, match="the AWS target maps no service 'orders'"):
-        preflight_plan(_target(), _plan(KILL_TWO))
+        _preflight(_target(), KILL_TWO)
 
 
 def test_a_missing_resource_is_one_clear_line(aws: None) -> None:
     with pytest.raises(
         EnvironmentProblem, match="cannot check ECS service orders in cluster shop before the run"
     ):
-        preflight_plan(_target(**ORDERS), _plan(KILL_TWO))
+        _preflight(_target(**ORDERS), KILL_TWO)
 
 
 @pytest.mark.parametrize(
@@ -235,20 +239,20 @@ def test_blast_radius(aws: None, selection: dict[str, float], desired: int, allo
     target = _target(blast_radius_percent=50, **ORDERS)
 
     if allowed:
-        assert preflight_plan(target, _plan(fault)) == ACCOUNT
+        assert _preflight(target, fault) == ACCOUNT
         return
     with pytest.raises(EnvironmentProblem, match="above the target's blast_radius_percent of 50") as refused:
-        preflight_plan(target, _plan(fault))
+        _preflight(target, fault)
     assert "kill-tasks on ECS service orders in cluster shop would take" in str(refused.value)
 
 
 def test_task_shares() -> None:
-    scenario = _plan(
+    scenario = _scenario(
         KILL_TWO,
         {"kind": "stress-cpu", "at": 10, "for": 10, "target": {"service": "orders"}},
         {"kind": "stress-cpu", "at": 10, "for": 10, "target": {"service": "orders"}, "count": 1},
         BREAK,
     )
-    shares = [task_share_percent(p.spec, 4) for p in scenario.faults]
+    shares = [fault.task_share_percent(4) for fault in scenario.faults]
     assert shares == [50.0, 100.0, 25.0, None]
-    assert task_share_percent(scenario.faults[0].spec, 0) == 0.0
+    assert scenario.faults[0].task_share_percent(0) == 0.0

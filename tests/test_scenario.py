@@ -10,6 +10,7 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from faults.catalogue import KINDS
 from gameday.durations import parse_duration
 from gameday.errors import InputError
 from gameday.loadspecs import SHAPES
@@ -83,8 +84,7 @@ def test_every_problem_is_reported_with_file_line_and_field(tmp_path: Path) -> N
         f"{path}:3: duration: '10q' is not a duration (use 30s, 2m, 1m30s or 1500ms)",
         f"{path}:5: load.shape: 'stepp' is not one of: {', '.join(SHAPES)}",
         f"{path}:8: faults[0]: give exactly one of count or percent",
-        f"{path}:14: faults[1].kind: 'nuke' is not one of: kill-tasks, throttle-queue, break-network, "
-        "add-latency, fail-requests, stress-cpu, fis-template",
+        f"{path}:14: faults[1].kind: 'nuke' is not one of: {', '.join(KINDS)}",
         f"{path}:16: expect[0].min: must be at most 1.0",
         f"{path}:17: expect[1].score: 'nope' is not one of: {', '.join(_score_names())}",
         f"{path}:18: extra: unknown field",

@@ -16,6 +16,7 @@ from gameday.scenario import load_scenario
 from gameday.shop.breaker import BreakerSettings, BreakerState, CircuitBreaker
 from gameday.shop.config import ConfigError
 from gameday.shop.retry import RetryPolicy, UpstreamServerError
+from gameday.targets import LocalTarget
 
 REPO = Path(__file__).resolve().parents[1]
 ENV_VARIANTS = ["good", "no-retries", "retry-storm", "no-breaker", "stuck-breaker"]
@@ -144,7 +145,9 @@ def test_changing_scaling_a_service_does_not_have_is_refused(stack_path: Path) -
 
 def test_a_composed_name_is_the_variant_a_run_records() -> None:
     scenario = load_scenario(REPO / "scenarios" / "ci-catalog-retries.yaml")
-    plan = build_plan(scenario, "local", run_id="r", variant="plain+no-retries")
+    plan = build_plan(
+        scenario, LocalTarget(kind="localcloud"), "local", run_id="r", variant="plain+no-retries"
+    )
     assert plan.to_json()["variant"] == "plain+no-retries"
 
 

@@ -256,7 +256,7 @@ def rollback_xray(monkeypatch: pytest.MonkeyPatch) -> Iterator[BaseClient]:
     xray = _xray()
     with mocked_account(monkeypatch):
         monkeypatch.setattr(
-            "faults.revert.aws_client",
+            "faults.kind.aws_client",
             lambda target, name: xray if name == "xray" else aws_client(target, name),
         )
         yield xray
@@ -313,8 +313,9 @@ def test_an_aws_session_holds_the_rules_for_its_whole_life_unless_the_target_kee
     monkeypatch.setattr(sessions, "preflight_plan", lambda target, plan: "123456789012")
     monkeypatch.setattr("gameday.evidence.aws.sampling.aws_client", lambda target, service: xray)
     monkeypatch.setattr("gameday.evidence.aws.sampling.PICKUP_S", 0.0)
-    plan = build_plan(synthetic_scenario(), "staging", run_id=RUN_ID)
-    target = AwsTarget.model_validate({**AWS, "xray_services": ["bff"]})
+    orders = {"services": {"orders": {"cluster": "shop", "service": "orders"}}}
+    target = AwsTarget.model_validate({**AWS, **orders, "xray_services": ["bff"]})
+    plan = build_plan(synthetic_scenario(), target, "staging", run_id=RUN_ID)
     with Stubber(xray) as stub:
         stub.add_response("create_sampling_rule", {})
         with sessions.open_session(target, plan, tmp_path, lambda _: None) as session:

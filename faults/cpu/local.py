@@ -17,8 +17,8 @@ from botocore.client import BaseClient
 
 from faults.api_change import ApiChangeInjector
 from faults.base import FaultNotLanded
+from faults.cpu.spec import StressCpu
 from faults.selection import Selection
-from gameday.faultspecs import StressCpu
 from gameday.localcloud.client import LocalcloudClient, LocalcloudError
 from gameday.processes import wait_until
 

@@ -1,4 +1,8 @@
-"""``via: fis`` on an AWS target: the scenario fault or template file as one FIS experiment."""
+"""``via: fis`` on an AWS target: the scenario fault or template file as one FIS experiment.
+
+A kind gives either one FIS action (``fis``, put in a template here) or a whole template of its
+own (``fis_template``, as a template file does).
+"""
 
 from __future__ import annotations
 
@@ -6,17 +10,18 @@ from typing import Any
 
 from botocore.client import BaseClient
 
-from faults.fis.builder import Template, build_template
+from faults.catalogue import kind_of
+from faults.fis.builder import build_template
+from faults.fis.parts import Template
 from faults.fis.runner import FisExperimentInjector
-from faults.fis.template_file import complete_template, read_template
-from gameday.faultspecs import FisTemplateFile
 from gameday.targets import AwsTarget
 
 
 def fis_template_for(fault: Any, target: AwsTarget, *, run_id: str, fault_id: str) -> Template:
     """The CreateExperimentTemplate input a fault runs as on ``target``; InputError when it cannot."""
-    if isinstance(fault, FisTemplateFile):
-        return complete_template(read_template(fault.file), target, run_id=run_id, fault_id=fault_id)
+    whole = kind_of(fault).fis_template
+    if whole is not None:
+        return whole(fault, target, run_id, fault_id)
     return build_template(fault, target, run_id=run_id, fault_id=fault_id)
 
 

@@ -17,7 +17,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from faults.api_change import AwsClients, call
 from faults.aws_calls import aws_call
 from faults.base import FaultNotLanded, InjectOutcome
-from faults.fis.builder import Template
+from faults.fis.parts import Template
 from gameday.aws_session import describe_error
 from gameday.errors import GamedayError
 from gameday.processes import wait_until

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from faults.fis.builder import Template, role_arn, run_tags, stop_conditions
+from faults.fis.parts import Template, role_arn, run_tags, stop_conditions
 from gameday.fis_template import read_template_file
 from gameday.targets import AwsTarget
 

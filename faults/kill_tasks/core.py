@@ -12,8 +12,8 @@ from collections.abc import Sequence
 from typing import Any, Protocol
 
 from faults.base import FaultNotLanded, InjectOutcome
+from faults.kill_tasks.spec import KillTasks
 from faults.selection import Selection
-from gameday.faultspecs import KillTasks
 from gameday.processes import wait_until
 
 MAX_REASON_CHARS = 255  # ECS StopTask reason limit; localcloud records the same text

@@ -19,8 +19,8 @@ from botocore.exceptions import ClientError
 from faults.api_change import ApiChange, ApiChangeInjector, AwsClients, call
 from faults.aws_calls import aws_call
 from faults.base import FaultNotLanded
+from faults.network.spec import BreakNetwork
 from gameday.errors import InputError
-from gameday.faultspecs import BreakNetwork
 from gameday.targets import AwsPath, AwsTarget
 
 PROTOCOL_NUMBERS = {"tcp": "6", "udp": "17"}  # network ACL entries name protocols by number

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from faults.base import FaultNotLanded, InjectOutcome
-from gameday.faultspecs import AddLatency, BreakNetwork, FailRequests
+from faults.network.spec import AddLatency, BreakNetwork, FailRequests
 from gameday.processes import wait_until
 
 PathFault = BreakNetwork | AddLatency | FailRequests

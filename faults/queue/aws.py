@@ -22,8 +22,8 @@ from botocore.client import BaseClient
 from faults.api_change import ApiChange, ApiChangeInjector, AwsClients, call
 from faults.aws_calls import aws_call
 from faults.base import FaultNotLanded
+from faults.queue.spec import ThrottleQueue
 from gameday.errors import InputError
-from gameday.faultspecs import ThrottleQueue
 from gameday.targets import AwsTarget
 
 ECS_NAMESPACE = "ecs"

@@ -25,8 +25,8 @@ from botocore.client import BaseClient
 
 from faults.api_change import ApiChangeInjector
 from faults.base import FaultNotLanded
+from faults.queue.spec import ThrottleQueue
 from gameday.errors import InputError, Problem
-from gameday.faultspecs import ThrottleQueue
 from gameday.localcloud.client import LocalcloudClient, LocalcloudError
 from gameday.localcloud.stack import load_stack
 from gameday.processes import wait_until

@@ -13,8 +13,9 @@ import json
 from pathlib import Path
 
 from faults.fis.aws import fis_template_for
-from faults.fis.builder import FisFault, build_combined_template
+from faults.fis.builder import build_combined_template, has_fis_action
 from gameday.errors import InputError
+from gameday.faultspecs import FaultBase
 from gameday.run.plan import build_plan
 from gameday.scenario import load_scenario
 from gameday.targets import AwsTarget, load_target
@@ -30,14 +31,14 @@ def fis_template(scenario_path: Path, target_name: str, targets_path: Path, *, c
         raise InputError(
             f"target '{target_name}' is localcloud: FIS templates are built for an AWS target (use --target)"
         )
-    plan = build_plan(scenario, target_name, RUN_ID_PLACEHOLDER)  # the fault ids a run would use
+    plan = build_plan(scenario, target, target_name, RUN_ID_PLACEHOLDER)  # the fault ids a run would use
     fis_faults = [planned for planned in plan.faults if planned.spec.via == "fis"]
     if not fis_faults:
         raise InputError(f"{scenario_path}: no fault runs through FIS (none has via: fis)")
     if combined:
-        built: list[tuple[str, FisFault]] = []
+        built: list[tuple[str, FaultBase]] = []
         for planned in fis_faults:
-            if not isinstance(planned.spec, FisFault):
+            if not has_fis_action(planned.spec):
                 raise InputError(
                     f"{scenario_path}: {planned.fault_id} is a FIS template file; --combined merges only "
                     "faults gameday builds (print its template without --combined)"

@@ -11,7 +11,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from faults.revert import RevertContext, RevertFailed, execute_revert_plan
+from faults.kind import RevertContext, RevertFailed
+from faults.revert import execute_revert_plan
 from gameday.errors import GamedayError, InputError
 from gameday.ledger import Ledger
 from gameday.run.open_faults import plan_target, run_folders, unreverted

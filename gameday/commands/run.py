@@ -50,7 +50,7 @@ def dry_run(scenario_path: Path, target_name: str, targets_path: Path, variant: 
     target = load_target(targets_path, target_name)
     check_variant(target, target_name, variant)
     check_dependencies(scenario_path, scenario, target_name, target)
-    plan = build_plan(scenario, target_name, run_id="dry-run", variant=variant)
+    plan = build_plan(scenario, target, target_name, run_id="dry-run", variant=variant)
     for line in dry_run_lines(plan, target):
         print(line)
     return 0

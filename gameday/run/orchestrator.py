@@ -28,7 +28,7 @@ from gameday.run.clock import RunClock
 from gameday.run.console import ActiveFault, Console, Say
 from gameday.run.dependencies import check_dependencies
 from gameday.run.open_faults import refuse_if_unreverted
-from gameday.run.plan import Plan, build_plan
+from gameday.run.plan import Plan, plan_faults
 from gameday.run.rundir import new_run_dir, point_latest
 from gameday.run.sessions import TargetSession, landed_windows, open_session
 from gameday.run.timeline import FaultState, Timeline
@@ -102,8 +102,11 @@ def run_game_day(
     scenario = load_scenario(scenario_path)
     check_dependencies(scenario_path, scenario, target_name, target)
     refuse_if_unreverted(reports, target_name)  # before a run folder, a stack or a fault exists
+    faults = plan_faults(scenario, target)  # every name resolved before a run folder exists
     run_dir = new_run_dir(reports, scenario.name)
-    plan = build_plan(scenario, target_name, run_id=run_dir.name, variant=variant)
+    plan = Plan(
+        run_id=run_dir.name, scenario=scenario, target_name=target_name, faults=faults, variant=variant
+    )
     folder = RunFolder(run_dir)
     shutil.copyfile(scenario_path, folder.scenario)
     folder.write_json(RunFolder.PLAN, plan.to_json())

@@ -135,7 +135,9 @@ class AwsSession:
     sampling: TraceSampling = KEPT  # the run's own rules when it has them (gameday.evidence.aws.sampling)
 
     def injector_for(self, planned: PlannedFault, run_id: str) -> Injector:
-        return build_injector(planned.spec, self.target, fault_id=planned.fault_id, run_id=run_id)
+        return build_injector(
+            planned.spec, self.target, fault_id=planned.fault_id, run_id=run_id, resources=planned.resources
+        )
 
     def dependencies(self) -> dict[str, list[DependencyMatch]]:
         return dict(self.target.dependencies)

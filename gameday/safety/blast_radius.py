@@ -10,35 +10,23 @@ from __future__ import annotations
 import math
 
 from gameday.errors import EnvironmentProblem
-from gameday.faultspecs import FaultSpec, KillTasks, StressCpu
+from gameday.faultspecs import FaultBase
 from gameday.safety.resources import Clients, Resource
 
 
-def task_share_percent(fault: FaultSpec, desired: int) -> float | None:
-    """The percent of ``desired`` tasks ``fault`` takes, or None for faults that take no tasks."""
-    if not isinstance(fault, (KillTasks, StressCpu)):
-        return None
-    if fault.percent is not None:
-        return fault.percent
-    if fault.count is None:  # stress-cpu without a share: every task
-        return 100.0
-    if desired == 0:
-        return 0.0
-    return 100.0 * min(fault.count, desired) / desired
-
-
-def check_blast_radius(fault: FaultSpec, service: Resource, limit_percent: float, clients: Clients) -> None:
+def check_blast_radius(fault: FaultBase, service: Resource, limit_percent: float, clients: Clients) -> None:
     """Refuse ``fault`` when it would take more of ``service``'s tasks than the target allows."""
-    if not isinstance(fault, (KillTasks, StressCpu)):
+    if fault.task_share_percent(1) is None:  # a fault that takes no tasks
         return
     described = clients("ecs").describe_services(cluster=service.cluster, services=[service.name])
     services = described.get("services", [])
     if not services:
         raise EnvironmentProblem(f"{service} does not exist")
     desired = int(services[0].get("desiredCount", 0))
-    share = task_share_percent(fault, desired)
+    share = fault.task_share_percent(desired)
     if share is not None and share > limit_percent:
-        taken = fault.count if fault.count is not None else math.floor(desired * share / 100)
+        count = getattr(fault, "count", None)
+        taken = count if count is not None else math.floor(desired * share / 100)
         raise EnvironmentProblem(
             f"faults: {fault.kind} on {service} would take {share:g}% of its tasks "
             f"({taken} of {desired} desired), above the target's blast_radius_percent of {limit_percent:g}"

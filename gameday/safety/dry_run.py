@@ -162,7 +162,9 @@ def _rehearsed(interceptor: MutationInterceptor, injector: Injector, heading: st
 
 
 def _injector(planned: PlannedFault, target: Target, run_id: str) -> Injector:
-    return build_injector(planned.spec, target, fault_id=planned.fault_id, run_id=run_id)
+    return build_injector(
+        planned.spec, target, fault_id=planned.fault_id, run_id=run_id, resources=planned.resources
+    )
 
 
 def _fault_line(planned: PlannedFault, injector: Injector) -> str:

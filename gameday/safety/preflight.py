@@ -13,20 +13,23 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from gameday.aws_session import aws_client, describe_error
 from gameday.errors import EnvironmentProblem
-from gameday.faultspecs import FaultSpec
-from gameday.run.plan import Plan
+from gameday.run.plan import Plan, PlannedFault
 from gameday.safety.account import check_account
 from gameday.safety.blast_radius import check_blast_radius
-from gameday.safety.resources import Clients, Resource, read_tags, touched_resources
+from gameday.safety.resources import Clients, Resource, read_tags
 from gameday.targets import AwsTarget
 
 
-def preflight(target: AwsTarget, target_name: str, faults: Sequence[FaultSpec], clients: Clients) -> str:
-    """Check everything a run on ``target`` needs to be allowed; return the account id."""
+def preflight(target: AwsTarget, target_name: str, faults: Sequence[PlannedFault], clients: Clients) -> str:
+    """Check everything a run on ``target`` needs to be allowed; return the account id.
+
+    The resources are the plan's: what each fault was resolved to touch is what is checked.
+    """
     account = check_account(target, target_name, clients("sts"))
     key, value = target.opt_in_tag.split("=", 1)
-    for fault in faults:
-        for resource in touched_resources(fault, target):
+    for planned in faults:
+        fault = planned.spec
+        for resource in planned.resources:
             with _reading(resource):
                 tags = read_tags(resource, clients)
                 if tags.get(key) != value:
@@ -41,7 +44,7 @@ def preflight(target: AwsTarget, target_name: str, faults: Sequence[FaultSpec], 
 
 def preflight_plan(target: AwsTarget, plan: Plan) -> str:
     """:func:`preflight` for a run's plan, with the target's own clients."""
-    return preflight(target, plan.target_name, [p.spec for p in plan.faults], lambda s: aws_client(target, s))
+    return preflight(target, plan.target_name, plan.faults, lambda s: aws_client(target, s))
 
 
 @contextmanager

@@ -2,7 +2,9 @@
 
 A fault names logical resources; the target maps them. What a fault will change (or whose tasks
 it will stop) is what must carry the opt-in tag, so discovery follows the target mapping, not the
-account: nothing outside the mapping is ever touched.
+account: nothing outside the mapping is ever touched. Each fault kind says which resources it
+touches (:attr:`faults.kind.FaultKind.touches`), built from the helpers here; the run's plan
+holds them, resolved once.
 """
 
 from __future__ import annotations
@@ -14,7 +16,6 @@ from typing import Literal
 from botocore.client import BaseClient
 
 from gameday.errors import EnvironmentProblem
-from gameday.faultspecs import FaultSpec, PathSelection, QueueSelection, ServiceSelection, ThrottleQueue
 from gameday.targets import AwsPath, AwsTarget
 
 ResourceType = Literal["ECS service", "SQS queue", "security group", "subnet", "Lambda function"]
@@ -31,18 +32,9 @@ class Resource:
         where = f" in cluster {self.cluster}" if self.cluster else ""
         return f"{self.type} {self.name}{where}"
 
-
-def touched_resources(fault: FaultSpec, target: AwsTarget) -> list[Resource]:
-    """The mapped resources ``fault`` will act on; an unmapped logical name is the targets file's fault."""
-    selection = getattr(fault, "target", None)
-    if isinstance(selection, ServiceSelection):
-        return [_service(target, selection.service)]
-    if isinstance(selection, QueueSelection):
-        consumer = isinstance(fault, ThrottleQueue) and fault.mode == "consumer"
-        return _queue(target, selection.queue, consumer=consumer)
-    if isinstance(selection, PathSelection):
-        return _path(target.path(selection.path))
-    return []  # a FIS template file names its own targets
+    def to_json(self) -> dict[str, str]:
+        cluster = {"cluster": self.cluster} if self.cluster else {}
+        return {"type": self.type, "name": self.name, **cluster}
 
 
 def read_tags(resource: Resource, clients: Clients) -> dict[str, str]:
@@ -50,12 +42,14 @@ def read_tags(resource: Resource, clients: Clients) -> dict[str, str]:
     return _TAG_READERS[resource.type](resource, clients)
 
 
-def _service(target: AwsTarget, logical: str) -> Resource:
+def service_resource(target: AwsTarget, logical: str) -> Resource:
+    """The ECS service a logical service maps to."""
     mapped = target.service(logical)
     return Resource("ECS service", mapped.service, cluster=mapped.cluster)
 
 
-def _queue(target: AwsTarget, logical: str, *, consumer: bool) -> list[Resource]:
+def queue_resources(target: AwsTarget, logical: str, *, consumer: bool) -> list[Resource]:
+    """The queue a logical queue maps to and, with ``consumer``, the consumer a fault turns down."""
     queue = target.queue(logical)
     found = [Resource("SQS queue", queue.url)]
     owner = queue.consumer
@@ -67,7 +61,8 @@ def _queue(target: AwsTarget, logical: str, *, consumer: bool) -> list[Resource]
     return found
 
 
-def _path(path: AwsPath) -> list[Resource]:
+def path_resources(path: AwsPath) -> list[Resource]:
+    """What a path fault may change: the destination's security group, subnets, or function."""
     found = [Resource("security group", path.security_group)] if path.security_group else []
     found += [Resource("subnet", subnet) for subnet in path.subnets]
     if path.lambda_function:

@@ -33,7 +33,7 @@ from botocore.exceptions import BotoCoreError, ClientError, ParamValidationError
 
 from faults.api_change import AwsClients, call
 from faults.base import InjectOutcome
-from faults.fis.builder import RUN_TAG
+from faults.fis.parts import RUN_TAG
 from gameday.aws_session import aws_client, describe_error
 from gameday.evidence.records import Gap
 from gameday.ledger import Ledger

@@ -9,19 +9,28 @@ localcloud cannot do is an input error naming it rather than a fault that silent
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import cache
 from typing import Any
 
 from pydantic import TypeAdapter, ValidationError
 
 from faults.base import Injector, InjectOutcome
-from faults.fis.builder import TARGET_TAG, Template
+from faults.fis.parts import TARGET_TAG, Template
+from faults.fis_template.spec import FisTemplateFile
 from gameday.errors import InputError
-from gameday.faultspecs import FaultSpec, FisTemplateFile
 from gameday.fis_template import template_line
 
 SEQUENCE_ACTION = "in-reverse-order"  # revert plan whose "plans" are undone last first
 
-_FAULT_SPEC: TypeAdapter[Any] = TypeAdapter(FaultSpec)
+
+@cache
+def _fault_spec() -> TypeAdapter[Any]:
+    """Every installed kind's entry; built on first use, as this module loads with the catalogue."""
+    from faults.catalogue import FaultSpec
+
+    return TypeAdapter(FaultSpec)
+
+
 _SERVICE_ACTIONS = {"aws:ecs:stop-task", "aws:ecs:task-cpu-stress"}
 
 
@@ -33,7 +42,7 @@ def translate(template: Template, fault: FisTemplateFile) -> list[tuple[str, Any
         try:
             entry = _entry(action_id, action, template)
             entry.update({"at": fault.at, "for": fault.for_})
-            translated.append((name, _FAULT_SPEC.validate_python(entry)))
+            translated.append((name, _fault_spec().validate_python(entry)))
         except ValidationError as exc:
             problem = exc.errors(include_url=False)[0]["msg"].removeprefix("Value error, ")
             raise InputError(

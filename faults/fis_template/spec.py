@@ -1,0 +1,48 @@
+"""The ``fis-template`` scenario entry: an existing AWS FIS experiment template file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, ValidationInfo, field_validator, model_validator
+
+from gameday.errors import InputError
+from gameday.faultspecs import FaultBase, Via
+from gameday.fis_template import read_template_file
+
+
+class FisTemplateFile(FaultBase):
+    """Run an existing AWS FIS experiment template (JSON file) as this fault.
+
+    gameday still adds load, evidence and scoring. On localcloud each supported action is
+    translated to the local provider; an unsupported action is an error before the run starts.
+    """
+
+    kind: Literal["fis-template"]
+    file: Path = Field(description="JSON file, relative to the scenario file's folder")
+    via: Via = "fis"
+
+    @field_validator("file")
+    @classmethod
+    def _readable_json(cls, file: Path, info: ValidationInfo) -> Path:
+        """Resolved against ``scenario_dir`` (the validation context) and checked as FIS would, if given."""
+        folder = (info.context or {}).get("scenario_dir")
+        if folder is None:
+            return file  # a run folder's copy of the scenario: the template was checked when it ran
+        resolved = file if file.is_absolute() else Path(folder) / file
+        try:
+            read_template_file(resolved)
+        except InputError as error:  # the template's own lines, under the scenario's `file:` line
+            raise ValueError("; ".join(str(problem) for problem in error.problems)) from None
+        return resolved
+
+    @model_validator(mode="after")
+    def _fis_only(self) -> FisTemplateFile:
+        if self.via == "api":
+            raise ValueError("a FIS template runs through FIS; use via: fis")
+        return self
+
+    @property
+    def target_label(self) -> str:
+        return f"fis-template:{self.file.name}"
