@@ -7,7 +7,7 @@ real resources, so one scenario runs unchanged on localcloud and in AWS.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Union
 
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
@@ -15,8 +15,9 @@ from faults.catalogue import FaultSpec
 from gameday.durations import Seconds
 from gameday.faultspecs import NAME_PATTERN
 from gameday.loadspecs import LoadSpec
-from gameday.shared import GradedPhase, Strict
-from gameday.traces.dependencies import DependencyName
+from gameday.scoring.kind import AnyExpectation
+from gameday.scoring.registry import KINDS
+from gameday.shared import Strict
 from gameday.yamlfile import load_model, located, raise_located
 
 _NAME_PATTERN = NAME_PATTERN
@@ -30,148 +31,17 @@ _NAME_PATTERN = NAME_PATTERN
 
 
 # --- expectations -----------------------------------------------------------------------------
+# Each expectation model lives beside the scorer that grades it (gameday.scoring.<family>) and is
+# found, like a team's own, through the ``gameday.scores`` entry points.
 
 
-class AvailabilityExpectation(Strict):
-    """Share of requests that succeeded in a phase must be at least ``min`` (0–1)."""
-
-    score: Literal["availability"]
-    phase: GradedPhase = "all"
-    min: float = Field(ge=0, le=1)
-
-
-class LatencyExpectation(Strict):
-    """A percentile (50th, 95th or 99th) of latency in a phase must be at most ``max`` milliseconds."""
-
-    score: Literal["p50_latency_ms", "p95_latency_ms", "p99_latency_ms"]
-    phase: GradedPhase = "all"
-    max: float = Field(gt=0)
-
-
-class TaskRecoveryExpectation(Strict):
-    """After tasks are stopped, running must equal desired again within ``max`` seconds."""
-
-    score: Literal["task_recovery_s"]
-    service: str = Field(pattern=_NAME_PATTERN)
-    max: Seconds = Field(gt=0)
-
-
-class RecoveryTimeExpectation(Strict):
-    """After the last fault ends, availability over a sliding ``window`` must meet ``min`` again
-    within ``max`` seconds."""
-
-    score: Literal["time_to_recover_s"]
-    max: Seconds = Field(gt=0)
-    min: float = Field(default=0.99, ge=0, le=1, description="availability that counts as recovered")
-    window: Seconds = Field(default=5, gt=0, description="the sliding window availability is measured over")
-
-
-class RetryMaskingExpectation(Strict):
-    """Of the calls to ``dependency`` whose first attempt failed in a phase (the fault, by
-    default), at least the share ``min`` must still have succeeded thanks to a retry."""
-
-    score: Literal["retry_masking"]
-    dependency: DependencyName
-    phase: GradedPhase = "fault"
-    min: float = Field(ge=0, le=1)
-
-
-class RetryAmplificationExpectation(Strict):
-    """Attempts per admitted call to ``dependency`` in a phase must be at most ``max``: more is a
-    retry storm that multiplies the load on a dependency that is already failing."""
-
-    score: Literal["retry_amplification"]
-    dependency: DependencyName
-    phase: GradedPhase = "fault"
-    max: float = Field(ge=1)
-
-
-class RetryBackoffExpectation(Strict):
-    """Gaps between a call's attempts must grow (mean gap before retry n+1 over the one before
-    retry n at least ``min_growth``) and be jittered (spread at least ``min_spread``)."""
-
-    score: Literal["retry_backoff"]
-    dependency: DependencyName
-    phase: GradedPhase = "fault"
-    min_growth: float = Field(default=1.2, gt=0)
-    min_spread: float = Field(default=0.1, ge=0, description="coefficient of variation of same-rank gaps")
-
-
-class BreakerTimeExpectation(Strict):
-    """Seconds from the fault's start until the breaker in front of ``dependency`` opens, or from
-    its end until calls succeed again, must be at most ``max``."""
-
-    score: Literal["breaker_time_to_open_s", "breaker_time_to_close_s"]
-    dependency: DependencyName
-    max: Seconds = Field(ge=0)
-
-
-class BreakerShedExpectation(Strict):
-    """During the outage at least the share ``min`` of calls to ``dependency`` must be shed."""
-
-    score: Literal["breaker_shed"]
-    dependency: DependencyName
-    min: float = Field(ge=0, le=1)
-
-
-class BreakerLimitExpectation(Strict):
-    """During the outage, ``breaker_fast_fail_ms`` (p95 milliseconds of failed or shed calls to
-    ``dependency``) or ``breaker_flapping`` (open/close transitions) must be at most ``max``."""
-
-    score: Literal["breaker_fast_fail_ms", "breaker_flapping"]
-    dependency: DependencyName
-    max: float = Field(ge=0)
-
-
-class ScalingTimeExpectation(Strict):
-    """Seconds the auto scaling of ``service`` may take, at most ``max``: from the trigger (the
-    first step up of the load after the baseline or the first landed fault) to the first rise of
-    its desired count (``scaling_reaction_s``); from that rise until running equals desired again
-    (``scaling_completion_s``); from the release (the later of the last load drop and the end of
-    the last fault) to the first fall of its desired count (``scale_in_s``)."""
-
-    score: Literal["scaling_reaction_s", "scaling_completion_s", "scale_in_s"]
-    service: str = Field(pattern=_NAME_PATTERN)
-    max: Seconds = Field(gt=0)
-
-
-class ScalingFlappingExpectation(Strict):
-    """The desired count of ``service`` may turn around (up then down, or down then up) at most
-    ``max`` times over the run: one scale-out followed by one scale-in is one."""
-
-    score: Literal["scaling_flapping"]
-    service: str = Field(pattern=_NAME_PATTERN)
-    max: int = Field(ge=0)
-
-
-class ScalingSloExpectation(Strict):
-    """While ``service`` scales out (from the trigger until it runs its raised desired count), the
-    share of requests that succeeded must be at least ``min``, and with ``p95_max_ms`` their 95th
-    percentile latency at most that: capacity arriving late must not cost shoppers the SLO."""
-
-    score: Literal["slo_during_scaling"]
-    service: str = Field(pattern=_NAME_PATTERN)
-    min: float = Field(ge=0, le=1)
-    p95_max_ms: float | None = Field(default=None, gt=0)
-
-
-AnyExpectation = (
-    AvailabilityExpectation
-    | LatencyExpectation
-    | TaskRecoveryExpectation
-    | RecoveryTimeExpectation
-    | RetryMaskingExpectation
-    | RetryAmplificationExpectation
-    | RetryBackoffExpectation
-    | BreakerTimeExpectation
-    | BreakerShedExpectation
-    | BreakerLimitExpectation
-    | ScalingTimeExpectation
-    | ScalingFlappingExpectation
-    | ScalingSloExpectation
-)
-"""Every expectation model; the scoring registry is keyed by them."""
-Expectation = Annotated[AnyExpectation, Field(discriminator="score")]
+if TYPE_CHECKING:
+    Expectation = AnyExpectation
+else:  # told apart by ``score``: an unknown one lists the known, a known one reports its own fields
+    _MODELS = tuple(dict.fromkeys(kind.expectation for kind in KINDS.values()))
+    _ANY_MODEL = Union[_MODELS]  # noqa: UP007 (built at run time; of one model, the model itself)
+    Expectation = Annotated[_ANY_MODEL, Field(discriminator="score")] if len(_MODELS) > 1 else _ANY_MODEL
+"""One scenario ``expect:`` entry of any installed score kind."""
 
 
 class Guardrails(Strict):

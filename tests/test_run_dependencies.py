@@ -11,7 +11,8 @@ from gameday.errors import InputError
 from gameday.localcloud.dependency_map import dependency_map, dependency_names
 from gameday.localcloud.stack import load_stack
 from gameday.run.dependencies import check_dependencies
-from gameday.scenario import BreakerShedExpectation, load_scenario
+from gameday.scenario import load_scenario
+from gameday.scoring.breakers import BreakerShedExpectation
 from gameday.targets import AwsTarget, LocalTarget
 from gameday.traces import read_traces
 from gameday.traces.dependencies import DependencyMatch

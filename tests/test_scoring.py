@@ -9,9 +9,10 @@ import pytest
 
 from gameday.evidence.bundle import RunEvidence
 from gameday.evidence.records import Gap, MetricPoint, Score, Verdict
-from gameday.scenario import Expectation, Scenario, TaskRecoveryExpectation
+from gameday.scenario import Expectation, Scenario
 from gameday.scoring import ScoreCard, score_run
-from gameday.scoring.registry import SCORERS, build_pipeline
+from gameday.scoring.recovery import TaskRecoveryExpectation
+from gameday.scoring.registry import KINDS, build_pipeline
 from gameday.scoring.task_counts import RUNNING
 from gameday.scoring.testing import T0, synthetic_evidence, synthetic_scenario
 
@@ -222,13 +223,13 @@ def test_every_expectation_kind_has_a_scorer_for_its_type() -> None:
     (union,) = get_args(Expectation)[:1]
     for model in get_args(union):
         for name in get_args(model.model_fields["score"].annotation):
-            assert SCORERS[name].expects is model
+            assert KINDS[name].expectation is model
 
 
 def test_a_scorer_refuses_the_wrong_expectation() -> None:
     wrong = TaskRecoveryExpectation(score="task_recovery_s", service="orders", max=5)
     with pytest.raises(TypeError, match="grades AvailabilityExpectation"):
-        SCORERS["availability"].bind(wrong)
+        KINDS["availability"].bind(wrong)
 
 
 def test_pipeline_is_built_in_scenario_order() -> None:

@@ -9,9 +9,15 @@ from xray_calls import TIMEOUT, Traces, run_with
 
 from gameday.evidence.bundle import RunEvidence
 from gameday.evidence.records import Score, Verdict
-from gameday.scenario import BreakerLimitExpectation, BreakerShedExpectation, BreakerTimeExpectation
 from gameday.scoring import dependency_calls
-from gameday.scoring.breakers import score_breaker_limit, score_breaker_shed, score_breaker_time
+from gameday.scoring.breakers import (
+    BreakerLimitExpectation,
+    BreakerShedExpectation,
+    BreakerTimeExpectation,
+    score_breaker_limit,
+    score_breaker_shed,
+    score_breaker_time,
+)
 from gameday.traces import TraceReading
 
 THREE_TIMEOUTS = [(0.0, 0.2, TIMEOUT), (0.25, 0.45, TIMEOUT), (0.55, 0.75, TIMEOUT)]  # a 750 ms failed call

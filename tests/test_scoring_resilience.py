@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from gameday.evidence.records import Score, Verdict
-from gameday.scoring.registry import SCORERS
+from gameday.scoring.registry import KINDS
 from gameday.scoring.resilience import WEIGHTS, category_of, resilience
 
 PASS, FAIL, INCONCLUSIVE = Verdict.PASS, Verdict.FAIL, Verdict.INCONCLUSIVE
@@ -50,7 +50,7 @@ def test_scores_fall_into_categories_by_name(name: str, category: str | None) ->
 
 
 def test_every_registered_score_has_a_category() -> None:
-    assert [name for name in SCORERS if category_of(name) is None] == []
+    assert [name for name in KINDS if category_of(name) is None] == []
 
 
 def test_all_passing_in_every_category_is_100() -> None:

@@ -7,8 +7,14 @@ from xray_calls import FAULT_AT, TIMEOUT, Traces, run_with
 
 from gameday.evidence.bundle import RunEvidence
 from gameday.evidence.records import Gap, Score, Verdict
-from gameday.scenario import RetryAmplificationExpectation, RetryBackoffExpectation, RetryMaskingExpectation
-from gameday.scoring.retries import score_retry_amplification, score_retry_backoff, score_retry_masking
+from gameday.scoring.retries import (
+    RetryAmplificationExpectation,
+    RetryBackoffExpectation,
+    RetryMaskingExpectation,
+    score_retry_amplification,
+    score_retry_backoff,
+    score_retry_masking,
+)
 
 
 def _masked_retries() -> RunEvidence:

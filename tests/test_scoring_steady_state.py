@@ -6,9 +6,8 @@ import pytest
 from xray_calls import FAULT_END, RUN_END, T0, run_with
 
 from gameday.evidence.records import Gap, RequestRecord, Score, Verdict
-from gameday.scenario import LatencyExpectation, RecoveryTimeExpectation
-from gameday.scoring.latency import score_latency
-from gameday.scoring.steady_state import score_time_to_recover
+from gameday.scoring.latency import LatencyExpectation, score_latency
+from gameday.scoring.steady_state import RecoveryTimeExpectation, score_time_to_recover
 from gameday.scoring.testing import synthetic_evidence
 
 

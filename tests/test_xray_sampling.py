@@ -43,8 +43,7 @@ from gameday.run import sessions
 from gameday.run.open_faults import refuse_if_unreverted
 from gameday.run.orchestrator import Interrupted
 from gameday.run.plan import build_plan
-from gameday.scenario import RetryAmplificationExpectation
-from gameday.scoring.retries import score_retry_amplification
+from gameday.scoring.retries import RetryAmplificationExpectation, score_retry_amplification
 from gameday.scoring.testing import synthetic_scenario
 from gameday.targets import AwsTarget
 

@@ -18,15 +18,42 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from itertools import pairwise
+from typing import Literal
 
+from pydantic import Field
+
+from gameday.durations import Seconds
 from gameday.evidence.bundle import RunEvidence
 from gameday.evidence.records import Score
-from gameday.scenario import ScalingFlappingExpectation, ScalingTimeExpectation
+from gameday.faultspecs import NAME_PATTERN
 from gameday.scoring.grading import Grading
+from gameday.scoring.kind import ScoreKind
 from gameday.scoring.recovery import find_recovery
 from gameday.scoring.task_counts import TaskCount, task_counts
 from gameday.scoring.text import count, seconds
 from gameday.scoring.windows import Window, gap_note, run_window
+from gameday.shared import Strict
+
+
+class ScalingTimeExpectation(Strict):
+    """Seconds the auto scaling of ``service`` may take, at most ``max``: from the trigger (the
+    first step up of the load after the baseline or the first landed fault) to the first rise of
+    its desired count (``scaling_reaction_s``); from that rise until running equals desired again
+    (``scaling_completion_s``); from the release (the later of the last load drop and the end of
+    the last fault) to the first fall of its desired count (``scale_in_s``)."""
+
+    score: Literal["scaling_reaction_s", "scaling_completion_s", "scale_in_s"]
+    service: str = Field(pattern=NAME_PATTERN)
+    max: Seconds = Field(gt=0)
+
+
+class ScalingFlappingExpectation(Strict):
+    """The desired count of ``service`` may turn around (up then down, or down then up) at most
+    ``max`` times over the run: one scale-out followed by one scale-in is one."""
+
+    score: Literal["scaling_flapping"]
+    service: str = Field(pattern=NAME_PATTERN)
+    max: int = Field(ge=0)
 
 
 @dataclass(frozen=True)
@@ -265,3 +292,7 @@ def _gaps(evidence: RunEvidence) -> str | None:
 def _with_gaps(why: str, evidence: RunEvidence) -> str:
     gaps = _gaps(evidence)
     return f"{why}; {gaps}" if gaps else why
+
+
+SCALING_TIME = ScoreKind(ScalingTimeExpectation, score_scaling_time)
+SCALING_FLAPPING = ScoreKind(ScalingFlappingExpectation, score_scaling_flapping)

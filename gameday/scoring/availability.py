@@ -2,13 +2,26 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
+from pydantic import Field
+
 from gameday.evidence.bundle import RunEvidence
 from gameday.evidence.records import RequestRecord, Score
-from gameday.scenario import AvailabilityExpectation
 from gameday.scoring.grading import Grading
+from gameday.scoring.kind import ScoreKind
 from gameday.scoring.request_scores import grade_requests
 from gameday.scoring.text import count, percent
 from gameday.scoring.windows import Window
+from gameday.shared import GradedPhase, Strict
+
+
+class AvailabilityExpectation(Strict):
+    """Share of requests that succeeded in a phase must be at least ``min`` (0–1)."""
+
+    score: Literal["availability"]
+    phase: GradedPhase = "all"
+    min: float = Field(ge=0, le=1)
 
 
 def availability(requests: list[RequestRecord]) -> float:
@@ -27,3 +40,6 @@ def score_availability(expectation: AvailabilityExpectation, evidence: RunEviden
 
     grading = Grading("availability", f"phase:{expectation.phase}", need, ">=", "ratio")
     return grade_requests(grading, evidence, expectation.phase, availability, explain)
+
+
+AVAILABILITY = ScoreKind(AvailabilityExpectation, score_availability)

@@ -14,15 +14,48 @@ stays open.
 
 from __future__ import annotations
 
+from typing import Literal
+
+from pydantic import Field
+
+from gameday.durations import Seconds
 from gameday.evidence.bundle import RunEvidence
 from gameday.evidence.records import Score
 from gameday.evidence.stats import percentile
-from gameday.scenario import BreakerLimitExpectation, BreakerShedExpectation, BreakerTimeExpectation
 from gameday.scoring.dependency_calls import Measured, after_outage, calls_to, grade_calls, outage_window
 from gameday.scoring.grading import Grading
+from gameday.scoring.kind import ScoreKind
 from gameday.scoring.text import count, milliseconds, percent, seconds
 from gameday.scoring.windows import Window, run_window
+from gameday.shared import Strict
 from gameday.traces import Call, Caller
+from gameday.traces.dependencies import DependencyName
+
+
+class BreakerTimeExpectation(Strict):
+    """Seconds from the fault's start until the breaker in front of ``dependency`` opens, or from
+    its end until calls succeed again, must be at most ``max``."""
+
+    score: Literal["breaker_time_to_open_s", "breaker_time_to_close_s"]
+    dependency: DependencyName
+    max: Seconds = Field(ge=0)
+
+
+class BreakerShedExpectation(Strict):
+    """During the outage at least the share ``min`` of calls to ``dependency`` must be shed."""
+
+    score: Literal["breaker_shed"]
+    dependency: DependencyName
+    min: float = Field(ge=0, le=1)
+
+
+class BreakerLimitExpectation(Strict):
+    """During the outage, ``breaker_fast_fail_ms`` (p95 milliseconds of failed or shed calls to
+    ``dependency``) or ``breaker_flapping`` (open/close transitions) must be at most ``max``."""
+
+    score: Literal["breaker_fast_fail_ms", "breaker_flapping"]
+    dependency: DependencyName
+    max: float = Field(ge=0)
 
 
 def by_instance(calls: list[Call]) -> dict[Caller, list[Call]]:
@@ -197,3 +230,8 @@ def score_breaker_limit(expectation: BreakerLimitExpectation, evidence: RunEvide
             "breaker_flapping", f"dependency:{dependency}", expectation.max, "<=", "transitions"
         )
     return grade_calls(grading, evidence, dependency, outage_window(evidence), measure)
+
+
+BREAKER_TIME = ScoreKind(BreakerTimeExpectation, score_breaker_time)
+BREAKER_SHED = ScoreKind(BreakerShedExpectation, score_breaker_shed)
+BREAKER_LIMIT = ScoreKind(BreakerLimitExpectation, score_breaker_limit)

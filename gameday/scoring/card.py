@@ -8,15 +8,18 @@ any doubt, and only a run with scores, all of them passing, is PASS.
 from __future__ import annotations
 
 from collections import Counter
+from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, ConfigDict
 
 from gameday.evidence.bundle import RunEvidence
 from gameday.evidence.records import FaultRecord, Score, Verdict
-from gameday.scenario import Scenario
 from gameday.scoring.registry import build_pipeline
 from gameday.scoring.resilience import Resilience, resilience
 from gameday.scoring.trace_summary import TraceSummary, summarise_traces
+
+if TYPE_CHECKING:  # the scenario model is built from the score kinds, so importing it here is a cycle
+    from gameday.scenario import Scenario
 
 
 class ScoreCard(BaseModel):

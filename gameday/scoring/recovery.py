@@ -4,14 +4,29 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
+from typing import Literal
 
+from pydantic import Field
+
+from gameday.durations import Seconds
 from gameday.evidence.bundle import RunEvidence
 from gameday.evidence.records import FaultRecord, Score
-from gameday.scenario import TaskRecoveryExpectation
+from gameday.faultspecs import NAME_PATTERN
 from gameday.scoring.grading import Grading
+from gameday.scoring.kind import ScoreKind
 from gameday.scoring.task_counts import TaskCount, task_counts
 from gameday.scoring.text import seconds
 from gameday.scoring.windows import Window, gap_note, run_window
+from gameday.shared import Strict
+
+
+class TaskRecoveryExpectation(Strict):
+    """After tasks are stopped, running must equal desired again within ``max`` seconds."""
+
+    score: Literal["task_recovery_s"]
+    service: str = Field(pattern=NAME_PATTERN)
+    max: Seconds = Field(gt=0)
+
 
 HOLD_S = 3.0
 """Running must stay equal to desired this long to count as recovered: a replacement that dies
@@ -118,3 +133,6 @@ def _events_note(evidence: RunEvidence, service: str, since: float) -> str:
     return "events: " + ", ".join(
         f"{kinds[k]} {k}" for k in ("stopped", "started", "healthy", "unhealthy") if kinds[k]
     )
+
+
+TASK_RECOVERY = ScoreKind(TaskRecoveryExpectation, score_task_recovery)

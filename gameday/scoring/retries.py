@@ -11,15 +11,51 @@ from __future__ import annotations
 import math
 import statistics
 from collections import defaultdict
+from typing import Literal
+
+from pydantic import Field
 
 from gameday.evidence.bundle import RunEvidence
 from gameday.evidence.records import Score
-from gameday.scenario import RetryAmplificationExpectation, RetryBackoffExpectation, RetryMaskingExpectation
 from gameday.scoring.dependency_calls import Measured, grade_calls
 from gameday.scoring.grading import Grading
+from gameday.scoring.kind import ScoreKind
 from gameday.scoring.text import count, percent
 from gameday.scoring.windows import Window, phase_window
+from gameday.shared import GradedPhase, Strict
 from gameday.traces import Call
+from gameday.traces.dependencies import DependencyName
+
+
+class RetryMaskingExpectation(Strict):
+    """Of the calls to ``dependency`` whose first attempt failed in a phase (the fault, by
+    default), at least the share ``min`` must still have succeeded thanks to a retry."""
+
+    score: Literal["retry_masking"]
+    dependency: DependencyName
+    phase: GradedPhase = "fault"
+    min: float = Field(ge=0, le=1)
+
+
+class RetryAmplificationExpectation(Strict):
+    """Attempts per admitted call to ``dependency`` in a phase must be at most ``max``: more is a
+    retry storm that multiplies the load on a dependency that is already failing."""
+
+    score: Literal["retry_amplification"]
+    dependency: DependencyName
+    phase: GradedPhase = "fault"
+    max: float = Field(ge=1)
+
+
+class RetryBackoffExpectation(Strict):
+    """Gaps between a call's attempts must grow (mean gap before retry n+1 over the one before
+    retry n at least ``min_growth``) and be jittered (spread at least ``min_spread``)."""
+
+    score: Literal["retry_backoff"]
+    dependency: DependencyName
+    phase: GradedPhase = "fault"
+    min_growth: float = Field(default=1.2, gt=0)
+    min_spread: float = Field(default=0.1, ge=0, description="coefficient of variation of same-rank gaps")
 
 
 def _admitted(calls: list[Call]) -> list[Call]:
@@ -157,3 +193,8 @@ def score_retry_backoff(expectation: RetryBackoffExpectation, evidence: RunEvide
 
     grading = Grading("retry_backoff", f"dependency:{dependency}", expectation.min_growth, ">=", "x")
     return grade_calls(grading, evidence, dependency, phase_window(evidence, expectation.phase), measure)
+
+
+RETRY_MASKING = ScoreKind(RetryMaskingExpectation, score_retry_masking)
+RETRY_AMPLIFICATION = ScoreKind(RetryAmplificationExpectation, score_retry_amplification)
+RETRY_BACKOFF = ScoreKind(RetryBackoffExpectation, score_retry_backoff)

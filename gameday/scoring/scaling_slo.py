@@ -10,16 +10,33 @@ so the score is INCONCLUSIVE rather than a vacuous PASS.
 
 from __future__ import annotations
 
+from typing import Literal
+
+from pydantic import Field
+
 from gameday.evidence.bundle import RunEvidence
 from gameday.evidence.records import Score
 from gameday.evidence.stats import percentile
-from gameday.scenario import ScalingSloExpectation
+from gameday.faultspecs import NAME_PATTERN
 from gameday.scoring.autoscaling import scale_out, trigger
 from gameday.scoring.availability import availability
 from gameday.scoring.grading import Grading
+from gameday.scoring.kind import ScoreKind
 from gameday.scoring.task_counts import task_counts
 from gameday.scoring.text import count, milliseconds, percent
 from gameday.scoring.windows import Window, gap_note, requests_in, run_window
+from gameday.shared import Strict
+
+
+class ScalingSloExpectation(Strict):
+    """While ``service`` scales out (from the trigger until it runs its raised desired count), the
+    share of requests that succeeded must be at least ``min``, and with ``p95_max_ms`` their 95th
+    percentile latency at most that: capacity arriving late must not cost shoppers the SLO."""
+
+    score: Literal["slo_during_scaling"]
+    service: str = Field(pattern=NAME_PATTERN)
+    min: float = Field(ge=0, le=1)
+    p95_max_ms: float | None = Field(default=None, gt=0)
 
 
 def score_slo_during_scaling(expectation: ScalingSloExpectation, evidence: RunEvidence) -> list[Score]:
@@ -65,3 +82,6 @@ def score_slo_during_scaling(expectation: ScalingSloExpectation, evidence: RunEv
     if slow:
         return [grading.fail(window, why, ratio)]
     return [grading.judge(ratio, window, why)]
+
+
+SLO_DURING_SCALING = ScoreKind(ScalingSloExpectation, score_slo_during_scaling)

@@ -8,13 +8,29 @@ requests.
 
 from __future__ import annotations
 
+from typing import Literal
+
+from pydantic import Field
+
+from gameday.durations import Seconds
 from gameday.evidence.bundle import RunEvidence
 from gameday.evidence.records import RequestRecord, Score
-from gameday.scenario import RecoveryTimeExpectation
 from gameday.scoring.dependency_calls import after_outage, outage_window
 from gameday.scoring.grading import Grading
+from gameday.scoring.kind import ScoreKind
 from gameday.scoring.text import count, percent, seconds
 from gameday.scoring.windows import gap_note, requests_in, run_window
+from gameday.shared import Strict
+
+
+class RecoveryTimeExpectation(Strict):
+    """After the last fault ends, availability over a sliding ``window`` must meet ``min`` again
+    within ``max`` seconds."""
+
+    score: Literal["time_to_recover_s"]
+    max: Seconds = Field(gt=0)
+    min: float = Field(default=0.99, ge=0, le=1, description="availability that counts as recovered")
+    window: Seconds = Field(default=5, gt=0, description="the sliding window availability is measured over")
 
 
 def first_recovered(
@@ -63,3 +79,6 @@ def score_time_to_recover(expectation: RecoveryTimeExpectation, evidence: RunEvi
     if gaps:
         return [grading.inconclusive(window, f"{why}, but {gaps}", took)]
     return [grading.judge(took, window, why)]
+
+
+TIME_TO_RECOVER = ScoreKind(RecoveryTimeExpectation, score_time_to_recover)
