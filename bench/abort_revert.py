@@ -30,7 +30,7 @@ FAILING_REQUESTS = 50  # enough for the error-rate guard to judge a rate
 
 def abort_to_reverted(client: LocalcloudClient, edge: str, ledger: Path, trials: int) -> list[float]:
     """Seconds from each breach to its revert being observed, one per trial."""
-    proxy_url = client.state()["paths"][edge]
+    proxy_url = client.state().paths[edge]
     seconds = []
     for index in range(trials):
         spec, injector = break_path(client, edge, f"abort-{index}")

@@ -70,7 +70,7 @@ def kill_task_injections(
 def break_network_injections(
     client: LocalcloudClient, edge: str, ledger: Path, count: int, rng: random.Random
 ) -> list[Injection | None]:
-    proxy_url = client.state()["paths"][edge]
+    proxy_url = client.state().paths[edge]
     results = []
     for index in range(count):
         spec, injector = break_path(client, edge, f"break-{index}")
@@ -85,5 +85,5 @@ def _task_gone(client: LocalcloudClient, service: str, before: set[str]) -> Call
 
 
 def _at_full_strength(client: LocalcloudClient, service: str) -> bool:
-    entry = client.state()["services"][service]
-    return bool(entry["desired"] == entry["running"] == entry["healthy"])
+    entry = client.state().services[service]
+    return entry.desired == entry.running == entry.healthy

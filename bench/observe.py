@@ -15,13 +15,13 @@ PROBE_TIMEOUT_S = 1.0
 
 
 def running_tasks(client: LocalcloudClient, service: str) -> set[str]:
-    tasks = client.state()["services"][service]["tasks"]
-    return {str(task["id"]) for task in tasks if task.get("status") == "RUNNING"}
+    tasks = client.state().services[service].tasks
+    return {task.id for task in tasks if task.status == "RUNNING"}
 
 
 def path_fault_shown(client: LocalcloudClient, edge: str) -> bool:
     try:
-        return client.state()["path_faults"].get(edge) is not None
+        return client.state().path_faults.get(edge) is not None
     except LocalcloudError:
         return False
 

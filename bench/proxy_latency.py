@@ -28,11 +28,11 @@ class Latencies:
 
 def proxy_and_direct(client: LocalcloudClient, edge: str, requests: int) -> Latencies:
     state = client.state()
-    via_proxy = _connection(state["paths"][edge])
+    via_proxy = _connection(state.paths[edge])
     try:
         task = _get(via_proxy)["task"]
         service = edge.split("->", 1)[1]
-        port = next(t["port"] for t in state["services"][service]["tasks"] if t["id"] == task)
+        port = next(t.port for t in state.services[service].tasks if t.id == task)
         direct = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
         try:
             return _interleaved(via_proxy, direct, requests)

@@ -27,4 +27,4 @@ def test_proxy_latency_and_abort_to_reverted_on_localcloud(tmp_path: Path) -> No
         assert len(aborts) == 2
         assert all(seconds > 0 for seconds in aborts)
         assert not path_fault_shown(client, EDGE)
-        assert answers(client.state()["paths"][EDGE])
+        assert answers(client.state().paths[EDGE])

@@ -57,8 +57,8 @@ def _load_workers(load_pid: int) -> list[int]:
 
 def _pids(client: LocalcloudClient) -> list[int]:
     state = client.state()
-    tasks = [task for service in state["services"].values() for task in service["tasks"]]
-    return [int(state["pid"])] + [int(task["pid"]) for task in tasks if task["status"] == "RUNNING"]
+    tasks = [task for service in state.services.values() for task in service.tasks]
+    return [state.pid] + [task.pid for task in tasks if task.status == "RUNNING"]
 
 
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])

@@ -29,8 +29,8 @@ def _target(shop: RunningLocalcloud) -> LocalTarget:
 
 
 def _task_pids(shop: RunningLocalcloud, service: str) -> dict[str, int]:
-    tasks = shop.client.state()["services"][service]["tasks"]
-    return {task["id"]: task["pid"] for task in tasks if task["status"] == "RUNNING"}
+    tasks = shop.client.state().services[service].tasks
+    return {task.id: task.pid for task in tasks if task.status == "RUNNING"}
 
 
 def test_orders_task_loss_is_real_and_graded_truthfully(shop: RunningLocalcloud, tmp_path: Path) -> None:

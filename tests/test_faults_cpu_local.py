@@ -17,6 +17,7 @@ from faults.catalogue import FaultSpec
 from faults.kind import RevertContext
 from faults.registry import build_injector
 from faults.revert import execute_revert_plan
+from gameday.localcloud.api import TaskState
 from gameday.localcloud.launcher import RunningLocalcloud
 from gameday.processes import pid_alive, wait_until
 from gameday.targets import LocalTarget
@@ -37,12 +38,11 @@ def cloud(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[RunningLoc
 def calm(cloud: tuple[RunningLocalcloud, LocalTarget]) -> Iterator[tuple[RunningLocalcloud, LocalTarget]]:
     """Each test must leave no task under stress."""
     yield cloud
-    assert not any(task["stress"] for task in _tasks(cloud[0]))
+    assert not any(task.stress for task in _tasks(cloud[0]))
 
 
-def _tasks(running: RunningLocalcloud) -> list[dict[str, Any]]:
-    tasks: list[dict[str, Any]] = running.client.state()["services"][SERVICE]["tasks"]
-    return [task for task in tasks if task["status"] == "RUNNING"]
+def _tasks(running: RunningLocalcloud) -> list[TaskState]:
+    return [task for task in running.client.state().services[SERVICE].tasks if task.status == "RUNNING"]
 
 
 def _injector(target: LocalTarget, **fault: Any) -> Injector:
@@ -54,7 +54,7 @@ def _injector(target: LocalTarget, **fault: Any) -> Injector:
 def test_every_running_task_burns_until_reverted(calm: tuple[RunningLocalcloud, LocalTarget]) -> None:
     running, target = calm
     injector = _injector(target, load_percent=50)
-    ids = sorted(task["id"] for task in _tasks(running))
+    ids = sorted(task.id for task in _tasks(running))
 
     plan = injector.revert_plan()
     outcome = injector.inject()
@@ -67,7 +67,7 @@ def test_every_running_task_burns_until_reverted(calm: tuple[RunningLocalcloud, 
     }
     assert outcome.landed, outcome.detail
     assert outcome.affected == ids
-    burners = [task["stress"]["pid"] for task in _tasks(running)]
+    burners = [task.stress.pid for task in _tasks(running) if task.stress is not None]
     assert len(burners) == 3 and all(pid_alive(pid) for pid in burners)
     injector.revert()
     injector.revert()  # idempotent
@@ -85,7 +85,7 @@ def test_a_count_picks_that_many_and_the_ledger_plan_stops_them(calm: Cloud) -> 
     outcome = injector.inject()
 
     assert outcome.landed, outcome.detail
-    stressed = sorted(task["id"] for task in _tasks(running) if task["stress"])
+    stressed = sorted(task.id for task in _tasks(running) if task.stress)
     assert stressed == sorted(plan["tasks"]) == sorted(outcome.affected)
     assert len(stressed) == 2
     stopped = execute_revert_plan(plan, CONTEXT)
@@ -104,7 +104,7 @@ def test_a_percent_that_rounds_down_to_no_task_does_not_land(calm: Cloud) -> Non
 
 def test_tasks_already_under_stress_are_not_touched(calm: tuple[RunningLocalcloud, LocalTarget]) -> None:
     running, target = calm
-    first = sorted(task["id"] for task in _tasks(running))[0]
+    first = sorted(task.id for task in _tasks(running))[0]
     running.client.start_stress(SERVICE, 10, [first])
     try:
         outcome = _injector(target).inject()

@@ -57,4 +57,4 @@ def test_cpu_stress_shows_in_the_services_cpu_and_ends_with_the_revert(
     lines = (outcome.run_dir / "ledger.jsonl").read_text().splitlines()
     ledger = [json.loads(line)["event"] for line in lines]
     assert ledger == ["intent", "injected", "reverted"]
-    assert not any(task["stress"] for task in shop.client.state()["services"]["catalog"]["tasks"])
+    assert not any(task.stress for task in shop.client.state().services["catalog"].tasks)

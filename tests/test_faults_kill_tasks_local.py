@@ -10,14 +10,15 @@ from __future__ import annotations
 import random
 import subprocess
 from collections.abc import Iterator
-from typing import Any
 
 import pytest
+from localcloud_apps.stacks import service_with, state_with
 
 from faults.base import FaultNotLanded
 from faults.kill_tasks.core import KillTasksInjector, stop_reason
 from faults.kill_tasks.local import LocalcloudTasks
 from faults.kill_tasks.spec import KillTasks
+from gameday.localcloud.api import PlatformState, StopCode, TaskState, TaskStatus, TaskStopped
 from gameday.localcloud.client import LocalcloudError
 from gameday.processes import pid_alive, terminate
 
@@ -34,33 +35,25 @@ class FakeLocalcloud:
             f"{SERVICE}-{n:06x}": subprocess.Popen(["sleep", "60"], start_new_session=True)
             for n in range(tasks)
         }
-        self.status = dict.fromkeys(self.processes, "RUNNING")
+        self.status = dict.fromkeys(self.processes, TaskStatus.RUNNING)
         self.stops: list[tuple[str, str, str]] = []
 
-    def state(self) -> dict[str, Any]:
+    def state(self) -> PlatformState:
         tasks = [
-            {
-                "id": task,
-                "pid": p.pid,
-                "port": 0,
-                "status": self.status[task],
-                "healthy": True,
-                "started_at": 0.0,
-            }
+            TaskState(
+                id=task,
+                pid=p.pid,
+                port=0,
+                status=self.status[task],
+                healthy=True,
+                started_at=0.0,
+                stress=None,
+            )
             for task, p in self.processes.items()
         ]
-        running = sum(1 for t in tasks if t["status"] == "RUNNING")
-        return {
-            "stack": "shop",
-            "cluster": "localcloud",
-            "ready": True,
-            "services": {
-                SERVICE: {"desired": len(tasks), "running": running, "healthy": running, "tasks": tasks},
-                "catalog": {"desired": 0, "running": 0, "healthy": 0, "tasks": []},
-            },
-        }
+        return state_with({SERVICE: service_with(tasks), "catalog": service_with([])})
 
-    def stop_task(self, service: str, task_id: str, reason: str) -> dict[str, Any]:
+    def stop_task(self, service: str, task_id: str, reason: str) -> TaskStopped:
         if service != SERVICE or self.status.get(task_id) != "RUNNING":
             raise LocalcloudError(
                 f"localcloud: POST /services/{service}/tasks/{task_id}/stop: "
@@ -69,10 +62,10 @@ class FakeLocalcloud:
             )
         self.stops.append((service, task_id, reason))
         if self.marks_stopped:
-            self.status[task_id] = "STOPPED"
+            self.status[task_id] = TaskStatus.STOPPED
         if self.kills:
             terminate(self.processes[task_id], grace_s=2.0)
-        return {"task_id": task_id, "stop_code": "UserInitiated"}
+        return TaskStopped(task_id=task_id, stop_code=StopCode.USER)
 
     def close(self) -> None:
         for process in self.processes.values():
@@ -203,7 +196,7 @@ def test_a_refused_stop_does_not_land(fakes: list[FakeLocalcloud]) -> None:
 class VanishingLocalcloud(FakeLocalcloud):
     """Goes away after the first stop, as when the supervisor dies mid-fault."""
 
-    def stop_task(self, service: str, task_id: str, reason: str) -> dict[str, Any]:
+    def stop_task(self, service: str, task_id: str, reason: str) -> TaskStopped:
         if self.stops:
             raise LocalcloudError("localcloud is not reachable at http://127.0.0.1:4580 (Connection refused)")
         return super().stop_task(service, task_id, reason)

@@ -18,6 +18,15 @@ from faults.network.local import REVERT_ACTION, LocalcloudPaths, clear_path_faul
 from faults.network.probe import Seen, probe
 from faults.registry import build_injector
 from faults.revert import execute_revert_plan
+from gameday.localcloud.api import (
+    PATH_FAULT,
+    BlackholeSpec,
+    HttpErrorsSpec,
+    LatencySpec,
+    PathFaultSpec,
+    PlatformState,
+    ResetSpec,
+)
 from gameday.localcloud.launcher import RunningLocalcloud, start_localcloud
 from gameday.localcloud.ports import free_port
 from gameday.processes import pid_alive, wait_until
@@ -63,7 +72,7 @@ def _injector(cloud: RunningLocalcloud, fault: PathFault) -> PathFaultInjector:
 
 
 def _edge_url(cloud: RunningLocalcloud) -> str:
-    return str(cloud.client.state()["paths"][EDGE])
+    return cloud.client.state().paths[EDGE]
 
 
 def test_scenario_entries_map_to_proxy_modes() -> None:
@@ -80,23 +89,23 @@ def test_scenario_entries_map_to_proxy_modes() -> None:
 @pytest.mark.parametrize(
     ("fault", "shown", "probed"),
     [
-        (_fault("break-network"), {"mode": "blackhole"}, "timed out"),
-        (_fault("break-network", mode="reset"), {"mode": "reset"}, "closed"),
+        (_fault("break-network"), BlackholeSpec(), "timed out"),
+        (_fault("break-network", mode="reset"), ResetSpec(), "closed"),
         (
             _fault("add-latency", delay_ms=400, jitter_ms=0),
-            {"mode": "latency", "delay_ms": 400.0, "jitter_ms": 0.0},
+            LatencySpec(delay_ms=400, jitter_ms=0),
             "answered 200",
         ),
         (
             _fault("fail-requests", share=1.0, status=503),
-            {"mode": "http-errors", "share": 1.0, "status": 503},
+            HttpErrorsSpec(share=1.0, status=503),
             "answered 503",
         ),
     ],
     ids=["blackhole", "reset", "latency", "http-errors"],
 )
 def test_each_kind_lands_with_its_harm_observed_and_reverts(
-    clean: RunningLocalcloud, fault: PathFault, shown: dict[str, Any], probed: str
+    clean: RunningLocalcloud, fault: PathFault, shown: PathFaultSpec, probed: str
 ) -> None:
     injector = _injector(clean, fault)
     plan = injector.revert_plan()
@@ -112,10 +121,10 @@ def test_each_kind_lands_with_its_harm_observed_and_reverts(
     assert outcome.landed, outcome.detail
     assert outcome.affected == [EDGE]
     assert probed in outcome.detail
-    assert clean.client.state()["path_faults"][EDGE] == shown
+    assert clean.client.state().path_faults[EDGE] == shown
     injector.revert()
     injector.revert()  # idempotent
-    assert clean.client.state()["path_faults"][EDGE] is None
+    assert clean.client.state().path_faults[EDGE] is None
     result = probe(_edge_url(clean), 2.0)
     assert (result.seen, result.status) == (Seen.ANSWERED, 200)
 
@@ -144,7 +153,7 @@ def test_an_unknown_path_is_refused_and_names_the_known_ones(clean: RunningLocal
     assert not outcome.landed
     assert "no path bff->orders" in outcome.detail
     assert EDGE in outcome.detail
-    assert clean.client.state()["path_faults"] == {EDGE: None}
+    assert clean.client.state().path_faults == {EDGE: None}
 
 
 def test_a_path_already_broken_is_refused_and_left_as_it_was(clean: RunningLocalcloud) -> None:
@@ -156,7 +165,7 @@ def test_a_path_already_broken_is_refused_and_left_as_it_was(clean: RunningLocal
 
     assert not outcome.landed
     assert "already broken" in outcome.detail
-    assert clean.client.state()["path_faults"][EDGE]["mode"] == "latency"
+    assert clean.client.state().path_faults[EDGE] == LatencySpec(delay_ms=50)
 
 
 class SetButHarmless:
@@ -165,11 +174,11 @@ class SetButHarmless:
     def __init__(self, cloud: RunningLocalcloud) -> None:
         self._client = cloud.client
 
-    def state(self) -> dict[str, Any]:
+    def state(self) -> PlatformState:
         return self._client.state()
 
-    def set_path_fault(self, edge: str, mode: str, **params: Any) -> dict[str, Any]:
-        return {"mode": mode, **params}
+    def set_path_fault(self, edge: str, mode: str, **params: Any) -> PathFaultSpec:
+        return PATH_FAULT.validate_python({"mode": mode, **params})
 
     def clear_path_fault(self, edge: str) -> None:
         self._client.clear_path_fault(edge)
@@ -195,14 +204,14 @@ def test_the_ledger_plan_alone_clears_the_fault(clean: RunningLocalcloud) -> Non
 
     assert "cleared" in first and "answered 200" in first
     assert "already clear" in second
-    assert clean.client.state()["path_faults"][EDGE] is None
+    assert clean.client.state().path_faults[EDGE] is None
 
 
 def test_the_ledger_plan_leaves_a_fault_it_did_not_set(clean: RunningLocalcloud) -> None:
     plan = _injector(clean, _fault("break-network")).revert_plan()
     clean.client.set_path_fault(EDGE, "reset")
     assert "left alone" in clear_path_fault_from_plan(plan, CONTEXT)
-    assert clean.client.state()["path_faults"][EDGE] == {"mode": "reset"}
+    assert clean.client.state().path_faults[EDGE] == ResetSpec()
 
 
 def test_the_ledger_plan_of_a_localcloud_that_is_gone_has_nothing_to_undo() -> None:

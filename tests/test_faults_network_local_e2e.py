@@ -22,6 +22,7 @@ from gameday.evidence.bundle import RunEvidence
 from gameday.evidence.records import RequestRecord
 from gameday.evidence.stats import percentile
 from gameday.ledger import Ledger
+from gameday.localcloud.api import ResetSpec
 from gameday.localcloud.launcher import RunningLocalcloud
 from gameday.processes import pid_alive, wait_until
 from gameday.run.orchestrator import RunOutcome, run_game_day
@@ -58,8 +59,8 @@ expect:
     assert record.affected == [EDGE]
     assert _ledger(outcome) == ["intent", "injected", "reverted"]
     # Afterwards the path is clear and carries requests again.
-    assert shop.client.state()["path_faults"][EDGE] is None
-    after = probe(shop.client.state()["paths"][EDGE], 2.0)
+    assert shop.client.state().path_faults[EDGE] is None
+    after = probe(shop.client.state().paths[EDGE], 2.0)
     assert (after.seen, after.status) == (Seen.ANSWERED, 200)
     return evidence
 
@@ -183,7 +184,7 @@ expect:
     process.wait(timeout=10)
     process.stderr.close()
     assert wait_until(lambda: not pid_alive(load_pid), 15)
-    assert shop.client.state()["path_faults"][EDGE] == {"mode": "reset"}
+    assert shop.client.state().path_faults[EDGE] == ResetSpec()
 
     rolled = subprocess.run(
         [sys.executable, "-m", "gameday.cli", "rollback", str(reports / "latest")],
@@ -196,5 +197,5 @@ expect:
     assert rolled.returncode == 0, rolled.stderr
     assert f"path {EDGE} cleared" in rolled.stdout
     assert Ledger((reports / "latest" / "ledger.jsonl").resolve()).unreverted() == []
-    assert shop.client.state()["path_faults"][EDGE] is None
-    assert probe(shop.client.state()["paths"][EDGE], 2.0).status == 200
+    assert shop.client.state().path_faults[EDGE] is None
+    assert probe(shop.client.state().paths[EDGE], 2.0).status == 200

@@ -23,6 +23,7 @@ from faults.queue.local import queue_consumers
 from faults.registry import build_injector
 from faults.revert import execute_revert_plan
 from gameday.errors import InputError
+from gameday.localcloud.api import QueueFaultSpec, ServiceState, SuspendedState
 from gameday.localcloud.launcher import RunningLocalcloud
 from gameday.targets import LocalTarget
 
@@ -37,8 +38,9 @@ DRAIN_SCALING = {
     "policy": {"metric": "backlog-per-task", "queue": QUEUE, "target": 1000},
     "window": "1s",
 }
-RUNNING_FREELY = {"DynamicScalingInSuspended": False, "DynamicScalingOutSuspended": False}
-HELD = {"DynamicScalingInSuspended": True, "DynamicScalingOutSuspended": True}
+RUNNING_FREELY = SuspendedState()
+HELD = SuspendedState(scale_in=True, scale_out=True)
+HELD_IN = SuspendedState(scale_in=True)
 
 
 @pytest.fixture(scope="module")
@@ -66,9 +68,14 @@ def healthy(cloud: tuple[RunningLocalcloud, LocalTarget]) -> Iterator[tuple[Runn
     running = cloud[0]
     yield cloud
     state = running.client.state()
-    assert state["queue_faults"][QUEUE] is None
-    assert state["services"]["drain"]["desired"] == 2
-    assert state["services"]["drain"]["scaling"]["suspended_state"] == RUNNING_FREELY
+    assert state.queue_faults[QUEUE] is None
+    assert state.services["drain"].desired == 2
+    assert _suspension(state.services["drain"]) == RUNNING_FREELY
+
+
+def _suspension(service: ServiceState) -> SuspendedState:
+    assert service.scaling is not None, "the service has no auto scaling"
+    return service.scaling.suspended_state
 
 
 def _injector(target: LocalTarget, **fault: Any) -> Injector:
@@ -80,7 +87,7 @@ def _injector(target: LocalTarget, **fault: Any) -> Injector:
 def _sqs(running: RunningLocalcloud) -> Any:
     return boto3.client(
         "sqs",
-        endpoint_url=running.client.state()["sqs_endpoint"],
+        endpoint_url=running.client.state().sqs_endpoint,
         region_name="us-east-1",
         config=Config(signature_version=UNSIGNED, retries={"total_max_attempts": 1}),
     )
@@ -122,20 +129,20 @@ def test_consumer_mode_stops_the_consumer_and_puts_its_count_back(
         "queue": QUEUE,
         "desired": {"drain": 2},
         "clear_queue_fault": False,
-        "scaling_suspended": {"drain": RUNNING_FREELY},
+        "scaling_suspended": {"drain": RUNNING_FREELY.model_dump()},
     }
     outcome = injector.inject()
 
     assert outcome.landed, outcome.detail
     assert outcome.detail == "desired count of drain from 2 to 0 (auto scaling of drain suspended)"
     assert outcome.affected == ["drain"]
-    services = running.client.state()["services"]
-    assert (services["drain"]["desired"], services["drain"]["running"]) == (0, 0)
-    assert services["orders"]["desired"] == services["api"]["desired"] == 1  # senders untouched
+    services = running.client.state().services
+    assert (services["drain"].desired, services["drain"].running) == (0, 0)
+    assert services["orders"].desired == services["api"].desired == 1  # senders untouched
     injector.revert()
     injector.revert()  # idempotent
-    services = running.client.state()["services"]
-    assert (services["drain"]["desired"], services["drain"]["running"]) == (2, 2)
+    services = running.client.state().services
+    assert (services["drain"].desired, services["drain"].running) == (2, 2)
 
 
 def test_a_consumer_that_auto_scales_is_held_at_the_fault_count_until_the_revert(
@@ -147,12 +154,12 @@ def test_a_consumer_that_auto_scales_is_held_at_the_fault_count_until_the_revert
     assert injector.inject().landed
 
     time.sleep(2.5)  # two autoscaler evaluations: each would put drain back to its min of 2
-    drain = running.client.state()["services"]["drain"]
-    assert (drain["desired"], drain["running"], drain["scaling"]["suspended_state"]) == (1, 1, HELD)
+    drain = running.client.state().services["drain"]
+    assert (drain.desired, drain.running, _suspension(drain)) == (1, 1, HELD)
     assert running.client.scaling_activities(0, time.time()) == []
     injector.revert()
-    drain = running.client.state()["services"]["drain"]
-    assert (drain["desired"], drain["running"], drain["scaling"]["suspended_state"]) == (2, 2, RUNNING_FREELY)
+    drain = running.client.state().services["drain"]
+    assert (drain.desired, drain.running, _suspension(drain)) == (2, 2, RUNNING_FREELY)
 
 
 def test_rollback_puts_back_a_suspension_that_was_there_before(
@@ -163,13 +170,12 @@ def test_rollback_puts_back_a_suspension_that_was_there_before(
     try:
         injector = _injector(target, mode="consumer")
         plan = injector.revert_plan()
-        assert plan["scaling_suspended"] == {"drain": {**RUNNING_FREELY, "DynamicScalingInSuspended": True}}
+        assert plan["scaling_suspended"] == {"drain": HELD_IN.model_dump()}
         assert injector.inject().landed
         context = RevertContext(run_id="run-1", fault_id="f1", target_name="local")
         done = execute_revert_plan(plan, context)  # as `gameday rollback` does, from the plan alone
         assert done == f"queue {QUEUE}: drain desired 2, drain auto scaling back to suspended in"
-        scaling = running.client.state()["services"]["drain"]["scaling"]
-        assert scaling["suspended_state"] == {**RUNNING_FREELY, "DynamicScalingInSuspended": True}
+        assert _suspension(running.client.state().services["drain"]) == HELD_IN
     finally:
         running.client.set_scaling_suspended("drain", scale_in=False, scale_out=False)
 
@@ -184,9 +190,9 @@ def test_delay_mode_sets_the_queue_fault_and_the_ledger_plan_clears_it(
     outcome = injector.inject()
 
     assert outcome.landed, outcome.detail
-    assert running.client.state()["queue_faults"][QUEUE] == {"throttle_share": 0.0, "delay_s": 2.0}
+    assert running.client.state().queue_faults[QUEUE] == QueueFaultSpec(delay_s=2.0)
     sqs = _sqs(running)
-    url = running.client.state()["queues"][QUEUE]["url"]
+    url = running.client.state().queues[QUEUE].url
     sqs.send_message(QueueUrl=url, MessageBody="late")
     assert "Messages" not in sqs.receive_message(QueueUrl=url, WaitTimeSeconds=0)
     context = RevertContext(run_id="run-1", fault_id="f1", target_name="local")
@@ -202,7 +208,7 @@ def test_reject_sends_mode_throttles_sends_until_reverted(
     injector = _injector(target, mode="reject-sends", share=1)
     injector.revert_plan()
     sqs = _sqs(running)
-    url = running.client.state()["queues"][QUEUE]["url"]
+    url = running.client.state().queues[QUEUE].url
 
     outcome = injector.inject()
 
@@ -226,7 +232,7 @@ def test_a_queue_that_already_has_a_fault_is_not_touched(
         injector.revert()
         assert not outcome.landed
         assert "already has a fault" in outcome.detail
-        assert running.client.state()["queue_faults"][QUEUE] == {"throttle_share": 0.0, "delay_s": 5.0}
+        assert running.client.state().queue_faults[QUEUE] == QueueFaultSpec(delay_s=5.0)
     finally:
         running.client.clear_queue_fault(QUEUE)
 

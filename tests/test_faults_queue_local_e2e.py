@@ -11,6 +11,7 @@ import pytest
 
 from gameday.evidence.bundle import RunEvidence
 from gameday.evidence.records import MetricPoint
+from gameday.localcloud.api import SuspendedState
 from gameday.localcloud.launcher import RunningLocalcloud
 from gameday.processes import wait_until
 from gameday.run.orchestrator import run_game_day
@@ -80,15 +81,16 @@ def test_a_paused_worker_backs_the_queue_up_and_it_drains_after_the_revert(
     ledger = [json.loads(line)["event"] for line in lines]
     assert ledger == ["intent", "injected", "reverted"]
     # The worker auto scales (min 1): only its suspended scaling kept it at 0 during the window.
-    freely = {"DynamicScalingInSuspended": False, "DynamicScalingOutSuspended": False}
-    assert json.loads(lines[0])["revert_plan"]["scaling_suspended"] == {"worker": freely}
+    freely = SuspendedState()
+    assert json.loads(lines[0])["revert_plan"]["scaling_suspended"] == {"worker": freely.model_dump()}
     assert fault.detail.endswith("(auto scaling of worker suspended)")
     state = running.client.state()
-    assert state["services"]["worker"]["scaling"]["suspended_state"] == freely
+    scaling = state.services["worker"].scaling
+    assert scaling is not None and scaling.suspended_state == freely
 
     def settled() -> bool:
-        worker = running.client.state()["services"]["worker"]
-        return bool(worker["desired"] == worker["running"] in {1, 2})
+        worker = running.client.state().services["worker"]
+        return worker.desired == worker.running in {1, 2}
 
     assert wait_until(settled, 30)  # a scale-in may still be stopping a task
-    assert state["queue_faults"]["orders"] is None
+    assert state.queue_faults["orders"] is None

@@ -5,16 +5,17 @@ from __future__ import annotations
 import random
 import socket
 from collections.abc import Iterator
-from typing import Any
 
 import boto3
 import pytest
+from localcloud_apps.stacks import service_with, state_with
 from moto import mock_aws
 from moto.moto_api import state_manager
 
 from faults.kill_tasks.spec import KillTasks
 from faults.registry import build_injector
 from gameday.errors import InputError
+from gameday.localcloud.api import PlatformState, TaskStopped
 from gameday.targets import AwsTarget, EcsService, LocalTarget
 
 FAULT = KillTasks.model_validate(
@@ -32,10 +33,10 @@ AWS = AwsTarget(
 class EmptyLocalcloud:
     """A localcloud whose orders service has no task running."""
 
-    def state(self) -> dict[str, Any]:
-        return {"services": {"orders": {"desired": 1, "running": 0, "healthy": 0, "tasks": []}}}
+    def state(self) -> PlatformState:
+        return state_with({"orders": service_with([], desired=1)})
 
-    def stop_task(self, service: str, task_id: str, reason: str) -> dict[str, Any]:
+    def stop_task(self, service: str, task_id: str, reason: str) -> TaskStopped:
         raise AssertionError("nothing should be stopped")
 
 

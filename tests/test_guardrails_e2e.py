@@ -20,7 +20,7 @@ DURATION_S = 25
 
 
 def _running(shop: RunningLocalcloud, service: str) -> int:
-    return sum(1 for t in shop.client.state()["services"][service]["tasks"] if t["status"] == "RUNNING")
+    return sum(1 for t in shop.client.state().services[service].tasks if t.status == "RUNNING")
 
 
 def _run(shop: RunningLocalcloud, tmp_path: Path, name: str, fault: str, guardrails: str) -> tuple[int, Path]:
@@ -117,4 +117,4 @@ def test_a_p95_latency_breach_aborts_and_reverts(
     assert fault.landed, fault.detail
     assert fault.injected_at is not None and fault.reverted_at is not None
     assert fault.injected_at < abort["breached_at"] <= fault.reverted_at
-    assert shop.client.state()["path_faults"].get("bff->catalog") is None
+    assert shop.client.state().path_faults.get("bff->catalog") is None

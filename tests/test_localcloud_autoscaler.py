@@ -10,8 +10,9 @@ from typing import Any
 import pytest
 
 from gameday.errors import InputError
+from gameday.localcloud.api import ServiceScaling, SuspendedState
 from gameday.localcloud.autoscaler import Decision, Direction, TargetTracker, target_capacity
-from gameday.localcloud.autoscaler_runner import Autoscaler, NotScaled, SuspendedState
+from gameday.localcloud.autoscaler_runner import Autoscaler, NotScaled
 from gameday.localcloud.stack import Scaling, Stack, load_stack
 
 CPU = {"min": 1, "max": 6, "policy": {"metric": "cpu", "target": 50}}
@@ -138,25 +139,22 @@ def test_a_scale_out_is_recorded_in_progress_until_the_tasks_run() -> None:
 
     assert service.desired == 4
     [activity] = autoscaler.activities.between(0, 2000)
-    assert activity["ResourceId"] == "service/localcloud/api"
-    assert activity["ScalableDimension"] == "ecs:service:DesiredCount"
-    assert activity["Description"] == "Setting desired count to 4."
-    assert (
-        "AlarmHigh" in activity["Cause"] and "triggered policy api-cpu-target-tracking" in activity["Cause"]
-    )
-    assert activity["StatusCode"] == "InProgress" and activity["EndTime"] is None
-    assert activity["StartTime"] == 1000.0
+    assert activity.resource_id == "service/localcloud/api"
+    assert activity.scalable_dimension == "ecs:service:DesiredCount"
+    assert activity.description == "Setting desired count to 4."
+    assert "AlarmHigh" in activity.cause and "triggered policy api-cpu-target-tracking" in activity.cause
+    assert activity.status_code == "InProgress" and activity.end_time is None
+    assert activity.start_time == 1000.0
+    assert set(activity.model_dump()) >= {"ActivityId", "ResourceId", "StatusCode", "EndTime"}  # AWS's names
 
     service.running, clock[0] = 4, 1001.0
     asyncio.run(autoscaler.evaluate())  # on target now: no new activity, the old one settles
 
     [done] = autoscaler.activities.between(0, 2000)
-    assert done["StatusCode"] == "Successful" and done["EndTime"] == 1001.0
-    assert autoscaler.describe("api") == {
-        **Scaling.model_validate(CPU).model_dump(),
-        "suspended_state": {"DynamicScalingInSuspended": False, "DynamicScalingOutSuspended": False},
-        "last_activity": done,
-    }
+    assert done.status_code == "Successful" and done.end_time == 1001.0
+    assert autoscaler.describe("api") == ServiceScaling(
+        **Scaling.model_validate(CPU).model_dump(), suspended_state=SuspendedState(), last_activity=done
+    )
 
 
 def test_one_noisy_second_in_the_window_does_not_scale() -> None:
@@ -174,8 +172,8 @@ def test_an_unfinished_activity_is_overridden_by_the_next() -> None:
     asyncio.run(autoscaler.evaluate())  # 4 → 6
 
     first, second = autoscaler.activities.between(0, 10)
-    assert (first["StatusCode"], first["EndTime"]) == ("Overridden", 1.0)
-    assert (second["Description"], second["StatusCode"]) == ("Setting desired count to 6.", "InProgress")
+    assert (first.status_code, first.end_time) == ("Overridden", 1.0)
+    assert (second.description, second.status_code) == ("Setting desired count to 6.", "InProgress")
     assert autoscaler.activities.between(0.5, 10) == [second]
 
 
@@ -210,12 +208,14 @@ def test_a_service_without_scaling_is_left_alone() -> None:
 
 def test_suspended_scaling_holds_a_desired_count_set_from_outside_until_resumed() -> None:
     autoscaler, service = _autoscaler(CPU, FakeMetrics(CPUUtilization=[5.0]), [0.0])
-    held = SuspendedState(DynamicScalingInSuspended=True, DynamicScalingOutSuspended=True)
+    held = SuspendedState(scale_in=True, scale_out=True)
     assert autoscaler.suspend("api", held) == SuspendedState()
     service.desired = service.running = 6  # a fault set it; the policy would scale in to 1
     asyncio.run(autoscaler.evaluate())
     assert service.desired == 6 and autoscaler.activities.between(0, 10) == []
-    assert autoscaler.describe("api")["suspended_state"] == held.as_aws()  # type: ignore[index]
+    scaling = autoscaler.describe("api")
+    assert scaling is not None and scaling.suspended_state == held
+    assert held.model_dump() == {"DynamicScalingInSuspended": True, "DynamicScalingOutSuspended": True}
 
     assert autoscaler.suspend("api", SuspendedState()) == held
     asyncio.run(autoscaler.evaluate())
@@ -225,7 +225,7 @@ def test_suspended_scaling_holds_a_desired_count_set_from_outside_until_resumed(
 def test_only_a_scaled_service_can_be_suspended() -> None:
     autoscaler = Autoscaler(_stack(None), {"api": FakeService(2)}, FakeMetrics())
     with pytest.raises(NotScaled):
-        autoscaler.suspend("api", SuspendedState(DynamicScalingOutSuspended=True))
+        autoscaler.suspend("api", SuspendedState(scale_out=True))
 
 
 # --- the stack schema ----------------------------------------------------------------------------

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
-from typing import Any
 
 import pytest
-from localcloud_apps.stacks import echo_service, write_stack
+from localcloud_apps.stacks import answer_of, echo_service, write_stack
 
+from gameday.localcloud.api import ActivitiesAnswer, PlatformState, ServiceScaling, ServiceState
 from gameday.localcloud.launcher import RunningLocalcloud, start_localcloud
 from gameday.processes import wait_until
 
@@ -37,21 +37,27 @@ def cloud(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningLocalclou
     assert running.process.returncode == 0
 
 
-def _service(cloud: RunningLocalcloud) -> dict[str, Any]:
-    service: dict[str, Any] = cloud.client.state()["services"][SERVICE]
-    return service
+def _service(cloud: RunningLocalcloud) -> ServiceState:
+    return cloud.client.state().services[SERVICE]
+
+
+def _scaling(service: ServiceState) -> ServiceScaling:
+    assert service.scaling is not None, "the service has no auto scaling"
+    return service.scaling
 
 
 def _settled_at(cloud: RunningLocalcloud, count: int) -> bool:
     service = _service(cloud)
-    last = service["scaling"]["last_activity"]
-    return service["desired"] == service["running"] == count and last["StatusCode"] == "Successful"
+    last = _scaling(service).last_activity
+    return (
+        service.desired == service.running == count and last is not None and last.status_code == "Successful"
+    )
 
 
 def test_the_state_shows_the_scaling_config_before_any_activity(cloud: RunningLocalcloud) -> None:
-    scaling = _service(cloud)["scaling"]
-    assert (scaling["min"], scaling["max"], scaling["policy"]["metric"]) == (1, 3, "cpu")
-    assert scaling["last_activity"] is None
+    scaling = _scaling(_service(cloud))
+    assert (scaling.min, scaling.max, scaling.policy.metric) == (1, 3, "cpu")
+    assert scaling.last_activity is None
     assert cloud.client.scaling_activities(0, time.time()) == []
 
 
@@ -65,13 +71,18 @@ def test_cpu_stress_scales_out_to_max_and_back_in_to_min(cloud: RunningLocalclou
     assert wait_until(lambda: _settled_at(cloud, 1), 30)
 
     activities = cloud.client.scaling_activities(started, time.time())
-    counts = [int(activity["Description"].split()[-1].rstrip(".")) for activity in activities]
+    counts = [int(activity.description.split()[-1].rstrip(".")) for activity in activities]
     assert all(1 <= count <= 3 for count in counts)  # never outside min..max
     assert counts[0] > 1 and counts[-1] == 1  # out first, in last
     first, last = activities[0], activities[-1]
-    assert first["ResourceId"] == f"service/localcloud/{SERVICE}"
-    assert first["ScalableDimension"] == "ecs:service:DesiredCount"
-    assert "AlarmHigh" in first["Cause"] and "AlarmLow" in last["Cause"]
-    assert last["StatusCode"] == "Successful" and last["EndTime"] >= last["StartTime"]
-    assert all(activity["StatusCode"] in {"Successful", "Overridden"} for activity in activities)
+    assert first.resource_id == f"service/localcloud/{SERVICE}"
+    assert first.scalable_dimension == "ecs:service:DesiredCount"
+    assert "AlarmHigh" in first.cause and "AlarmLow" in last.cause
+    assert last.status_code == "Successful" and last.end_time is not None and last.end_time >= last.start_time
+    assert all(activity.status_code in {"Successful", "Overridden"} for activity in activities)
     assert cloud.client.scaling_activities(time.time() + 60, time.time() + 120) == []
+    # AWS-named fields, end times and messages filled in: read into the models and written back unchanged
+    base = cloud.client.base_url
+    assert answer_of(base, "GET", "/scaling/activities", ActivitiesAnswer).activities[-1] == last
+    shown = answer_of(base, "GET", "/state", PlatformState)
+    assert _scaling(shown.services[SERVICE]).last_activity == last

@@ -83,18 +83,16 @@ def test_with_no_healthy_task_the_entry_answers_503(tmp_path: Path) -> None:
     stack = write_stack(tmp_path, {"bff": echo_service(0)}, entry="bff")
     running = start_localcloud(stack, 0, detached=False, log_path=tmp_path / "log")
     try:
-        assert running.state["ready"] is True
-        status, body, _ = http("GET", f"{running.state['entry_url']}/catalog")
+        assert running.state.ready is True
+        status, body, _ = http("GET", f"{running.state.entry_url}/catalog")
         assert status == 503 and "Service Temporarily Unavailable" in body
 
         def elb_errors() -> float:
             points = running.client.metrics(0, math.inf)
-            return sum(p["value"] for p in points if p["name"] == "HTTPCode_ELB_5XX_Count")
+            return sum(p.value for p in points if p.name == "HTTPCode_ELB_5XX_Count")
 
         assert wait_until(lambda: elb_errors() == 1, 5)
-        request_counts = [
-            p["value"] for p in running.client.metrics(0, math.inf) if p["name"] == "RequestCount"
-        ]
+        request_counts = [p.value for p in running.client.metrics(0, math.inf) if p.name == "RequestCount"]
         assert set(request_counts) == {0.0}  # like an ALB, a request no target was chosen for is not counted
     finally:
         running.stop()

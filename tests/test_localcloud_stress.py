@@ -10,6 +10,7 @@ import psutil
 import pytest
 from localcloud_apps.stacks import echo_service, task_pids, write_stack
 
+from gameday.localcloud.api import TaskStress
 from gameday.localcloud.client import LocalcloudError
 from gameday.localcloud.launcher import RunningLocalcloud, start_localcloud
 from gameday.processes import pid_alive, wait_until
@@ -31,15 +32,15 @@ def cloud(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningLocalclou
 
 
 def _running_ids(cloud: RunningLocalcloud) -> list[str]:
-    tasks = cloud.client.state()["services"][SERVICE]["tasks"]
-    return sorted(task["id"] for task in tasks if task["status"] == "RUNNING")
+    tasks = cloud.client.state().services[SERVICE].tasks
+    return sorted(task.id for task in tasks if task.status == "RUNNING")
 
 
 def _cpu_since(cloud: RunningLocalcloud, since: float) -> list[float]:
     return [
-        point["value"]
+        point.value
         for point in cloud.client.metrics(since, time.time())
-        if point["name"] == "CPUUtilization" and point["dimensions"]["ServiceName"] == SERVICE
+        if point.name == "CPUUtilization" and point.dimensions["ServiceName"] == SERVICE
     ]
 
 
@@ -51,9 +52,9 @@ def test_stress_burns_cpu_counted_in_the_task_until_deleted(cloud: RunningLocalc
 
     assert list(burners) == [first]
     burner = psutil.Process(burners[first])
-    tasks = {task["id"]: task for task in cloud.client.state()["services"][SERVICE]["tasks"]}
-    assert tasks[first]["stress"] == {"load_percent": 100, "pid": burners[first]}
-    assert tasks[second]["stress"] is None
+    tasks = {task.id: task for task in cloud.client.state().services[SERVICE].tasks}
+    assert tasks[first].stress == TaskStress(load_percent=100, pid=burners[first])
+    assert tasks[second].stress is None
     # One of two tasks burns a whole core: the service's average is well above idle echo servers.
     assert wait_until(lambda: any(value > 30 for value in _cpu_since(cloud, started)), 10)
     assert burner.cpu_times().user > 0.1
@@ -61,7 +62,7 @@ def test_stress_burns_cpu_counted_in_the_task_until_deleted(cloud: RunningLocalc
     assert cloud.client.stop_stress(SERVICE, [first]) == [first]
     assert wait_until(lambda: not pid_alive(burners[first]), 5)
     assert cloud.client.stop_stress(SERVICE, [first]) == []  # idempotent
-    assert all(task["stress"] is None for task in cloud.client.state()["services"][SERVICE]["tasks"])
+    assert all(task.stress is None for task in cloud.client.state().services[SERVICE].tasks)
 
 
 def test_a_burner_stops_with_its_task(cloud: RunningLocalcloud) -> None:
@@ -76,7 +77,7 @@ def test_a_burner_stops_with_its_task(cloud: RunningLocalcloud) -> None:
     assert all(pid_alive(pid) for pid in others)
     cloud.client.stop_stress(SERVICE)
     assert wait_until(lambda: not any(pid_alive(pid) for pid in others), 5)
-    assert wait_until(lambda: cloud.client.state()["ready"] is True, 15)
+    assert wait_until(lambda: cloud.client.state().ready, 15)
 
 
 def test_bad_stress_requests_are_clear_errors(cloud: RunningLocalcloud) -> None:

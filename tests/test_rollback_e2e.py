@@ -45,8 +45,8 @@ def _gameday(*args: str) -> subprocess.CompletedProcess[str]:
 
 def _pids(client: LocalcloudClient) -> list[int]:
     state = client.state()
-    tasks = [task for service in state["services"].values() for task in service["tasks"]]
-    return [int(state["pid"])] + [int(task["pid"]) for task in tasks if task["status"] == "RUNNING"]
+    tasks = [task for service in state.services.values() for task in service.tasks]
+    return [state.pid] + [task.pid for task in tasks if task.status == "RUNNING"]
 
 
 def test_sigkill_mid_fault_then_rollback(tmp_path: Path) -> None:

@@ -6,8 +6,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from localcloud_apps.stacks import service_with, state_with
 
 from gameday.errors import InputError
+from gameday.localcloud.api import QueueState
 from gameday.localcloud.dependency_map import dependency_map, dependency_names
 from gameday.localcloud.stack import load_stack
 from gameday.run.dependencies import check_dependencies
@@ -146,15 +148,19 @@ def test_a_wrong_target_entry_is_a_located_error(tmp_path: Path, entry: object, 
 
 
 def test_the_running_stack_maps_each_dependency_to_its_listeners_and_queue() -> None:
-    state = {
-        "services": {"bff": {}, "catalog": {}, "orders": {}, "worker": {}},
-        "paths": {
+    state = state_with(
+        {name: service_with([]) for name in ("bff", "catalog", "orders", "worker")},
+        paths={
             "bff->catalog": "http://127.0.0.1:41001",
             "bff->orders": "http://127.0.0.1:41002",
             "worker->catalog": "http://127.0.0.1:41003",
         },
-        "queues": {"orders": {"url": "http://127.0.0.1:4566/000000000000/orders"}},
-    }
+        queues={
+            "orders": QueueState(
+                url="http://127.0.0.1:4566/000000000000/orders", visible=0, in_flight=0, delayed=0
+            )
+        },
+    )
     mapped = dependency_map(state)
     assert set(mapped) == {"catalog", "orders", "orders-queue"}
     assert DependencyMatch(host="127.0.0.1:41001") in mapped["catalog"]

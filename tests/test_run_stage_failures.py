@@ -87,7 +87,7 @@ def test_a_failing_stage_leaves_no_process_and_no_fault(
     else:
         assert stage == "inject", "the stage did not fail the run"
     assert wait_until(lambda: not _started_by_the_run(shop.pid), 15), _started_by_the_run(shop.pid)
-    assert not any(shop.client.state()["path_faults"].values())
+    assert not any(shop.client.state().path_faults.values())
     ledgers = list(reports.glob("runs/*/ledger.jsonl"))
     assert all(not Ledger(path).unreverted() for path in ledgers)
     if stage in ("inject", "collect", "score", "report"):  # the fault was due: it was tried and closed

@@ -43,7 +43,8 @@ from shop_processes import (
     subsegments,
 )
 
-from gameday.localcloud.sqs.faults import InjectedFaults, QueueFaultSpec
+from gameday.localcloud.api import QueueFaultSpec
+from gameday.localcloud.sqs.faults import InjectedFaults
 
 MODES = ("annotated", "plain")
 ORDER = {"item_id": "sku-001", "quantity": 1}

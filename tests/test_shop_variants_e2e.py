@@ -34,17 +34,17 @@ def _environment(pid: int) -> dict[str, str]:
 
 
 def _task_pids(cloud: RunningLocalcloud, service: str) -> list[int]:
-    return [task["pid"] for task in cloud.client.state()["services"][service]["tasks"] if task["pid"]]
+    return [task.pid for task in cloud.client.state().services[service].tasks if task.pid]
 
 
 def test_state_names_the_variant_and_only_bff_gets_its_settings(no_retries: RunningLocalcloud) -> None:
-    assert no_retries.client.state()["variant"] == "no-retries"
+    assert no_retries.client.state().variant == "no-retries"
     assert all(_environment(pid)["RETRY_MAX_ATTEMPTS"] == "1" for pid in _task_pids(no_retries, "bff"))
     assert all("RETRY_MAX_ATTEMPTS" not in _environment(pid) for pid in _task_pids(no_retries, "catalog"))
 
 
 def test_a_failing_dependency_is_called_once_per_call(no_retries: RunningLocalcloud) -> None:
-    entry = no_retries.client.state()["entry_url"]
+    entry = no_retries.client.state().entry_url
     no_retries.client.set_path_fault("bff->catalog", "http-errors", share=1.0, status=503)
     since = time.time()
     try:

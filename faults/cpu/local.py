@@ -19,6 +19,7 @@ from faults.api_change import ApiChangeInjector
 from faults.base import FaultNotLanded
 from faults.cpu.spec import StressCpu
 from faults.selection import Selection
+from gameday.localcloud.api import PlatformState, TaskState
 from gameday.localcloud.client import LocalcloudClient, LocalcloudError
 from gameday.processes import wait_until
 
@@ -31,7 +32,7 @@ STOP_TIMEOUT_S = 10.0
 class StressControlApi(Protocol):
     """The part of ``localcloud.client.LocalcloudClient`` this provider uses."""
 
-    def state(self) -> dict[str, Any]: ...
+    def state(self) -> PlatformState: ...
 
     def start_stress(
         self, service: str, load_percent: int, tasks: list[str] | None = None
@@ -70,7 +71,7 @@ class LocalCpuStress:
 
     def prepare(self) -> dict[str, Any]:
         tasks = _tasks(self._client, self._service)
-        running = [task["id"] for task in tasks if task["status"] == "RUNNING"]
+        running = [task.id for task in tasks if task.status == "RUNNING"]
         self._chosen = (
             sorted(running) if self._selection is None else sorted(self._selection.pick(running, self._rng))
         )
@@ -81,7 +82,7 @@ class LocalCpuStress:
                 else "has no running tasks"
             )
             raise FaultNotLanded(f"nothing to stress: service {self._service} {why}")
-        stressed = [task["id"] for task in tasks if task["id"] in self._chosen and task.get("stress")]
+        stressed = [task.id for task in tasks if task.id in self._chosen and task.stress is not None]
         if stressed:
             raise FaultNotLanded(f"task(s) already under CPU stress: {', '.join(stressed)}")
         return {
@@ -116,7 +117,7 @@ def undo_cpu_stress(plan: dict[str, Any], _context: object = None) -> str:
     stopped = client.stop_stress(service, tasks)
 
     def calm() -> bool:
-        return not any(task.get("stress") for task in _tasks(client, service) if task["id"] in tasks)
+        return not any(task.stress is not None for task in _tasks(client, service) if task.id in tasks)
 
     if not wait_until(calm, STOP_TIMEOUT_S, interval_s=POLL_INTERVAL_S):
         raise LocalcloudError(f"service {service} still shows CPU stress after {STOP_TIMEOUT_S:g}s")
@@ -145,16 +146,15 @@ def _burning(pid: int) -> bool:
         return False
 
 
-def _tasks(client: StressControlApi, service: str) -> list[dict[str, Any]]:
+def _tasks(client: StressControlApi, service: str) -> list[TaskState]:
     try:
-        services = client.state()["services"]
+        services = client.state().services
     except LocalcloudError as error:
         raise FaultNotLanded(str(error)) from error
     if service not in services:
         known = ", ".join(sorted(services)) or "none"
         raise FaultNotLanded(f"localcloud runs no service named '{service}' (it runs: {known})")
-    tasks: list[dict[str, Any]] = services[service]["tasks"]
-    return tasks
+    return services[service].tasks
 
 
 def _no_aws(service_name: str) -> BaseClient:

@@ -8,9 +8,10 @@ its process is gone from this machine.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, Protocol
+from typing import Protocol
 
 from faults.base import FaultNotLanded
+from gameday.localcloud.api import PlatformState, TaskState, TaskStopped
 from gameday.localcloud.client import LocalcloudError
 from gameday.processes import pid_alive
 
@@ -18,9 +19,9 @@ from gameday.processes import pid_alive
 class LocalcloudApi(Protocol):
     """The part of ``localcloud.client.LocalcloudClient`` this provider uses."""
 
-    def state(self) -> dict[str, Any]: ...
+    def state(self) -> PlatformState: ...
 
-    def stop_task(self, service: str, task_id: str, reason: str) -> dict[str, Any]: ...
+    def stop_task(self, service: str, task_id: str, reason: str) -> TaskStopped: ...
 
 
 class LocalcloudTasks:
@@ -39,9 +40,9 @@ class LocalcloudTasks:
 
     def running(self) -> list[str]:
         tasks = self._tasks()
-        running = [task for task in tasks.values() if task.get("status") == "RUNNING"]
-        self._pids.update({str(task["id"]): int(task["pid"]) for task in running})
-        return [str(task["id"]) for task in running]
+        running = [task for task in tasks.values() if task.status == "RUNNING"]
+        self._pids.update({task.id: task.pid for task in running})
+        return [task.id for task in running]
 
     def stop(self, task: str, reason: str) -> None:
         try:
@@ -54,18 +55,18 @@ class LocalcloudTasks:
         return [task for task in tasks if self._is_live(live.get(task), self._pids.get(task))]
 
     @staticmethod
-    def _is_live(listed: dict[str, Any] | None, pid: int | None) -> bool:
+    def _is_live(listed: TaskState | None, pid: int | None) -> bool:
         """A task is stopped once it is STOPPED or gone from the state *and* its process has exited."""
-        if listed is not None and listed.get("status") != "STOPPED":
+        if listed is not None and listed.status != "STOPPED":
             return True
         return pid is not None and pid_alive(pid)
 
-    def _tasks(self) -> dict[str, dict[str, Any]]:
+    def _tasks(self) -> dict[str, TaskState]:
         try:
-            services = self._client.state()["services"]
+            services = self._client.state().services
         except LocalcloudError as error:
             raise FaultNotLanded(str(error)) from error
         if self._service not in services:
             known = ", ".join(sorted(services)) or "none"
             raise FaultNotLanded(f"localcloud runs no service named '{self._service}' (it runs: {known})")
-        return {str(task["id"]): task for task in services[self._service]["tasks"]}
+        return {task.id: task for task in services[self._service].tasks}

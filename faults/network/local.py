@@ -16,6 +16,7 @@ from faults.base import FaultNotLanded
 from faults.network.core import Observation, PathHarm
 from faults.network.probe import ProbeResult, Seen, probe
 from gameday.errors import EnvironmentProblem
+from gameday.localcloud.api import PathFaultSpec, PlatformState
 from gameday.localcloud.client import LocalcloudClient, LocalcloudError
 from gameday.processes import wait_until
 
@@ -32,9 +33,9 @@ class PathStillBroken(EnvironmentProblem):
 class PathControlApi(Protocol):
     """The part of ``localcloud.client.LocalcloudClient`` this provider uses."""
 
-    def state(self) -> dict[str, Any]: ...
+    def state(self) -> PlatformState: ...
 
-    def set_path_fault(self, edge: str, mode: str, **params: Any) -> dict[str, Any]: ...
+    def set_path_fault(self, edge: str, mode: str, **params: Any) -> PathFaultSpec: ...
 
     def clear_path_fault(self, edge: str) -> None: ...
 
@@ -53,11 +54,11 @@ class LocalcloudPaths:
         return f"localcloud at {self._control_url}"
 
     def paths(self) -> list[str]:
-        return sorted(self._state()["paths"])
+        return sorted(self._state().paths)
 
     def fault_on(self, path: str) -> dict[str, Any] | None:
-        fault: dict[str, Any] | None = self._state()["path_faults"].get(path)
-        return fault
+        fault = self._state().path_faults.get(path)
+        return fault.model_dump() if fault is not None else None
 
     def apply(self, path: str, harm: PathHarm) -> None:
         try:
@@ -67,10 +68,11 @@ class LocalcloudPaths:
 
     def observe(self, path: str, harm: PathHarm) -> Observation:
         state = self._state()
-        shown = state["path_faults"].get(path)
+        fault = state.path_faults.get(path)
+        shown = fault.model_dump() if fault is not None else None
         if not _same(shown, harm.spec()):
             return Observation(False, f"localcloud shows the path's fault as {shown}")
-        url = str(state["paths"][path])
+        url = state.paths[path]
         if harm.mode == "http-errors" and float(harm.params["share"]) < 1:
             return Observation(True, "localcloud shows the fault set (a share below 1 is not probed)")
         if harm.mode == "latency":
@@ -95,7 +97,7 @@ class LocalcloudPaths:
             raise PathStillBroken(f"path {path}: {error}") from error
         if self.fault_on(path) is not None:
             raise PathStillBroken(f"path {path} still shows a fault after it was cleared")
-        url = str(self._state()["paths"][path])
+        url = self._state().paths[path]
         answers: list[ProbeResult] = []
 
         def flows() -> bool:
@@ -113,7 +115,7 @@ class LocalcloudPaths:
     def revert_plan(self, path: str, harm: PathHarm) -> dict[str, Any]:
         return {"action": REVERT_ACTION, "control_url": self._control_url, "edge": path, "fault": harm.spec()}
 
-    def _state(self) -> dict[str, Any]:
+    def _state(self) -> PlatformState:
         try:
             return self._client.state()
         except LocalcloudError as error:

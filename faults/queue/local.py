@@ -27,6 +27,7 @@ from faults.api_change import ApiChangeInjector
 from faults.base import FaultNotLanded
 from faults.queue.spec import ThrottleQueue
 from gameday.errors import InputError, Problem
+from gameday.localcloud.api import PlatformState, QueueFaultSpec, SuspendedState
 from gameday.localcloud.client import LocalcloudClient, LocalcloudError
 from gameday.localcloud.stack import load_stack
 from gameday.processes import wait_until
@@ -44,15 +45,15 @@ POLL_INTERVAL_S = 0.2
 class QueueControlApi(Protocol):
     """The part of ``localcloud.client.LocalcloudClient`` this provider uses."""
 
-    def state(self) -> dict[str, Any]: ...
+    def state(self) -> PlatformState: ...
 
     def set_desired(self, service: str, count: int) -> int: ...
 
-    def set_scaling_suspended(self, service: str, *, scale_in: bool, scale_out: bool) -> dict[str, bool]: ...
+    def set_scaling_suspended(self, service: str, *, scale_in: bool, scale_out: bool) -> SuspendedState: ...
 
     def set_queue_fault(
         self, queue: str, *, throttle_share: float = 0.0, delay_s: float = 0.0
-    ) -> dict[str, Any]: ...
+    ) -> QueueFaultSpec: ...
 
     def clear_queue_fault(self, queue: str) -> None: ...
 
@@ -100,23 +101,23 @@ class LocalQueueThrottle:
 
     def prepare(self) -> dict[str, Any]:
         state = _state(self._client)
-        if self._queue not in state["queues"]:
+        if self._queue not in state.queues:
             raise FaultNotLanded(f"localcloud has no queue named '{self._queue}'")
-        if state["queue_faults"].get(self._queue) is not None:
+        if state.queue_faults.get(self._queue) is not None:
             raise FaultNotLanded(
-                f"queue {self._queue} already has a fault: {state['queue_faults'][self._queue]}"
+                f"queue {self._queue} already has a fault: {state.queue_faults[self._queue]}"
             )
-        services = state["services"]
+        services = state.services
         missing = [name for name in self._consumers if name not in services]
         if missing:
             raise FaultNotLanded(
                 f"localcloud runs no consumer service {', '.join(missing)} of queue {self._queue}"
             )
-        self._prior = {name: int(services[name]["desired"]) for name in self._consumers}
+        self._prior = {name: services[name].desired for name in self._consumers}
         self._scaling = {
-            name: dict(services[name]["scaling"]["suspended_state"])
+            name: scaling.suspended_state.model_dump()
             for name in self._consumers
-            if services[name].get("scaling")
+            if (scaling := services[name].scaling) is not None
         }
         if self._consumers and all(count <= self._fault.consumers for count in self._prior.values()):
             raise FaultNotLanded(
@@ -150,14 +151,14 @@ class LocalQueueThrottle:
     def not_observed(self) -> str | None:
         state = _state(self._client)
         if self._fault.mode != "consumer":
-            shown = state["queue_faults"].get(self._queue)
-            return None if shown == self._spec() else f"localcloud shows the queue's fault as {shown}"
+            shown = state.queue_faults.get(self._queue)
+            if shown is not None and shown.model_dump() == self._spec():
+                return None
+            return f"localcloud shows the queue's fault as {shown}"
         for name in self._consumers:
-            service = state["services"][name]
-            if service["desired"] != self._fault.consumers or service["running"] > self._fault.consumers:
-                return (
-                    f"localcloud shows {name} at desired {service['desired']}, running {service['running']}"
-                )
+            service = state.services[name]
+            if service.desired != self._fault.consumers or service.running > self._fault.consumers:
+                return f"localcloud shows {name} at desired {service.desired}, running {service.running}"
         return None
 
     def _spec(self) -> dict[str, float]:
@@ -185,11 +186,11 @@ def undo_queue_throttle(plan: dict[str, Any], _context: object = None) -> str:
 
     def restored() -> bool:
         state = client.state()
-        services = state["services"]
+        services = state.services
         counts_back = all(
-            services[name]["running"] == count == services[name]["desired"] for name, count in desired.items()
+            services[name].running == count == services[name].desired for name, count in desired.items()
         )
-        return counts_back and (not plan["clear_queue_fault"] or state["queue_faults"].get(queue) is None)
+        return counts_back and (not plan["clear_queue_fault"] or state.queue_faults.get(queue) is None)
 
     if not wait_until(restored, RESTORE_TIMEOUT_S, interval_s=0.2):
         raise LocalcloudError(
@@ -210,7 +211,7 @@ def _suspension(state: dict[str, bool]) -> str:
     return f"back to suspended {' and '.join(held)}" if held else "resumed"
 
 
-def _state(client: QueueControlApi) -> dict[str, Any]:
+def _state(client: QueueControlApi) -> PlatformState:
     try:
         return client.state()
     except LocalcloudError as error:

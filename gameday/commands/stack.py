@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 from gameday.errors import EnvironmentProblem, InputError
+from gameday.localcloud.api import PlatformState
 from gameday.localcloud.client import LocalcloudClient
 from gameday.localcloud.launcher import start_localcloud
 from gameday.processes import wait_until
@@ -68,9 +68,8 @@ def _status(target: LocalTarget, client: LocalcloudClient) -> int:
     return 0
 
 
-def _print_state(state: dict[str, Any]) -> None:
-    print(f"entry: {state['entry_url']}   ready: {state['ready']}")
-    services: dict[str, dict[str, Any]] = state["services"]
+def _print_state(state: PlatformState) -> None:
+    print(f"entry: {state.entry_url}   ready: {state.ready}")
     print(f"{'service':<12} {'desired':>7} {'running':>7} {'healthy':>7}")
-    for name, service in services.items():
-        print(f"{name:<12} {service['desired']:>7} {service['running']:>7} {service['healthy']:>7}")
+    for name, service in state.services.items():
+        print(f"{name:<12} {service.desired:>7} {service.running:>7} {service.healthy:>7}")

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from typing import Any
 
+from gameday.localcloud.api import DescribedActivity
 from gameday.localcloud.metrics import CLUSTER
 
 NAMESPACE = "ecs"
@@ -36,21 +36,21 @@ class ScalingActivity:
     def __post_init__(self) -> None:
         self.activity_id = self.activity_id or str(uuid.uuid4())
 
-    def as_aws(self) -> dict[str, Any]:
+    def as_aws(self) -> DescribedActivity:
         """The ScalingActivity shape of the Application Auto Scaling API (times in epoch seconds)."""
-        return {
-            "ActivityId": self.activity_id,
-            "ServiceNamespace": NAMESPACE,
-            "ResourceId": resource_id(self.service),
-            "ScalableDimension": DIMENSION,
-            "Description": f"Setting desired count to {self.desired}.",
-            "Cause": self.cause,
-            "StartTime": self.start,
-            "EndTime": self.end,
-            "StatusCode": self.status,
-            "StatusMessage": self.message,
-            "Details": self.details,
-        }
+        return DescribedActivity(
+            activity_id=self.activity_id,
+            service_namespace=NAMESPACE,
+            resource_id=resource_id(self.service),
+            scalable_dimension=DIMENSION,
+            description=f"Setting desired count to {self.desired}.",
+            cause=self.cause,
+            start_time=self.start,
+            end_time=self.end,
+            status_code=self.status,
+            status_message=self.message,
+            details=self.details,
+        )
 
 
 class ActivityLog:
@@ -77,6 +77,6 @@ class ActivityLog:
     def last(self, service: str) -> ScalingActivity | None:
         return next((a for a in reversed(self._activities) if a.service == service), None)
 
-    def between(self, since: float, until: float) -> list[dict[str, Any]]:
+    def between(self, since: float, until: float) -> list[DescribedActivity]:
         """Activities that started in ``[since, until]``, oldest first."""
         return [a.as_aws() for a in self._activities if since <= a.start <= until]

@@ -16,10 +16,9 @@ import math
 import statistics
 import time
 from collections.abc import Callable, Mapping
-from typing import Any, Protocol
+from typing import Protocol
 
-from pydantic import BaseModel, ConfigDict, Field
-
+from gameday.localcloud.api import ServiceScaling, SuspendedState
 from gameday.localcloud.autoscaler import Decision, Direction, TargetTracker
 from gameday.localcloud.autoscaler_activities import ActivityLog, ScalingActivity, resource_id
 from gameday.localcloud.metrics import CLUSTER, load_balancer_name
@@ -43,26 +42,6 @@ class ScalableService(Protocol):
     def running(self) -> int: ...
 
     async def set_desired(self, count: int) -> int: ...
-
-
-class SuspendedState(BaseModel):
-    """Which directions of dynamic scaling are suspended, named as Application Auto Scaling names them."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
-
-    scale_in: bool = Field(default=False, alias="DynamicScalingInSuspended", strict=True)
-    scale_out: bool = Field(default=False, alias="DynamicScalingOutSuspended", strict=True)
-
-    @property
-    def directions(self) -> frozenset[Direction]:
-        return frozenset(
-            direction
-            for direction, held in ((Direction.IN, self.scale_in), (Direction.OUT, self.scale_out))
-            if held
-        )
-
-    def as_aws(self) -> dict[str, bool]:
-        return self.model_dump(by_alias=True)
 
 
 class NotScaled(KeyError):
@@ -104,9 +83,7 @@ class Autoscaler:
             self.activities.settle(name, service.running, now)
             reading = self.reading(name, tracker.scaling, now)
             settled = self.reading(name, tracker.scaling, now, SCALE_IN_WINDOWS)
-            decision = tracker.decide(
-                now, service.desired, reading, self._suspended[name].directions, settled
-            )
+            decision = tracker.decide(now, service.desired, reading, _held(self._suspended[name]), settled)
             if decision is not None:
                 self.activities.start(_activity(name, tracker.scaling, decision, now))
                 await service.set_desired(decision.desired)
@@ -138,17 +115,26 @@ class Autoscaler:
         tasks = _mean(self._metrics.recent("ECS/ContainerInsights", "RunningTaskCount", cluster, since))
         return None if total is None or not tasks else total / tasks
 
-    def describe(self, service: str) -> dict[str, Any] | None:
+    def describe(self, service: str) -> ServiceScaling | None:
         """The service's scaling config and last activity, for GET /state; None when it does not scale."""
         tracker = self._trackers.get(service)
         if tracker is None:
             return None
         last = self.activities.last(service)
-        return {
+        return ServiceScaling(
             **tracker.scaling.model_dump(),
-            "suspended_state": self._suspended[service].as_aws(),
-            "last_activity": last.as_aws() if last else None,
-        }
+            suspended_state=self._suspended[service],
+            last_activity=last.as_aws() if last else None,
+        )
+
+
+def _held(state: SuspendedState) -> frozenset[Direction]:
+    """The directions ``state`` suspends, as the tracker takes them."""
+    return frozenset(
+        direction
+        for direction, held in ((Direction.IN, state.scale_in), (Direction.OUT, state.scale_out))
+        if held
+    )
 
 
 def _mean(values: list[float]) -> float | None:

@@ -4,49 +4,69 @@ It is the local stand-in for the ECS, CloudWatch and X-Ray APIs: state, stopping
 a service's desired count, suspending its auto scaling, CPU stress in its tasks, task events,
 metrics, scaling activities,
 trace documents, setting and clearing network faults on dependency edges and faults on queues, and
-shutting the whole platform down.
+shutting the whole platform down. Every request body is read through, and every answer written
+from, a model of :mod:`gameday.localcloud.api`, so a body that does not fit is a 400 naming the
+field and an answer always has the shape the client reads.
 """
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import TypeVar
 
 from aiohttp import web
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ValidationError
 
+from gameday.localcloud.api import (
+    PATH_FAULT,
+    ActivitiesAnswer,
+    DesiredChanged,
+    DesiredCount,
+    ErrorAnswer,
+    EventsAnswer,
+    MetricsAnswer,
+    PathFaultCleared,
+    PathFaultSet,
+    PlatformState,
+    QueueFaultCleared,
+    QueueFaultSet,
+    QueueFaultSpec,
+    ShutdownAnswer,
+    StopCode,
+    StressRequest,
+    StressStarted,
+    StressStopped,
+    StressStopRequest,
+    SuspendedState,
+    SuspensionChanged,
+    TaskStopped,
+    TaskStopRequest,
+    TracesAnswer,
+    describe_validation,
+)
 from gameday.localcloud.autoscaler_activities import ActivityLog
-from gameday.localcloud.autoscaler_runner import Autoscaler, NotScaled, SuspendedState
+from gameday.localcloud.autoscaler_runner import Autoscaler, NotScaled
 from gameday.localcloud.events import EventLog
-from gameday.localcloud.faultmodes import FaultSpecError, describe_validation, parse_path_fault
+from gameday.localcloud.faultmodes import path_fault
 from gameday.localcloud.metrics import MetricsRecorder
 from gameday.localcloud.ports import HOST, PortInUse, is_in_use
 from gameday.localcloud.proxy import DependencyProxy
 from gameday.localcloud.scheduler import ServiceScheduler
 from gameday.localcloud.sqs import QueueStore
 from gameday.localcloud.sqs.errors import SqsError
-from gameday.localcloud.sqs.faults import InjectedFaults, QueueFaultSpec, describe
-from gameday.localcloud.stack import MAX_TASKS
-from gameday.localcloud.stress import StopRequest, StressRefused, StressRequest, start_stress, stop_stress
-from gameday.localcloud.tasks import StopCode
+from gameday.localcloud.sqs.faults import InjectedFaults
+from gameday.localcloud.stress import StressRefused, start_stress, stop_stress
 from gameday.localcloud.xray_daemon import XrayDaemon
 
-DEFAULT_STOP_REASON = "Task stopped by user"
-
-
-class DesiredCount(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    count: int = Field(ge=0, le=MAX_TASKS, strict=True)
+Body = TypeVar("Body")
 
 
 class ControlApi:
     def __init__(
         self,
         *,
-        state: Callable[[], dict[str, Any]],
+        state: Callable[[], PlatformState],
         schedulers: Mapping[str, ServiceScheduler],
         paths: Mapping[str, DependencyProxy],
         queues: QueueStore,
@@ -125,98 +145,73 @@ class ControlApi:
         return proxy
 
     async def _get_state(self, request: web.Request) -> web.Response:
-        return web.json_response(self._state())
+        return _answer(self._state())
 
     async def _stop_task(self, request: web.Request) -> web.Response:
         service, task_id = request.match_info["service"], request.match_info["task_id"]
         scheduler = self._scheduler(service)
-        reason = DEFAULT_STOP_REASON
-        if request.can_read_body:
-            try:
-                body = await request.json()
-            except json.JSONDecodeError:
-                return _error(400, 'the body must be JSON, e.g. {"reason": "..."}')
-            reason = str(body.get("reason") or reason) if isinstance(body, dict) else reason
-        task = await scheduler.stop_task(task_id, reason)
+        stop = await _body(request, TaskStopRequest.model_validate_json)
+        task = await scheduler.stop_task(task_id, stop.reason)
         if task is None:
             return _error(404, f"service '{service}' has no running task '{task_id}'")
-        return web.json_response({"task_id": task.id, "stop_code": StopCode.USER.value})
+        return _answer(TaskStopped(task_id=task.id, stop_code=StopCode.USER))
 
     async def _put_desired(self, request: web.Request) -> web.Response:
         service = request.match_info["service"]
         scheduler = self._scheduler(service)
-        try:
-            desired = DesiredCount.model_validate(await _json_body(request))
-        except ValidationError as error:
-            return _error(400, describe_validation(error))
+        desired = await _body(request, DesiredCount.model_validate_json)
         previous = await scheduler.set_desired(desired.count)
-        return web.json_response({"service": service, "desired": desired.count, "previous": previous})
+        return _answer(DesiredChanged(service=service, desired=desired.count, previous=previous))
 
     async def _put_scaling_suspended(self, request: web.Request) -> web.Response:
         """Like RegisterScalableTarget with only SuspendedState: which scaling directions are held."""
         service = request.match_info["service"]
         self._scheduler(service)
+        state = await _body(request, SuspendedState.model_validate_json)
         try:
-            state = SuspendedState.model_validate(await _json_body(request))
             if self._autoscaler is None:
                 raise NotScaled(service)
             previous = self._autoscaler.suspend(service, state)
-        except ValidationError as error:
-            return _error(400, describe_validation(error))
         except NotScaled:
             return _error(409, f"service '{service}' has no auto scaling to suspend")
-        return web.json_response(
-            {"service": service, "suspended_state": state.as_aws(), "previous": previous.as_aws()}
-        )
+        return _answer(SuspensionChanged(service=service, suspended_state=state, previous=previous))
 
     async def _put_stress(self, request: web.Request) -> web.Response:
         service = request.match_info["service"]
         scheduler = self._scheduler(service)
+        stress = await _body(request, StressRequest.model_validate_json)
         try:
-            stress = StressRequest.model_validate(await _json_body(request))
             burners = await start_stress(scheduler.tasks, stress)
-        except ValidationError as error:
-            return _error(400, describe_validation(error))
         except StressRefused as refused:
             return _error(409, f"service '{service}': {refused}")
-        return web.json_response({"service": service, "burners": burners})
+        return _answer(StressStarted(service=service, burners=burners))
 
     async def _delete_stress(self, request: web.Request) -> web.Response:
         service = request.match_info["service"]
         scheduler = self._scheduler(service)
-        try:
-            body = await _json_body(request) if request.can_read_body else {}
-            stopped = stop_stress(scheduler.tasks, StopRequest.model_validate(body))
-        except ValidationError as error:
-            return _error(400, describe_validation(error))
-        return web.json_response({"service": service, "stopped": stopped})
+        stopped = stop_stress(scheduler.tasks, await _body(request, StressStopRequest.model_validate_json))
+        return _answer(StressStopped(service=service, stopped=stopped))
 
     async def _put_path_fault(self, request: web.Request) -> web.Response:
         edge = request.match_info["edge"]
         proxy = self._path(edge)
-        try:
-            fault = parse_path_fault(await _json_body(request))
-        except FaultSpecError as error:
-            return _error(400, str(error))
-        proxy.set_fault(fault)
-        return web.json_response({"path": edge, "fault": fault.describe()})
+        spec = await _body(request, PATH_FAULT.validate_json)
+        proxy.set_fault(path_fault(spec))
+        return _answer(PathFaultSet(path=edge, fault=spec))
 
     async def _delete_path_fault(self, request: web.Request) -> web.Response:
         edge = request.match_info["edge"]
         proxy = self._path(edge)
         proxy.clear_fault()
-        return web.json_response({"path": edge, "fault": None})
+        return _answer(PathFaultCleared(path=edge))
 
     async def _put_queue_fault(self, request: web.Request) -> web.Response:
         name = request.match_info["queue"]
         if name not in self._queues.names():
             return _error(404, f"no queue named '{name}'")
-        try:
-            spec = QueueFaultSpec.model_validate(await _json_body(request))
-        except ValidationError as error:
-            return _error(400, describe_validation(error))
+        spec = await _body(request, QueueFaultSpec.model_validate_json)
         self._queues.set_faults(name, InjectedFaults(spec))
-        return web.json_response({"queue": name, "fault": describe(self._queues.queue(name).faults)})
+        return _answer(QueueFaultSet(queue=name, fault=spec))
 
     async def _delete_queue_fault(self, request: web.Request) -> web.Response:
         name = request.match_info["queue"]
@@ -224,28 +219,23 @@ class ControlApi:
             self._queues.set_faults(name, None)
         except SqsError:
             return _error(404, f"no queue named '{name}'")
-        return web.json_response({"queue": name, "fault": None})
+        return _answer(QueueFaultCleared(queue=name))
 
     async def _get_events(self, request: web.Request) -> web.Response:
-        since, until = _window(request)
-        events = [event.model_dump(mode="json") for event in self._events.between(since, until)]
-        return web.json_response({"events": events})
+        return _answer(EventsAnswer(events=self._events.between(*_window(request))))
 
     async def _get_metrics(self, request: web.Request) -> web.Response:
-        since, until = _window(request)
-        return web.json_response({"metrics": self._metrics.between(since, until)})
+        return _answer(MetricsAnswer(metrics=self._metrics.between(*_window(request))))
 
     async def _get_traces(self, request: web.Request) -> web.Response:
-        since, until = _window(request)
-        return web.json_response({"documents": self._xray.documents_between(since, until)})
+        return _answer(TracesAnswer(documents=self._xray.documents_between(*_window(request))))
 
     async def _get_scaling_activities(self, request: web.Request) -> web.Response:
-        since, until = _window(request)
-        return web.json_response({"activities": self._activities.between(since, until)})
+        return _answer(ActivitiesAnswer(activities=self._activities.between(*_window(request))))
 
     async def _post_shutdown(self, request: web.Request) -> web.Response:
         self._shutdown()
-        return web.json_response({"stopping": True})
+        return _answer(ShutdownAnswer(stopping=True))
 
 
 def _window(request: web.Request) -> tuple[float, float]:
@@ -258,19 +248,23 @@ def _window(request: web.Request) -> tuple[float, float]:
     return since, until
 
 
-async def _json_body(request: web.Request) -> Any:
+async def _body(request: web.Request, read: Callable[[bytes], Body]) -> Body:
+    """The request's JSON body read by ``read`` (a model's validator); no body at all reads as ``{}``,
+    so the fields' defaults apply. A body that does not fit is a 400 naming each bad field."""
     try:
-        return await request.json()
-    except json.JSONDecodeError:
-        raise web.HTTPBadRequest(
-            text=json.dumps({"error": "the body must be a JSON object"}), content_type="application/json"
-        ) from None
+        return read(await request.read() or b"{}")
+    except ValidationError as error:
+        raise _refusal(web.HTTPBadRequest, describe_validation(error)) from None
+
+
+def _answer(model: BaseModel, status: int = 200) -> web.Response:
+    return web.Response(text=model.model_dump_json(), status=status, content_type="application/json")
 
 
 def _error(status: int, message: str) -> web.Response:
-    return web.json_response({"error": message}, status=status)
+    return _answer(ErrorAnswer(error=message), status)
 
 
 def _refusal(answer: type[web.HTTPException], message: str) -> web.HTTPException:
     """The same ``{"error": ...}`` body as :func:`_error`, raised from a helper deep in a handler."""
-    return answer(text=json.dumps({"error": message}), content_type="application/json")
+    return answer(text=ErrorAnswer(error=message).model_dump_json(), content_type="application/json")

@@ -11,10 +11,10 @@ queue is ``orders-queue``); its calls are AWS SDK calls to SQS naming the queue.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from typing import Any
+from collections.abc import Iterable
 from urllib.parse import urlsplit
 
+from gameday.localcloud.api import PlatformState
 from gameday.localcloud.stack import Stack
 from gameday.traces.dependencies import DependencyMatch
 
@@ -25,13 +25,12 @@ def dependency_names(stack: Stack) -> dict[str, str]:
     return _names(stack.services, edges, stack.queues)
 
 
-def dependency_map(state: Mapping[str, Any]) -> dict[str, list[DependencyMatch]]:
+def dependency_map(state: PlatformState) -> dict[str, list[DependencyMatch]]:
     """The running stack's map, from its control API's ``/state`` (listener ports are chosen at
     start, so only the running stack knows them)."""
-    paths: Mapping[str, str] = state.get("paths", {})
-    queues: Mapping[str, Any] = state.get("queues", {})
+    paths = state.paths
     mapped: dict[str, list[DependencyMatch]] = {}
-    for name, what in _names(state.get("services", {}), paths, queues).items():
+    for name, what in _names(state.services, paths, state.queues).items():
         kind, real = what.split(" ", 1)
         if kind == "queue":
             mapped[name] = [DependencyMatch(aws="sqs", resource=real)]

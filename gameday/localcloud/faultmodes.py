@@ -1,9 +1,9 @@
 """Network faults on a dependency edge: what the edge's proxy does instead of (or on top of) relaying.
 
-A fault is set from a JSON spec (checked by pydantic, so a bad one is a clear 400, never a
-traceback) and acts in two places: :meth:`PathFault.handle` serves each *new* client connection,
-and :meth:`PathFault.hold` runs before every chunk an *already relayed* connection forwards, so a
-fault also lands on keep-alive connections opened before it.
+A fault is set from a spec (:data:`gameday.localcloud.api.PathFaultSpec`: the control API checks
+it, so a bad one is a clear 400, never a traceback) and acts in two places: :meth:`PathFault.handle`
+serves each *new* client connection, and :meth:`PathFault.hold` runs before every chunk an *already
+relayed* connection forwards, so a fault also lands on keep-alive connections opened before it.
 """
 
 from __future__ import annotations
@@ -14,67 +14,14 @@ import random
 import socket
 import struct
 from http import HTTPStatus
-from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, field_validator
-
+from gameday.localcloud.api import BlackholeSpec, HttpErrorsSpec, LatencySpec, PathFaultSpec, ResetSpec
 from gameday.localcloud.proxy import CHUNK, ProxyMode, Relay, open_upstream, pump
 from gameday.localcloud.roundrobin import RoundRobin
 
-MODES = ("blackhole", "reset", "latency", "http-errors")
 
-
-class _Spec(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-
-class BlackholeSpec(_Spec):
-    mode: Literal["blackhole"]
-
-
-class ResetSpec(_Spec):
-    mode: Literal["reset"]
-
-
-class LatencySpec(_Spec):
-    mode: Literal["latency"]
-    delay_ms: float = Field(gt=0, le=600_000)
-    jitter_ms: float = Field(default=0, ge=0, le=600_000)
-
-
-class HttpErrorsSpec(_Spec):
-    mode: Literal["http-errors"]
-    share: float = Field(ge=0, le=1)
-    status: int = 503
-
-    @field_validator("status")
-    @classmethod
-    def _error_status(cls, status: int) -> int:
-        if status != 429 and not 500 <= status <= 599:
-            raise ValueError("status must be 429 or a 5xx code")
-        return status
-
-
-PathFaultSpec = Annotated[
-    BlackholeSpec | ResetSpec | LatencySpec | HttpErrorsSpec, Field(discriminator="mode")
-]
-_SPEC = TypeAdapter(PathFaultSpec)
-
-
-class FaultSpecError(ValueError):
-    """A fault spec that cannot be applied; the message says which field and why."""
-
-
-def parse_path_fault(document: Any) -> PathFault:
-    """Build the fault a JSON spec describes, e.g. ``{"mode": "latency", "delay_ms": 200}``."""
-    if not isinstance(document, dict):
-        raise FaultSpecError('the body must be a JSON object, e.g. {"mode": "blackhole"}')
-    if document.get("mode") not in MODES:
-        raise FaultSpecError(f"mode: must be one of {', '.join(MODES)} (got {document.get('mode')!r})")
-    try:
-        spec = _SPEC.validate_python(document)
-    except ValidationError as error:
-        raise FaultSpecError(describe_validation(error)) from None
+def path_fault(spec: PathFaultSpec) -> PathFault:
+    """The fault a validated spec asks for, ready to set on an edge's proxy."""
     if isinstance(spec, BlackholeSpec):
         return Blackhole(spec)
     if isinstance(spec, ResetSpec):
@@ -84,23 +31,11 @@ def parse_path_fault(document: Any) -> PathFault:
     return HttpErrors(spec)
 
 
-def describe_validation(error: ValidationError) -> str:
-    """One line per problem, ``field: message``, in words a person reads."""
-    problems = []
-    for problem in error.errors():
-        where = ".".join(str(part) for part in problem["loc"] if part not in MODES) or "body"
-        problems.append(f"{where}: {problem['msg']}")
-    return "; ".join(problems)
-
-
 class PathFault:
     """The do-nothing base: relays new connections and lets existing ones flow."""
 
-    def __init__(self, spec: _Spec) -> None:
+    def __init__(self, spec: PathFaultSpec) -> None:
         self.spec = spec
-
-    def describe(self) -> dict[str, Any]:
-        return self.spec.model_dump()
 
     async def handle(
         self,
@@ -129,7 +64,7 @@ class Blackhole(PathFault):
     TCP does once a path heals); a connection accepted into the blackhole stays dead.
     """
 
-    def __init__(self, spec: _Spec) -> None:
+    def __init__(self, spec: PathFaultSpec) -> None:
         super().__init__(spec)
         self._lifted = asyncio.Event()
 

@@ -8,16 +8,15 @@ one-line explanation, read back from its log.
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from gameday.errors import EnvironmentProblem
+from gameday.localcloud.api import PlatformState
 from gameday.localcloud.client import LocalcloudClient
 from gameday.localcloud.variants import load_stack_as
 from gameday.processes import child_options, terminate, wait_until
@@ -31,7 +30,7 @@ _ERROR_PREFIX = "localcloud: "
 class RunningLocalcloud:
     process: subprocess.Popen[bytes]
     client: LocalcloudClient
-    state: dict[str, Any]  # GET /state as it was when the stack became ready
+    state: PlatformState  # GET /state as it was when the stack became ready
     log_path: Path
 
     @property
@@ -82,8 +81,8 @@ def start_localcloud(
                 message = f"localcloud did not become ready within {timeout_s:g}s (log: {log_path})"
                 raise EnvironmentProblem(message)
             raise EnvironmentProblem(_explanation(log_path, log_start, process.returncode))
-        state: dict[str, Any] = json.loads(ready_file.read_text(encoding="utf-8"))
-    return RunningLocalcloud(process, LocalcloudClient(state["control_url"]), state, log_path)
+        state = PlatformState.model_validate_json(ready_file.read_bytes())
+    return RunningLocalcloud(process, LocalcloudClient(state.control_url), state, log_path)
 
 
 def _explanation(log_path: Path, log_start: int, exit_code: int) -> str:

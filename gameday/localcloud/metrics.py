@@ -16,8 +16,8 @@ import math
 import time
 from collections import deque
 from collections.abc import Mapping
-from typing import Any
 
+from gameday.evidence.records import MetricPoint
 from gameday.localcloud.balancer import EntryBalancer
 from gameday.localcloud.scheduler import ServiceScheduler
 from gameday.localcloud.sqs import QueueStore
@@ -77,15 +77,15 @@ class MetricsRecorder:
             self._put(now, _SQS, "ApproximateNumberOfMessagesNotVisible", dimensions, stats.in_flight)
             self._put(now, _SQS, "ApproximateAgeOfOldestMessage", dimensions, stats.oldest_age_s)
 
-    def between(self, since: float, until: float) -> list[dict[str, Any]]:
-        """MetricPoint-shaped dicts with ``since <= t <= until``, in time order."""
-        points: list[dict[str, Any]] = [
-            {"t": t, "namespace": namespace, "name": name, "dimensions": dict(dimensions), "value": value}
+    def between(self, since: float, until: float) -> list[MetricPoint]:
+        """The points with ``since <= t <= until``, in time order."""
+        points = [
+            MetricPoint(t=t, namespace=namespace, name=name, dimensions=dict(dimensions), value=value)
             for (namespace, name, dimensions), series in self._series.items()
             for t, value in series
             if since <= t <= until
         ]
-        return sorted(points, key=lambda point: float(point["t"]))
+        return sorted(points, key=lambda point: point.t)
 
     def recent(self, namespace: str, name: str, dimensions: Mapping[str, str], since: float) -> list[float]:
         """The values of one series stamped at or after ``since``, oldest first (what an alarm reads)."""

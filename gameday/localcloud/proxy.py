@@ -17,6 +17,7 @@ from gameday.localcloud.ports import HOST
 from gameday.localcloud.roundrobin import RoundRobin
 
 if TYPE_CHECKING:
+    from gameday.localcloud.api import PathFaultSpec
     from gameday.localcloud.faultmodes import PathFault
 
 CHUNK = 65536
@@ -135,8 +136,8 @@ class DependencyProxy:
         if fault is not None:
             fault.cleared()
 
-    def describe_fault(self) -> dict[str, object] | None:
-        return None if self.fault is None else self.fault.describe()
+    def describe_fault(self) -> PathFaultSpec | None:
+        return None if self.fault is None else self.fault.spec
 
     async def start(self) -> int:
         self._server = await asyncio.start_server(self._serve, HOST, 0)

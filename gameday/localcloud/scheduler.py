@@ -13,6 +13,7 @@ from collections import deque
 from collections.abc import Coroutine
 from typing import Any
 
+from gameday.localcloud.api import ServiceScaling, ServiceState
 from gameday.localcloud.environment import task_environment
 from gameday.localcloud.events import EventLog
 from gameday.localcloud.health import HealthProbe
@@ -60,14 +61,16 @@ class ServiceScheduler:
     def find(self, task_id: str) -> Task | None:
         return next((task for task in self.tasks if task.id == task_id), None)
 
-    def snapshot(self) -> dict[str, Any]:
-        return {
-            "desired": self.desired,
-            "running": self.running,
-            "healthy": len(self.healthy_tasks()),
-            "start_delay_s": self.service.start_delay,
-            "tasks": [task.snapshot() for task in [*self.tasks, *self._recently_stopped]],
-        }
+    def snapshot(self, scaling: ServiceScaling | None) -> ServiceState:
+        """The service as GET /state shows it; ``scaling`` is the autoscaler's word on it."""
+        return ServiceState(
+            desired=self.desired,
+            running=self.running,
+            healthy=len(self.healthy_tasks()),
+            start_delay_s=self.service.start_delay,
+            tasks=[task.snapshot() for task in [*self.tasks, *self._recently_stopped]],
+            scaling=scaling,
+        )
 
     # --- lifecycle -----------------------------------------------------------------------------
 

@@ -17,8 +17,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import psutil
-from pydantic import BaseModel, ConfigDict, Field
 
+from gameday.localcloud.api import StressRequest, StressStopRequest, TaskStress
 from gameday.localcloud.tasks import Task, TaskStatus
 from gameday.processes import child_options
 
@@ -35,23 +35,6 @@ while True:
         pass
     time.sleep(0.1 * (1 - share))
 """
-
-
-class StressRequest(BaseModel):
-    """PUT /services/{name}/stress: ``tasks`` absent means every running task of the service."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    load_percent: int = Field(default=100, ge=1, le=100, strict=True)
-    tasks: list[str] | None = None
-
-
-class StopRequest(BaseModel):
-    """DELETE /services/{name}/stress: ``tasks`` absent means every stressed task of the service."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    tasks: list[str] | None = None
 
 
 class StressRefused(Exception):
@@ -78,8 +61,8 @@ class Burner:
         with contextlib.suppress(psutil.Error):
             self.usage.kill()
 
-    def describe(self) -> dict[str, int]:
-        return {"load_percent": self.load_percent, "pid": self.pid}
+    def describe(self) -> TaskStress:
+        return TaskStress(load_percent=self.load_percent, pid=self.pid)
 
 
 async def start_stress(tasks: Sequence[Task], request: StressRequest) -> dict[str, int]:
@@ -96,7 +79,7 @@ async def start_stress(tasks: Sequence[Task], request: StressRequest) -> dict[st
     return {task_id: _pid(running[task_id]) for task_id in wanted}
 
 
-def stop_stress(tasks: Sequence[Task], request: StopRequest) -> list[str]:
+def stop_stress(tasks: Sequence[Task], request: StressStopRequest) -> list[str]:
     """Stop the burners of ``request.tasks`` (all if absent); unknown or unstressed tasks are skipped."""
     stopped = []
     for task in tasks:

@@ -8,15 +8,14 @@ come up stops everything and ends the process with one line on stderr and exit c
 from __future__ import annotations
 
 import asyncio
-import json
 import os
 import signal
 import sys
 import time
 from pathlib import Path
-from typing import Any
 
 from gameday.errors import InputError
+from gameday.localcloud.api import PlatformState, QueueState
 from gameday.localcloud.autoscaler_runner import Autoscaler
 from gameday.localcloud.balancer import EntryBalancer
 from gameday.localcloud.control import ControlApi
@@ -134,37 +133,37 @@ class Supervisor:
         await self._probe.close()
         await self.control.stop()
 
-    def state(self) -> dict[str, Any]:
+    def state(self) -> PlatformState:
         """The platform as the control API's GET /state shows it."""
-        return {
-            "stack": self.stack.name,
-            "variant": self.variant,
-            "cluster": CLUSTER,
-            "started_at": self.started_at,
-            "pid": os.getpid(),
-            "control_url": f"http://{HOST}:{self.control.port}",
-            "entry_url": self.balancer.url,
-            "sqs_endpoint": self.sqs.url,
-            "xray_daemon": self.xray.address,
-            "ready": self.ready,
-            "services": {
-                name: {**scheduler.snapshot(), "scaling": self.autoscaler.describe(name)}
+        return PlatformState(
+            stack=self.stack.name,
+            variant=self.variant,
+            cluster=CLUSTER,
+            started_at=self.started_at,
+            pid=os.getpid(),
+            control_url=f"http://{HOST}:{self.control.port}",
+            entry_url=self.balancer.url,
+            sqs_endpoint=self.sqs.url,
+            xray_daemon=self.xray.address,
+            ready=self.ready,
+            services={
+                name: scheduler.snapshot(self.autoscaler.describe(name))
                 for name, scheduler in self.schedulers.items()
             },
-            "paths": {proxy.edge: f"http://{HOST}:{proxy.port}" for proxy in self.proxies},
-            "queues": {name: self._queue_state(name) for name in self.queues.names()},
-            "path_faults": {proxy.edge: proxy.describe_fault() for proxy in self.proxies},
-            "queue_faults": {name: describe(self.queues.queue(name).faults) for name in self.queues.names()},
-        }
+            paths={proxy.edge: f"http://{HOST}:{proxy.port}" for proxy in self.proxies},
+            queues={name: self._queue_state(name) for name in self.queues.names()},
+            path_faults={proxy.edge: proxy.describe_fault() for proxy in self.proxies},
+            queue_faults={name: describe(self.queues.queue(name).faults) for name in self.queues.names()},
+        )
 
-    def _queue_state(self, name: str) -> dict[str, Any]:
+    def _queue_state(self, name: str) -> QueueState:
         stats = self.queues.stats(name)
-        return {
-            "url": self.sqs.queue_url(name),
-            "visible": stats.visible,
-            "in_flight": stats.in_flight,
-            "delayed": stats.delayed,
-        }
+        return QueueState(
+            url=self.sqs.queue_url(name),
+            visible=stats.visible,
+            in_flight=stats.in_flight,
+            delayed=stats.delayed,
+        )
 
 
 def serve(stack_path: Path, control_port: int, ready_file: Path | None, variant: str | None = None) -> int:
@@ -186,8 +185,8 @@ async def _serve(supervisor: Supervisor, control_port: int, ready_file: Path | N
         await supervisor.start(control_port)
         if supervisor.ready:  # else a shutdown was asked for while starting
             if ready_file is not None:
-                _write_atomically(ready_file, json.dumps(supervisor.state(), indent=2))
-            print(f"ready: control API on {supervisor.state()['control_url']}", flush=True)
+                _write_atomically(ready_file, supervisor.state().model_dump_json(indent=2))
+            print(f"ready: control API on {supervisor.state().control_url}", flush=True)
         await supervisor.serve_until_shutdown()
         return 0
     except (PortInUse, StartupFailed) as error:

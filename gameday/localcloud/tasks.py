@@ -16,11 +16,11 @@ import sys
 import time
 from collections import deque
 from dataclasses import dataclass, field
-from enum import StrEnum
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import psutil
 
+from gameday.localcloud.api import StopCode, TaskState, TaskStatus
 from gameday.processes import child_options
 
 if TYPE_CHECKING:
@@ -28,20 +28,6 @@ if TYPE_CHECKING:
 
 STOP_GRACE_S = 2.0
 _OUTPUT_LINES_KEPT = 5
-
-
-class TaskStatus(StrEnum):
-    PENDING = "PENDING"  # process started, health check not passed yet
-    RUNNING = "RUNNING"  # health check passed at least once
-    STOPPED = "STOPPED"
-
-
-class StopCode(StrEnum):
-    """ECS stop codes, so evidence reads the same for localcloud and AWS."""
-
-    USER = "UserInitiated"
-    EXITED = "EssentialContainerExited"
-    SCHEDULER = "ServiceSchedulerInitiated"
 
 
 @dataclass(eq=False)
@@ -80,16 +66,16 @@ class Task:
     def stopping(self) -> bool:
         return self.stop_code is not None
 
-    def snapshot(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "pid": self.pid,
-            "port": self.port,
-            "status": self.status.value,
-            "healthy": self.healthy,
-            "started_at": self.started_at,
-            "stress": self.burner.describe() if self.burner is not None else None,
-        }
+    def snapshot(self) -> TaskState:
+        return TaskState(
+            id=self.id,
+            pid=self.pid,
+            port=self.port,
+            status=self.status,
+            healthy=self.healthy,
+            started_at=self.started_at,
+            stress=self.burner.describe() if self.burner is not None else None,
+        )
 
     def cpu_percent(self) -> float:
         """CPU used since the previous call, in percent of one core (psutil's convention)."""

@@ -12,7 +12,7 @@ import urllib.parse
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Protocol
 
 from faults.base import Injector
 from faults.registry import build_injector
@@ -20,9 +20,10 @@ from gameday.aws_session import aws_client
 from gameday.errors import EnvironmentProblem
 from gameday.evidence.aws.collect import collect_aws
 from gameday.evidence.aws.sampling import KEPT, TraceSampling, run_rules, run_sampling
-from gameday.evidence.records import FaultRecord, Gap, MetricPoint, ScalingActivity, TaskEvent
+from gameday.evidence.records import FaultRecord, Gap, ScalingActivity
 from gameday.evidence.target import TargetEvidence
 from gameday.ledger import Ledger
+from gameday.localcloud.api import DescribedActivity
 from gameday.localcloud.client import LocalcloudClient
 from gameday.localcloud.dependency_map import dependency_map
 from gameday.localcloud.launcher import start_localcloud
@@ -94,8 +95,8 @@ class LocalSession:
     def collect(self, since: float, until: float, fault_windows: Sequence[Span] = ()) -> TargetEvidence:
         """Everything localcloud's stores hold (its daemon keeps every trace, so nothing is sampled)."""
         gaps: list[Gap] = []
-        metrics = [MetricPoint.model_validate(m) for m in self.client.metrics(since, until)]
-        events = [TaskEvent.model_validate(e) for e in self.client.events(since, until)]
+        metrics = self.client.metrics(since, until)
+        events = self.client.events(since, until)
         traces = self.client.traces(since, until)
         scaling = [_local_activity(a) for a in self.client.scaling_activities(since, until)]
         if not metrics:
@@ -105,15 +106,15 @@ class LocalSession:
         return TargetEvidence(metrics=metrics, events=events, traces=traces, scaling=scaling, gaps=gaps)
 
 
-def _local_activity(raw: dict[str, Any]) -> ScalingActivity:
+def _local_activity(activity: DescribedActivity) -> ScalingActivity:
     """localcloud records activities in DescribeScalingActivities' shape, with epoch-second times."""
     return ScalingActivity(
-        t=float(raw["StartTime"]),
-        service=str(raw["ResourceId"]).rsplit("/", 1)[-1],
-        status=str(raw["StatusCode"]),
-        description=str(raw.get("Description", "")),
-        cause=str(raw.get("Cause", "")),
-        ended_at=float(raw["EndTime"]) if raw.get("EndTime") is not None else None,
+        t=activity.start_time,
+        service=activity.resource_id.rsplit("/", 1)[-1],
+        status=activity.status_code,
+        description=activity.description,
+        cause=activity.cause,
+        ended_at=activity.end_time,
     )
 
 
@@ -204,12 +205,12 @@ def open_session(target: Target, plan: Plan, log_dir: Path, say: Say) -> Iterato
     client = LocalcloudClient(target.control_url)
     if client.reachable():
         say(f"using the running localcloud at {target.control_url}")
-        refuse_other_variant(client.state().get("variant"), plan.variant, target.control_url)
-        if not wait_until(lambda: bool(client.state().get("ready")), READY_TIMEOUT_S, interval_s=0.5):
+        refuse_other_variant(client.state().variant, plan.variant, target.control_url)
+        if not wait_until(lambda: client.state().ready, READY_TIMEOUT_S, interval_s=0.5):
             raise EnvironmentProblem(
                 f"localcloud at {target.control_url} is not ready (see `gameday stack status`)"
             )
-        yield LocalSession(target=target, client=client, entry_url=str(client.state()["entry_url"]))
+        yield LocalSession(target=target, client=client, entry_url=client.state().entry_url)
         return
     say(f"starting localcloud with {target.stack} …")
     running = start_localcloud(
@@ -221,8 +222,8 @@ def open_session(target: Target, plan: Plan, log_dir: Path, say: Say) -> Iterato
     )
     try:
         state = running.client.state()
-        say(f"localcloud ready: entry {state['entry_url']}, {len(state['services'])} services")
-        yield LocalSession(target=target, client=running.client, entry_url=str(state["entry_url"]))
+        say(f"localcloud ready: entry {state.entry_url}, {len(state.services)} services")
+        yield LocalSession(target=target, client=running.client, entry_url=state.entry_url)
     finally:
         running.stop()
         say("localcloud stopped")

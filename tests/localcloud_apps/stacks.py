@@ -8,14 +8,17 @@ import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import yaml
+from pydantic import BaseModel
 
+from gameday.localcloud.api import PlatformState, QueueState, ServiceState, TaskState
 from gameday.localcloud.launcher import RunningLocalcloud, start_localcloud
 from gameday.targets import LocalTarget
 
 ECHO_APP = Path(__file__).with_name("echo.py")
+Answer = TypeVar("Answer", bound=BaseModel)
 FAST_HEALTH_CHECK = {"path": "/health", "interval": "0.2s", "timeout": "1s", "unhealthy_threshold": 2}
 
 
@@ -62,8 +65,60 @@ def http(
         return status, payload.decode(), answer_headers
 
 
-def task_pids(state: dict[str, Any]) -> list[int]:
-    return [task["pid"] for service in state["services"].values() for task in service["tasks"]]
+def answer_of(
+    base_url: str, method: str, path: str, answer: type[Answer], body: BaseModel | None = None
+) -> Answer:
+    """Call the control API with plain HTTP (``body`` sent as its model dumps it) and check the
+    answer fits ``answer`` exactly: read into the model and written back, it is the same JSON, so
+    the model knows every field the server sends and loses or renames none."""
+    data = body.model_dump_json().encode() if body is not None else None
+    status, raw, _ = http(method, base_url + path, data, {"Content-Type": "application/json"})
+    assert status == 200, raw
+    model = answer.model_validate(raw)
+    assert model.model_dump(mode="json") == raw
+    return model
+
+
+def service_with(tasks: list[TaskState], desired: int | None = None) -> ServiceState:
+    """A service as GET /state shows it, running ``tasks`` (desired: as many, unless given)."""
+    running = sum(task.status == "RUNNING" for task in tasks)
+    return ServiceState(
+        desired=len(tasks) if desired is None else desired,
+        running=running,
+        healthy=running,
+        start_delay_s=0.0,
+        tasks=tasks,
+        scaling=None,
+    )
+
+
+def state_with(
+    services: dict[str, ServiceState],
+    paths: dict[str, str] | None = None,
+    queues: dict[str, QueueState] | None = None,
+) -> PlatformState:
+    """What GET /state would show of a stack running ``services`` (fakes of the control API)."""
+    return PlatformState(
+        stack="test",
+        variant=None,
+        cluster="localcloud",
+        started_at=0.0,
+        pid=0,
+        control_url="http://127.0.0.1:4580",
+        entry_url="http://127.0.0.1:8080",
+        sqs_endpoint="http://127.0.0.1:9324",
+        xray_daemon="127.0.0.1:2000",
+        ready=True,
+        services=services,
+        paths=paths or {},
+        queues=queues or {},
+        path_faults=dict.fromkeys(paths or {}),
+        queue_faults=dict.fromkeys(queues or {}),
+    )
+
+
+def task_pids(state: PlatformState) -> list[int]:
+    return [task.pid for service in state.services.values() for task in service.tasks]
 
 
 @contextmanager

@@ -11,7 +11,7 @@ import random
 from collections.abc import Callable
 from typing import Protocol
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from gameday.localcloud.api import QueueFaultSpec
 
 
 class QueueFaults(Protocol):
@@ -37,21 +37,6 @@ class NoFaults:
 NO_FAULTS: QueueFaults = NoFaults()
 
 
-class QueueFaultSpec(BaseModel):
-    """What the control API accepts for ``PUT /queues/{name}/fault``; at least one harm is asked for."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    throttle_share: float = Field(default=0.0, ge=0, le=1)
-    delay_s: float = Field(default=0.0, ge=0, le=900)  # SQS's own DelaySeconds limit
-
-    @model_validator(mode="after")
-    def _does_something(self) -> QueueFaultSpec:
-        if self.throttle_share == 0 and self.delay_s == 0:
-            raise ValueError("give throttle_share (0-1) and/or delay_s (seconds) above zero")
-        return self
-
-
 class InjectedFaults:
     """Throttles a share of sends and delays every message that is admitted."""
 
@@ -66,6 +51,6 @@ class InjectedFaults:
         return self.spec.delay_s
 
 
-def describe(faults: QueueFaults) -> dict[str, float] | None:
+def describe(faults: QueueFaults) -> QueueFaultSpec | None:
     """The fault set on a queue as GET /state shows it; None for a healthy queue."""
-    return faults.spec.model_dump() if isinstance(faults, InjectedFaults) else None
+    return faults.spec if isinstance(faults, InjectedFaults) else None
