@@ -8,14 +8,12 @@ one line naming it (:class:`gameday.plugins.PluginError`).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated, Any, Union
-
-from pydantic import Field
+from typing import TYPE_CHECKING
 
 from faults.kind import FaultKind, Revert
 from gameday.errors import GamedayError
 from gameday.faultspecs import FaultBase
-from gameday.plugins import FAULTS_GROUP, PluginError, load_plugins
+from gameday.plugins import FAULTS_GROUP, PluginError, load_plugins, tagged_union
 
 
 def _name(kind: FaultKind) -> str:
@@ -47,7 +45,14 @@ def _action(revert: Revert, kind: FaultKind) -> str:
         raise PluginError(f"{FAULTS_GROUP}: kind '{kind.name}': {error}") from None
 
 
-KINDS: dict[str, FaultKind] = load_plugins(FAULTS_GROUP, FaultKind, _name)
+def _load() -> dict[str, FaultKind]:
+    kinds = load_plugins(FAULTS_GROUP, FaultKind, _name)
+    if not kinds:  # gameday's own are registered in its own metadata: it is not installed
+        raise PluginError(f"{FAULTS_GROUP}: no fault kind is installed; reinstall gameday")
+    return kinds
+
+
+KINDS: dict[str, FaultKind] = _load()
 """Every installed kind by its scenario name (``kill-tasks``, ``break-network`` …)."""
 REVERTS: dict[str, Revert] = _reverts(KINDS)
 """Every installed kind's revert plans and reverters, by the plan's ``action``."""
@@ -58,17 +63,8 @@ def kind_of(fault: FaultBase) -> FaultKind:
     return KINDS[fault.kind]
 
 
-def _union() -> Any:
-    specs = tuple(kind.spec for kind in KINDS.values())
-    if not specs:
-        raise PluginError(f"{FAULTS_GROUP}: no fault kind is installed; reinstall gameday")
-    if len(specs) == 1:  # a discriminator needs a union; one kind is validated as itself
-        return specs[0]
-    return Annotated[Union[specs], Field(discriminator="kind")]  # noqa: UP007 (built at run time)
-
-
 if TYPE_CHECKING:
     FaultSpec = FaultBase
 else:
-    FaultSpec = _union()
+    FaultSpec = tagged_union([kind.spec for kind in KINDS.values()], "kind")
 """One scenario fault entry of any installed kind, told apart by ``kind``."""

@@ -10,12 +10,13 @@ fault kind's (:attr:`faults.kind.FaultKind.reverts`).
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal, Union
+from typing import Any, Literal
 
 from pydantic import Field, TypeAdapter, ValidationError
 
 from faults.catalogue import REVERTS
 from faults.kind import RevertPlanModel, literal_value
+from gameday.plugins import tagged_union
 
 
 class NothingToUndo(RevertPlanModel):
@@ -53,8 +54,7 @@ PLAN_MODELS: dict[str, type[RevertPlanModel]] = {
 """Every revert plan model by its ``action``."""
 ACTIONS = frozenset(PLAN_MODELS)
 
-_ANY_PLAN: Any = Annotated[Union[tuple(PLAN_MODELS.values())], Field(discriminator="action")]  # noqa: UP007
-_REVERT_PLAN: TypeAdapter[Any] = TypeAdapter(_ANY_PLAN)
+_REVERT_PLAN: TypeAdapter[Any] = TypeAdapter(tagged_union(list(PLAN_MODELS.values()), "action"))
 
 
 class InvalidRevertPlan(ValueError):

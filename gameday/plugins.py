@@ -9,9 +9,11 @@ distribution it comes from, before any scenario is read.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from importlib.metadata import EntryPoint, entry_points
-from typing import TypeVar
+from typing import Annotated, Any, TypeVar, Union
+
+from pydantic import BaseModel, Field
 
 from gameday.errors import GamedayError
 
@@ -56,3 +58,15 @@ def load_plugins(group: str, expected: type[T], name_of: Callable[[T], str]) -> 
 def _describe(point: EntryPoint) -> str:
     distribution = point.dist.name if point.dist is not None else "an unknown distribution"
     return f"entry point '{point.name} = {point.value}' of {distribution}"
+
+
+def tagged_union(models: Sequence[type[BaseModel]], tag: str) -> Any:
+    """One pydantic type for any of ``models`` (the installed kinds'), told apart by their ``tag`` field.
+
+    An unknown tag is then one error listing the known ones, and a known one reports only its own
+    model's problems. One model is itself: a discriminator needs a union.
+    """
+    unique = tuple(dict.fromkeys(models))
+    if len(unique) == 1:
+        return unique[0]
+    return Annotated[Union[unique], Field(discriminator=tag)]  # noqa: UP007 (built at run time)

@@ -7,7 +7,7 @@ real resources, so one scenario runs unchanged on localcloud and in AWS.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Union
+from typing import TYPE_CHECKING
 
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
@@ -15,6 +15,7 @@ from faults.catalogue import FaultSpec
 from gameday.durations import Seconds
 from gameday.faultspecs import NAME_PATTERN
 from gameday.loadspecs import LoadSpec
+from gameday.plugins import tagged_union
 from gameday.scoring.kind import AnyExpectation
 from gameday.scoring.registry import KINDS
 from gameday.shared import Strict
@@ -37,10 +38,8 @@ _NAME_PATTERN = NAME_PATTERN
 
 if TYPE_CHECKING:
     Expectation = AnyExpectation
-else:  # told apart by ``score``: an unknown one lists the known, a known one reports its own fields
-    _MODELS = tuple(dict.fromkeys(kind.expectation for kind in KINDS.values()))
-    _ANY_MODEL = Union[_MODELS]  # noqa: UP007 (built at run time; of one model, the model itself)
-    Expectation = Annotated[_ANY_MODEL, Field(discriminator="score")] if len(_MODELS) > 1 else _ANY_MODEL
+else:
+    Expectation = tagged_union([kind.expectation for kind in KINDS.values()], "score")
 """One scenario ``expect:`` entry of any installed score kind."""
 
 

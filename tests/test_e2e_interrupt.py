@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import json
-import re
 import signal
 import subprocess
-import sys
 from pathlib import Path
 
 import psutil
 import pytest
+from killed_run import run_until_landed
 from shop_target import write_local_targets, write_shop_stack
 
 from gameday.localcloud.client import LocalcloudClient
@@ -35,17 +34,16 @@ def _start_run(tmp_path: Path) -> tuple[subprocess.Popen[str], LocalcloudClient,
     """Start ``gameday run`` and return once its fault has landed, with the load process's pid."""
     targets, control = write_local_targets(tmp_path, write_shop_stack(tmp_path))
     (tmp_path / "scenario.yaml").write_text(SCENARIO)
-    command = [sys.executable, "-m", "gameday.cli", "run", str(tmp_path / "scenario.yaml")]
-    command += ["--targets", str(targets), "--reports", str(tmp_path / "reports")]
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    assert process.stderr is not None
-    load_pid = 0
-    for line in process.stderr:
-        if match := re.search(r"load started \(pid (\d+)\)", line):
-            load_pid = int(match.group(1))
-        if "landed" in line:
-            return process, LocalcloudClient(control), load_pid
-    raise AssertionError(f"the fault never landed; exit {process.wait()}")
+    run = [
+        "run",
+        str(tmp_path / "scenario.yaml"),
+        "--targets",
+        str(targets),
+        "--reports",
+        str(tmp_path / "reports"),
+    ]
+    process, load_pid = run_until_landed(run, stdout=subprocess.PIPE)
+    return process, LocalcloudClient(control), load_pid
 
 
 def _load_workers(load_pid: int) -> list[int]:

@@ -8,7 +8,6 @@ short window holds enough requests to see the harm and bff's resilience answer i
 from __future__ import annotations
 
 import json
-import re
 import subprocess
 import sys
 from pathlib import Path
@@ -16,6 +15,7 @@ from typing import Any
 
 import pytest
 import yaml
+from killed_run import run_until_landed, sigkill
 
 from faults.network.probe import Seen, probe
 from gameday.evidence.bundle import RunEvidence
@@ -165,24 +165,10 @@ expect:
   - {{score: availability, min: 0.5}}
 """
     )
-    command = [sys.executable, "-m", "gameday.cli", "run", str(scenario), "--targets", str(targets)]
-    process = subprocess.Popen(
-        [*command, "--reports", str(reports)],
-        cwd=ROOT,
-        stderr=subprocess.PIPE,
-        stdout=subprocess.DEVNULL,
-        text=True,
+    process, load_pid = run_until_landed(
+        ["run", str(scenario), "--targets", str(targets), "--reports", str(reports)]
     )
-    assert process.stderr is not None
-    load_pid = 0
-    for line in process.stderr:
-        if match := re.search(r"load started \(pid (\d+)\)", line):
-            load_pid = int(match.group(1))
-        if "landed" in line:
-            break
-    process.kill()
-    process.wait(timeout=10)
-    process.stderr.close()
+    sigkill(process)
     assert wait_until(lambda: not pid_alive(load_pid), 15)
     assert shop.client.state().path_faults[EDGE] == ResetSpec()
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import re
 import socket
 import subprocess
 import sys
@@ -11,6 +10,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from killed_run import run_until_landed, sigkill
 
 from gameday.ledger import Ledger
 from gameday.localcloud.client import LocalcloudClient
@@ -60,28 +60,10 @@ def test_sigkill_mid_fault_then_rollback(tmp_path: Path) -> None:
     scenario.write_text(SCENARIO)
     run_args = ["run", str(scenario), "--targets", str(targets), "--reports", str(reports)]
 
-    process = subprocess.Popen(
-        [sys.executable, "-m", "gameday.cli", *run_args],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    assert process.stderr is not None
+    process, load_pid = run_until_landed(run_args)
     client = LocalcloudClient(control)
-    load_pid = 0
-    for line in process.stderr:
-        if match := re.search(r"load started \(pid (\d+)\)", line):
-            load_pid = int(match.group(1))
-        if "landed" in line:
-            break
-    else:
-        raise AssertionError(f"the fault never landed; exit {process.wait()}")
     pids = [*_pids(client), load_pid]
-    process.kill()
-    process.wait(timeout=10)
-    process.stderr.close()
-    if process.stdout is not None:
-        process.stdout.close()
+    sigkill(process)
     assert wait_until(lambda: not any(pid_alive(pid) for pid in pids), 15)
 
     run_dir = (reports / "latest").resolve()
