@@ -19,6 +19,9 @@ MAX_STOP_CONDITIONS = 5
 RUN_TAG = "gameday:run"
 FAULT_TAG = "gameday:fault"
 TARGET_TAG = "gameday:target"  # names the logical resource in template files for localcloud
+# Set on a template file's template when gameday turned its emptyTargetResolutionMode skip into
+# fail, so the experiment in the account and the run's outcome both say so.
+EMPTY_TARGETS_TAG = "gameday:empty-target-resolution"
 Template = dict[str, Any]
 
 

@@ -2,34 +2,41 @@
 
 The template and the experiment carry the run's tags and a client token derived from the run and
 fault ids, so the revert plan written before inject is enough to find both again from the ledger
-(``list_experiment_templates`` by tags, then ``list_experiments`` by template id). FIS shows an
-action running only once it has resolved its targets and begun; that, or a completed action, is
-the evidence that the fault landed.
+(``list_experiment_templates`` by tags, then ``list_experiments`` by template id). The fault lands
+only when an action that harms began on resources FIS resolved (:mod:`faults.fis.landing`).
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from botocore.client import BaseClient
-from botocore.exceptions import BotoCoreError, ClientError
+from botocore.exceptions import ClientError
 
 from faults.api_change import AwsClients, call
 from faults.aws_calls import aws_call
 from faults.base import FaultNotLanded, InjectOutcome
-from faults.fis.parts import Template
+from faults.fis.landing import (
+    TERMINAL,
+    Experiment,
+    ResolvedTarget,
+    decided,
+    harm_started,
+    landed,
+    not_landed,
+    status,
+    why_no_harm,
+)
+from faults.fis.parts import EMPTY_TARGETS_TAG, Template
 from gameday.aws_session import describe_error
 from gameday.errors import GamedayError
 from gameday.processes import wait_until
 
-TERMINAL = frozenset({"completed", "stopped", "failed", "cancelled"})
-ACTION_STARTED = frozenset({"running", "completed"})
 REVERT_ACTION = "fis-experiment"
 DEFAULT_START_TIMEOUT_S = 180.0  # FIS spends tens of seconds initiating (target resolution, SSM)
 DEFAULT_STOP_TIMEOUT_S = 120.0
 DEFAULT_POLL_S = 5.0
-
-Experiment = dict[str, Any]
 
 
 class FisRevertFailed(GamedayError):
@@ -39,19 +46,6 @@ class FisRevertFailed(GamedayError):
 def client_token(run_id: str, fault_id: str, step: str) -> str:
     """A stable idempotency token, so a retried create or start never makes a second one."""
     return f"gameday-{run_id}-{fault_id}-{step}"[:1024]
-
-
-def _status(experiment: Experiment) -> str:
-    return str(experiment["state"]["status"])
-
-
-def _started_or_over(experiment: Experiment) -> bool:
-    if _status(experiment) in TERMINAL:
-        return True
-    actions = experiment.get("actions", {}).values()
-    return _status(experiment) == "running" and any(
-        action.get("state", {}).get("status") in ACTION_STARTED for action in actions
-    )
 
 
 class FisExperimentInjector:
@@ -99,10 +93,15 @@ class FisExperimentInjector:
         }
 
     def inject(self) -> InjectOutcome:
+        """Landed only on harm FIS shows; says so when gameday changed the template's empty-target mode."""
         try:
-            return self._start_and_follow()
+            outcome = self._start_and_follow()
         except FaultNotLanded as problem:
-            return InjectOutcome(landed=False, detail=problem.reason)
+            outcome = InjectOutcome(landed=False, detail=problem.reason)
+        changed = self._template["tags"].get(EMPTY_TARGETS_TAG)
+        if not changed:
+            return outcome
+        return replace(outcome, detail=f"{outcome.detail}; ran with emptyTargetResolutionMode {changed}")
 
     def revert(self) -> None:
         clean_up(
@@ -129,50 +128,35 @@ class FisExperimentInjector:
                 clientToken=client_token(self._run_id, self.fault_id, "experiment"),
                 tags=dict(self._template["tags"]),
             )
-        experiment_id = str(started["experiment"]["id"])
-        self._experiment_id = experiment_id
+        self._experiment_id = str(started["experiment"]["id"])
+        experiment = self._follow(self._experiment_id)
+        if harm_started(experiment):
+            return landed(experiment, self._resolved_targets(self._experiment_id))
+        return not_landed(experiment)
+
+    def _follow(self, experiment_id: str) -> Experiment:
+        """The experiment once harm began or it is over; FaultNotLanded when neither in time."""
         latest: list[Experiment] = []
 
-        def started_or_over() -> bool:
+        def look() -> bool:
             with aws_call("fis:GetExperiment"):
                 latest[:] = [call(self._fis.get_experiment, id=experiment_id)["experiment"]]
-            return _started_or_over(latest[0])
+            return decided(latest[0])
 
-        if not wait_until(started_or_over, self._start_timeout_s, interval_s=self._poll_interval_s):
+        if not wait_until(look, self._start_timeout_s, interval_s=self._poll_interval_s):
             raise FaultNotLanded(
-                f"FIS experiment {experiment_id} still {_status(latest[0])} after "
-                f"{self._start_timeout_s:g}s; no action started"
+                f"FIS experiment {experiment_id} still {status(latest[0])} after "
+                f"{self._start_timeout_s:g}s; {why_no_harm(latest[0])}"
             )
-        experiment = latest[0]
-        if _status(experiment) not in ("running", "completed"):
-            reason = experiment["state"].get("reason") or "no reason given"
-            raise FaultNotLanded(f"FIS experiment {experiment_id} {_status(experiment)}: {reason}")
-        affected = self._resolved_targets(experiment_id)
-        actions = ", ".join(
-            f"{name} {action['state']['status']}"
-            for name, action in sorted(experiment.get("actions", {}).items())
-        )
-        return InjectOutcome(
-            landed=True,
-            detail=f"FIS experiment {experiment_id} {_status(experiment)} ({actions}); "
-            f"{len(affected)} resolved target(s)",
-            affected=affected,
-        )
+        return latest[0]
 
-    def _resolved_targets(self, experiment_id: str) -> list[str]:
-        """What FIS chose (task ARNs, subnets, functions); a refused listing leaves the list empty."""
-        try:
+    def _resolved_targets(self, experiment_id: str) -> list[ResolvedTarget]:
+        """What FIS chose (task ARNs, subnets, functions), every page; the evidence of harm."""
+        with aws_call("fis:ListExperimentResolvedTargets"):
             pages = self._fis.get_paginator("list_experiment_resolved_targets").paginate(
                 experimentId=experiment_id
             )
-            return [
-                value
-                for page in pages
-                for resolved in page["resolvedTargets"]
-                for value in resolved.get("targetInformation", {}).values()
-            ]
-        except (ClientError, BotoCoreError):
-            return []
+            return [resolved for page in pages for resolved in page["resolvedTargets"]]
 
 
 def clean_up(
@@ -216,7 +200,7 @@ def _stop(fis: BaseClient, experiment_id: str, poll_interval_s: float, timeout_s
     """Stop one experiment unless it is over or gone; True when a stop was requested."""
 
     def over() -> bool:
-        return _status(call(fis.get_experiment, id=experiment_id)["experiment"]) in TERMINAL
+        return status(call(fis.get_experiment, id=experiment_id)["experiment"]) in TERMINAL
 
     try:
         if over():

@@ -2,14 +2,17 @@
 
 The file holds a CreateExperimentTemplate input, as ``aws fis create-experiment-template
 --cli-input-json`` takes it. gameday fills in what the target knows (role, stop conditions) when
-the file leaves it out, and always adds the run's tags so rollback can find what it created.
+the file leaves it out, and always adds the run's tags so rollback can find what it created. A
+file that skips targets resolving to nothing (``emptyTargetResolutionMode: skip``, as many of
+AWS's public templates do) runs with ``fail``: a skipped target harms nothing, and a fault that
+harmed nothing must not pass.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from faults.fis.parts import Template, role_arn, run_tags, stop_conditions
+from faults.fis.parts import EMPTY_TARGETS_TAG, Template, role_arn, run_tags, stop_conditions
 from gameday.fis_template import read_template_file
 from gameday.targets import AwsTarget
 
@@ -34,7 +37,10 @@ def read_template(path: Path) -> Template:
 
 
 def complete_template(template: Template, target: AwsTarget, *, run_id: str, fault_id: str) -> Template:
-    """The file's template ready to create on ``target``: role and stop conditions filled, tags added."""
+    """The file's template ready to create on ``target``: role and stop conditions filled, tags added.
+
+    ``skip`` becomes ``fail``, tagged :data:`~faults.fis.parts.EMPTY_TARGETS_TAG` so the outcome says so.
+    """
     completed = {key: template[key] for key in _INPUT_MEMBERS if key in template}
     completed.setdefault("description", f"gameday run {run_id}: FIS template ({fault_id})")
     if "roleArn" not in completed:
@@ -42,4 +48,8 @@ def complete_template(template: Template, target: AwsTarget, *, run_id: str, fau
     if "stopConditions" not in completed:
         completed["stopConditions"] = stop_conditions(target)
     completed["tags"] = {**completed.get("tags", {}), **run_tags(run_id, fault_id)}
+    options = completed.get("experimentOptions", {})
+    if options.get("emptyTargetResolutionMode") == "skip":
+        completed["experimentOptions"] = {**options, "emptyTargetResolutionMode": "fail"}
+        completed["tags"][EMPTY_TARGETS_TAG] = "fail instead of skip"
     return completed
