@@ -1,10 +1,13 @@
-"""Shared pieces of the FIS tests: an AWS target and botocore's own check of a template."""
+"""Shared pieces of the FIS tests: an AWS target, botocore's own check of a template, a scenario
+file around fault entries."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import botocore.session
+import yaml
 from botocore.validate import ParamValidator
 
 from gameday.targets import AwsPath, AwsTarget, EcsService
@@ -42,3 +45,18 @@ def create_template_problems(template: dict[str, Any]) -> str:
     shape = model.operation_model("CreateExperimentTemplate").input_shape
     report = ParamValidator().validate({"clientToken": "token", **template}, shape)
     return str(report.generate_report()) if report.has_errors() else ""
+
+
+def scenario_with(folder: Path, faults: list[dict[str, Any]], duration: str = "5m") -> Path:
+    """``folder/scenario.yaml``: a valid scenario of ``duration`` holding ``faults``."""
+    path = folder / "scenario.yaml"
+    scenario = {
+        "name": "fis-check",
+        "description": "FIS faults",
+        "duration": duration,
+        "load": {"shape": "step", "users": 1, "step_users": 0, "step_every": "10s", "max_users": 1},
+        "faults": faults,
+        "expect": [{"score": "availability", "min": 0.9}],
+    }
+    path.write_text(yaml.safe_dump(scenario), encoding="utf-8")
+    return path

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 import yaml
-from fis_helpers import ALARM, ROLE, aws_target, create_template_problems
+from fis_helpers import ALARM, ROLE, aws_target, create_template_problems, scenario_with
 
 from faults.cpu.spec import StressCpu
 from faults.fis.template_file import complete_template, read_template
@@ -30,20 +30,6 @@ EXAMPLE = REPO / "scenarios" / "orders-fis-template.yaml"
 
 def write_json(path: Path, data: Any) -> Path:
     path.write_text(json.dumps(data), encoding="utf-8")
-    return path
-
-
-def scenario_with(folder: Path, faults: list[dict[str, Any]]) -> Path:
-    path = folder / "scenario.yaml"
-    scenario = {
-        "name": "fis-check",
-        "description": "FIS faults",
-        "duration": "5m",
-        "load": {"shape": "step", "users": 1, "step_users": 0, "step_every": "10s", "max_users": 1},
-        "faults": faults,
-        "expect": [{"score": "availability", "min": 0.9}],
-    }
-    path.write_text(yaml.safe_dump(scenario), encoding="utf-8")
     return path
 
 

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 import yaml
-from fis_helpers import ALARM, aws_target, create_template_problems
+from fis_helpers import ALARM, aws_target, create_template_problems, scenario_with
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -295,17 +295,9 @@ def test_any_json_in_a_field_of_a_valid_template_is_accepted_or_refused_plainly(
 
 
 def scenario_for(folder: Path, template_name: str) -> Path:
-    scenario = {
-        "name": "fis-check",
-        "description": "FIS template",
-        "duration": "5m",
-        "load": {"shape": "step", "users": 1, "step_users": 0, "step_every": "10s", "max_users": 1},
-        "faults": [{"kind": "fis-template", "file": template_name, "at": "1m", "for": "1m"}],
-        "expect": [{"score": "availability", "min": 0.9}],
-    }
-    path = folder / "scenario.yaml"
-    path.write_text(yaml.safe_dump(scenario), encoding="utf-8")
-    return path
+    """A scenario running the template, with a window long enough for the longest one here (7 min)."""
+    fault = {"kind": "fis-template", "file": template_name, "at": "1m", "for": "8m"}
+    return scenario_with(folder, [fault], duration="10m")
 
 
 def test_validate_lists_the_template_problems(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -10,6 +10,7 @@ from pydantic import Field, ValidationInfo, field_validator, model_validator
 from gameday.errors import InputError
 from gameday.faultspecs import FaultBase, Via
 from gameday.fis_template import read_template_file
+from gameday.fis_timeline import template_run_s
 
 
 class FisTemplateFile(FaultBase):
@@ -41,6 +42,19 @@ class FisTemplateFile(FaultBase):
     def _fis_only(self) -> FisTemplateFile:
         if self.via == "api":
             raise ValueError("a FIS template runs through FIS; use via: fis")
+        return self
+
+    @model_validator(mode="after")
+    def _window_covers_the_template(self, info: ValidationInfo) -> FisTemplateFile:
+        """gameday stops the experiment when ``for`` ends: a longer template would be cut short."""
+        if (info.context or {}).get("scenario_dir") is None:
+            return self  # a run folder's copy: the file was checked when the run started
+        runs = template_run_s(read_template_file(self.file))
+        if runs is not None and runs > self.for_:
+            raise ValueError(
+                f"for is {self.for_:g}s but the template's waits and actions take {runs:g}s: "
+                f"{runs - self.for_:g}s short (gameday stops the experiment when for ends)"
+            )
         return self
 
     @property
