@@ -7,6 +7,7 @@ validator.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -41,6 +42,16 @@ def raise_located(model: str, problems: list[InitErrorDetails]) -> None:
     """Raise every problem at once, each at its field (nothing when there are none)."""
     if problems:
         raise ValidationError.from_exception_data(model, problems)
+
+
+class SeveralProblems(ValueError):
+    """What a field validator raises when it found several problems (an FIS template file's, each
+    on its own line of that file): :func:`load_model` gives each its own line under the field's,
+    where one ValueError would run them together on one line."""
+
+    def __init__(self, problems: Sequence[object]) -> None:
+        self.problems = [str(problem) for problem in problems]
+        super().__init__("; ".join(self.problems))
 
 
 def read_yaml(path: Path) -> tuple[Any, dict[Location, int]]:
@@ -139,12 +150,15 @@ def _kind_of(value: object) -> str:
 
 
 def problems_from(error: ValidationError, file: str, data: Any, lines: dict[Location, int]) -> list[Problem]:
-    """Turn pydantic's errors into located problems, one per wrong field."""
-    problems = []
+    """Turn pydantic's errors into located problems, one per wrong field (or per problem a
+    validator raised as :class:`SeveralProblems`)."""
+    problems: list[Problem] = []
     for item in error.errors(include_url=False):
         extra, message = _describe(item)
         loc = _document_location(tuple(item["loc"]), data) + extra
-        problems.append(Problem(file, line_for(loc, lines), field_name(loc), message))
+        cause = (item.get("ctx") or {}).get("error")
+        messages = cause.problems if isinstance(cause, SeveralProblems) else [message]
+        problems.extend(Problem(file, line_for(loc, lines), field_name(loc), text) for text in messages)
     return problems
 
 

@@ -7,6 +7,7 @@ import os
 from pathlib import Path
 
 import pytest
+from pydantic import BaseModel, field_validator
 
 from gameday.errors import InputError
 from gameday.inputfile import read_input_text
@@ -17,7 +18,7 @@ from gameday.matrix.model import load_matrix
 from gameday.matrix.runner import check_target
 from gameday.scenario import load_scenario
 from gameday.targets import LocalTarget
-from gameday.yamlfile import read_yaml
+from gameday.yamlfile import SeveralProblems, load_model, read_yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIO = (ROOT / "scenarios" / "ci-catalog-breaker.yaml").read_text()
@@ -250,3 +251,34 @@ def test_a_matrix_row_naming_an_unknown_variant_is_reported_at_that_row(tmp_path
     first = next(i for i, row in enumerate(matrix.rows) if row.variant != "good")
     assert (problem.file, problem.field) == (str(tmp_path / "matrix.yaml"), f"rows[{first}].variant")
     assert problem.line is not None and "no variant named 'no-breaker'" in problem.message
+
+
+# --- one validator, several problems ---------------------------------------------------------------
+
+
+class _Listing(BaseModel):
+    """A field whose validator finds several problems, as a template file's check does."""
+
+    items: list[str]
+
+    @field_validator("items")
+    @classmethod
+    def _each_short(cls, items: list[str]) -> list[str]:
+        long = [
+            f"items.txt:{index + 1}: '{item}' is too long"
+            for index, item in enumerate(items)
+            if len(item) > 3
+        ]
+        if long:
+            raise SeveralProblems(long)
+        return items
+
+
+def test_several_problems_of_one_validator_are_one_line_each_at_the_field(tmp_path: Path) -> None:
+    problems = _problems(
+        tmp_path / "l.yaml", "# a list\nitems: [abcd, ab, efgh]\n", lambda p: load_model(p, _Listing)
+    )
+    assert problems == [
+        f"{tmp_path}/l.yaml:2: items: items.txt:1: 'abcd' is too long",
+        f"{tmp_path}/l.yaml:2: items: items.txt:3: 'efgh' is too long",
+    ]

@@ -11,6 +11,7 @@ from gameday.errors import InputError
 from gameday.faultspecs import FaultBase, Via
 from gameday.fis_template import read_template_file
 from gameday.fis_timeline import template_run_s
+from gameday.yamlfile import SeveralProblems
 
 
 class FisTemplateFile(FaultBase):
@@ -35,7 +36,7 @@ class FisTemplateFile(FaultBase):
         try:
             read_template_file(resolved)
         except InputError as error:  # the template's own lines, under the scenario's `file:` line
-            raise ValueError("; ".join(str(problem) for problem in error.problems)) from None
+            raise SeveralProblems(error.problems) from None
         return resolved
 
     @model_validator(mode="after")
