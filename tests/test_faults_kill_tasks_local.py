@@ -48,6 +48,7 @@ class FakeLocalcloud:
                 healthy=True,
                 started_at=0.0,
                 stress=None,
+                zone="us-east-1a",
             )
             for task, p in self.processes.items()
         ]

@@ -19,7 +19,7 @@ import pytest
 from botocore import UNSIGNED
 from botocore.config import Config
 from http_double import http_double
-from localcloud_apps.stacks import answer_of, echo_service, http, task_pids, write_stack
+from localcloud_apps.stacks import answer_of, echo_service, http, running_stack, write_stack
 
 from gameday.localcloud.api import (
     ActivitiesAnswer,
@@ -46,8 +46,8 @@ from gameday.localcloud.api import (
     TracesAnswer,
 )
 from gameday.localcloud.client import LocalcloudClient, LocalcloudError
-from gameday.localcloud.launcher import RunningLocalcloud, start_localcloud
-from gameday.processes import pid_alive, wait_until
+from gameday.localcloud.launcher import RunningLocalcloud
+from gameday.processes import wait_until
 
 EDGE = "bff->catalog"
 EDGE_URL = "/paths/bff-%3Ecatalog"
@@ -69,15 +69,8 @@ def cloud(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningLocalclou
         entry="bff",
         queues={"orders": {"visibility_timeout": "30s"}},
     )
-    running = start_localcloud(stack, 0, detached=False, log_path=directory / "localcloud.log", timeout_s=60)
-    pids = set(task_pids(running.state))
-    try:
+    with running_stack(stack) as running:
         yield running
-    finally:
-        pids.update(task_pids(running.client.state()))
-        running.stop()
-    assert running.process.returncode == 0
-    assert wait_until(lambda: not any(pid_alive(pid) for pid in pids), 5)
 
 
 @pytest.fixture

@@ -9,12 +9,12 @@ import time
 from collections.abc import Iterator
 
 import pytest
-from localcloud_apps.stacks import echo_service, http, task_pids, write_stack
+from localcloud_apps.stacks import echo_service, http, running_stack, write_stack
 
 from gameday.evidence.records import TaskEvent
 from gameday.localcloud.api import QueueState, StopCode, TaskState, TaskStopped
 from gameday.localcloud.client import LocalcloudClient, LocalcloudError
-from gameday.localcloud.launcher import RunningLocalcloud, start_localcloud
+from gameday.localcloud.launcher import RunningLocalcloud
 from gameday.processes import pid_alive, wait_until
 
 RECOVERY_TIMEOUT_S = 20.0
@@ -33,15 +33,8 @@ def cloud(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningLocalclou
         entry="bff",
         queues={"orders": {"visibility_timeout": "30s"}},
     )
-    running = start_localcloud(stack, 0, detached=False, log_path=directory / "localcloud.log", timeout_s=60)
-    pids = set(task_pids(running.state))
-    try:
+    with running_stack(stack) as running:
         yield running
-    finally:
-        pids.update(task_pids(running.client.state()))
-        running.stop()
-    assert running.process.returncode == 0
-    assert wait_until(lambda: not any(pid_alive(pid) for pid in pids), 5)
 
 
 def _tasks(cloud: RunningLocalcloud, service: str) -> list[TaskState]:

@@ -28,7 +28,13 @@ def stack_path(tmp_path: Path) -> Path:
 
 
 def test_the_shop_declares_every_truth_check_variant(stack_path: Path) -> None:
-    assert set(load_variants(stack_path)) == {*ENV_VARIANTS, "plain", "no-autoscaling", "slow-autoscaling"}
+    assert set(load_variants(stack_path)) == {
+        *ENV_VARIANTS,
+        "plain",
+        "no-autoscaling",
+        "slow-autoscaling",
+        "one-zone",
+    }
 
 
 def test_plain_changes_the_tracing_of_the_services_that_call_out_and_nothing_else(stack_path: Path) -> None:

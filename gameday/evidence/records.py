@@ -70,6 +70,7 @@ class TaskEvent(Record):
     kind: Literal["started", "healthy", "unhealthy", "stopped"]
     stop_code: str | None = None  # UserInitiated, EssentialContainerExited, ServiceSchedulerInitiated …
     reason: str | None = None
+    zone: str | None = None  # the task's Availability Zone, where the source knows it
 
 
 class ScalingActivity(Record):

@@ -242,6 +242,22 @@ class PathFaultCleared(Wire):
     fault: None = None
 
 
+# --- zone faults -------------------------------------------------------------------------------
+
+
+class ZoneFaultSet(Wire):
+    """PUT /zones/{zone}/fault (a :data:`PathFaultSpec` body): every connection into the zone's
+    tasks, from the entry, every dependency edge and the health checks, suffers the fault."""
+
+    zone: str
+    fault: PathFaultSpec
+
+
+class ZoneFaultCleared(Wire):
+    zone: str
+    fault: None = None
+
+
 # --- queue faults ------------------------------------------------------------------------------
 
 
@@ -286,6 +302,7 @@ class TaskState(Wire):
     healthy: bool
     started_at: float
     stress: TaskStress | None
+    zone: str  # the Availability Zone the task was placed in
 
 
 class ServiceState(Wire):
@@ -322,6 +339,8 @@ class PlatformState(Wire):
     queues: dict[str, QueueState]
     path_faults: dict[str, PathFaultSpec | None]
     queue_faults: dict[str, QueueFaultSpec | None]
+    zones: list[str]  # the stack's Availability Zones, in placement order
+    zone_faults: dict[str, PathFaultSpec | None]  # every zone → its fault
 
 
 # --- evidence reads (each takes ?since=&until= in epoch seconds) -------------------------------

@@ -2,11 +2,14 @@
 
 Requests go round robin to the entry service's healthy tasks; with none healthy the balancer
 answers 503 itself, when the chosen task cannot be reached 502, when it does not answer in time
-504 — and counts each second what CloudWatch would publish for an ALB.
+504 — and counts each second what CloudWatch would publish for an ALB. A request routed to a task
+in a faulted zone suffers the zone's fault on its way there (held, delayed, reset or answered
+with an error), as it would crossing into an impaired Availability Zone.
 """
 
 from __future__ import annotations
 
+import asyncio
 import secrets
 import time
 from dataclasses import dataclass
@@ -16,8 +19,11 @@ from aiohttp import web
 from multidict import CIMultiDict, MultiMapping
 from yarl import URL
 
+from gameday.localcloud.faultmodes import INJECTED_ERROR
 from gameday.localcloud.ports import HOST, PortInUse, is_in_use
 from gameday.localcloud.roundrobin import RoundRobin
+from gameday.localcloud.tasks import Task
+from gameday.localcloud.zones import Zones
 
 IDLE_TIMEOUT_S = 60.0  # the ALB default idle timeout
 _HOP_BY_HOP = frozenset(
@@ -47,8 +53,9 @@ class TrafficCounts:
 
 
 class EntryBalancer:
-    def __init__(self, targets: RoundRobin, port: int) -> None:
+    def __init__(self, targets: RoundRobin, port: int, zones: Zones) -> None:
         self._targets = targets
+        self._zones = zones
         self._requested_port = port
         self._counts = TrafficCounts()
         self._session: aiohttp.ClientSession | None = None
@@ -101,6 +108,10 @@ class EntryBalancer:
         url = URL(f"http://{HOST}:{task.port}{request.raw_path}", encoded=True)
         sent = time.monotonic()
         try:
+            injected = await self._cross_zone(task)
+            if injected is not None:
+                self._count_target_answer(injected, sent)
+                return web.Response(status=injected, body=INJECTED_ERROR, content_type="application/json")
             async with self._session.request(
                 request.method,
                 url,
@@ -113,14 +124,26 @@ class EntryBalancer:
         except TimeoutError:
             self._counts.elb_5xx += 1
             return _elb_error(504, "Gateway Time-out")
-        except aiohttp.ClientError:
+        except (aiohttp.ClientError, ConnectionResetError):
             self._counts.elb_5xx += 1
             return _elb_error(502, "Bad Gateway")
+        self._count_target_answer(status, sent)
+        return web.Response(status=status, reason=reason, body=payload, headers=headers)
+
+    async def _cross_zone(self, task: Task) -> int | None:
+        """The fault of the task's zone on this request: None to forward it, else the status it is
+        answered with. A blackhole holds it until lifted, within the idle timeout (then a 504)."""
+        fault = self._zones[task.zone].fault
+        if fault is None:
+            return None
+        async with asyncio.timeout(IDLE_TIMEOUT_S):
+            return await fault.intercept()
+
+    def _count_target_answer(self, status: int, sent: float) -> None:
         self._counts.target_responses += 1
         self._counts.response_time_total_s += time.monotonic() - sent
         if status >= 500:
             self._counts.target_5xx += 1
-        return web.Response(status=status, reason=reason, body=payload, headers=headers)
 
     def _upstream_headers(self, request: web.BaseRequest) -> CIMultiDict[str]:
         headers = _end_to_end(request.headers)

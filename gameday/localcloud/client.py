@@ -44,6 +44,8 @@ from gameday.localcloud.api import (
     TaskStopped,
     TaskStopRequest,
     TracesAnswer,
+    ZoneFaultCleared,
+    ZoneFaultSet,
     describe_validation,
 )
 
@@ -118,13 +120,27 @@ class LocalcloudClient:
         ``mode`` is ``blackhole``, ``reset``, ``latency`` (``delay_ms``, ``jitter_ms``) or
         ``http-errors`` (``share`` 0-1, ``status`` 429 or 5xx).
         """
-        path = f"/paths/{_quoted(edge)}/fault"
-        spec = {"mode": mode, **params}
-        return self._call("PUT", path, PathFaultSet, lambda: PATH_FAULT.validate_python(spec)).fault
+        return self._put_fault(f"/paths/{_quoted(edge)}/fault", PathFaultSet, mode, params)
 
     def clear_path_fault(self, edge: str) -> None:
         """Let the edge relay normally again; fine when no fault is set."""
         self._call("DELETE", f"/paths/{_quoted(edge)}/fault", PathFaultCleared)
+
+    def set_zone_fault(self, zone: str, mode: str, **params: Any) -> PathFaultSpec:
+        """Impair the Availability Zone ``zone``: every connection into its tasks (from the entry,
+        each dependency edge and the health checks) suffers the path fault ``mode`` with ``params``,
+        as :meth:`set_path_fault` takes them; returns the fault as applied."""
+        return self._put_fault(f"/zones/{_quoted(zone)}/fault", ZoneFaultSet, mode, params)
+
+    def clear_zone_fault(self, zone: str) -> None:
+        """Lift the zone's fault; fine when none is set."""
+        self._call("DELETE", f"/zones/{_quoted(zone)}/fault", ZoneFaultCleared)
+
+    def _put_fault(
+        self, path: str, answer: type[PathFaultSet | ZoneFaultSet], mode: str, params: dict[str, Any]
+    ) -> PathFaultSpec:
+        spec = {"mode": mode, **params}
+        return self._call("PUT", path, answer, lambda: PATH_FAULT.validate_python(spec)).fault
 
     def set_queue_fault(
         self, queue: str, *, throttle_share: float = 0.0, delay_s: float = 0.0

@@ -2,17 +2,17 @@
 
 It is the local stand-in for the ECS, CloudWatch and X-Ray APIs: state, stopping a task, changing
 a service's desired count, suspending its auto scaling, CPU stress in its tasks, task events,
-metrics, scaling activities,
-trace documents, setting and clearing network faults on dependency edges and faults on queues, and
-shutting the whole platform down. Every request body is read through, and every answer written
-from, a model of :mod:`gameday.localcloud.api`, so a body that does not fit is a 400 naming the
-field and an answer always has the shape the client reads.
+metrics, scaling activities, trace documents, setting and clearing network faults on dependency
+edges and Availability Zones and faults on queues, and shutting the whole platform down. Every
+request body is read through, and every answer written from, a model of
+:mod:`gameday.localcloud.api`, so a body that does not fit is a 400 naming the field and an answer
+always has the shape the client reads.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import TypeVar
 
 from aiohttp import web
@@ -28,6 +28,7 @@ from gameday.localcloud.api import (
     MetricsAnswer,
     PathFaultCleared,
     PathFaultSet,
+    PathFaultSpec,
     PlatformState,
     QueueFaultCleared,
     QueueFaultSet,
@@ -43,6 +44,8 @@ from gameday.localcloud.api import (
     TaskStopped,
     TaskStopRequest,
     TracesAnswer,
+    ZoneFaultCleared,
+    ZoneFaultSet,
     describe_validation,
 )
 from gameday.localcloud.autoscaler_activities import ActivityLog
@@ -51,15 +54,17 @@ from gameday.localcloud.events import EventLog
 from gameday.localcloud.faultmodes import path_fault
 from gameday.localcloud.metrics import MetricsRecorder
 from gameday.localcloud.ports import HOST, PortInUse, is_in_use
-from gameday.localcloud.proxy import DependencyProxy
+from gameday.localcloud.proxy import DependencyProxy, FaultSlot
 from gameday.localcloud.scheduler import ServiceScheduler
 from gameday.localcloud.sqs import QueueStore
 from gameday.localcloud.sqs.errors import SqsError
 from gameday.localcloud.sqs.faults import InjectedFaults
 from gameday.localcloud.stress import StressRefused, start_stress, stop_stress
 from gameday.localcloud.xray_daemon import XrayDaemon
+from gameday.localcloud.zones import Zone, Zones
 
 Body = TypeVar("Body")
+Slot = TypeVar("Slot", bound=FaultSlot)
 
 
 class ControlApi:
@@ -69,6 +74,7 @@ class ControlApi:
         state: Callable[[], PlatformState],
         schedulers: Mapping[str, ServiceScheduler],
         paths: Mapping[str, DependencyProxy],
+        zones: Zones,
         queues: QueueStore,
         events: EventLog,
         metrics: MetricsRecorder,
@@ -80,6 +86,7 @@ class ControlApi:
         self._state = state
         self._schedulers = schedulers
         self._paths = paths
+        self._zones = zones
         self._queues = queues
         self._events = events
         self._metrics = metrics
@@ -103,6 +110,8 @@ class ControlApi:
                 web.delete("/services/{service}/stress", self._delete_stress),
                 web.put("/paths/{edge}/fault", self._put_path_fault),
                 web.delete("/paths/{edge}/fault", self._delete_path_fault),
+                web.put("/zones/{zone}/fault", self._put_zone_fault),
+                web.delete("/zones/{zone}/fault", self._delete_zone_fault),
                 web.put("/queues/{queue}/fault", self._put_queue_fault),
                 web.delete("/queues/{queue}/fault", self._delete_queue_fault),
                 web.get("/events", self._get_events),
@@ -136,13 +145,10 @@ class ControlApi:
         return scheduler
 
     def _path(self, edge: str) -> DependencyProxy:
-        """The edge's proxy; a 404 answer listing the paths when there is none."""
-        proxy = self._paths.get(edge)
-        if proxy is None:
-            raise _refusal(
-                web.HTTPNotFound, f"no path named '{edge}' (paths: {', '.join(sorted(self._paths))})"
-            )
-        return proxy
+        return _found(self._paths.get(edge), "path", edge, sorted(self._paths))
+
+    def _zone(self, name: str) -> Zone:
+        return _found(self._zones.get(name), "zone", name, self._zones.names)
 
     async def _get_state(self, request: web.Request) -> web.Response:
         return _answer(self._state())
@@ -194,9 +200,7 @@ class ControlApi:
 
     async def _put_path_fault(self, request: web.Request) -> web.Response:
         edge = request.match_info["edge"]
-        proxy = self._path(edge)
-        spec = await _body(request, PATH_FAULT.validate_json)
-        proxy.set_fault(path_fault(spec))
+        spec = await _set_fault(request, self._path(edge))
         return _answer(PathFaultSet(path=edge, fault=spec))
 
     async def _delete_path_fault(self, request: web.Request) -> web.Response:
@@ -204,6 +208,15 @@ class ControlApi:
         proxy = self._path(edge)
         proxy.clear_fault()
         return _answer(PathFaultCleared(path=edge))
+
+    async def _put_zone_fault(self, request: web.Request) -> web.Response:
+        zone = request.match_info["zone"]
+        return _answer(ZoneFaultSet(zone=zone, fault=await _set_fault(request, self._zone(zone))))
+
+    async def _delete_zone_fault(self, request: web.Request) -> web.Response:
+        zone = request.match_info["zone"]
+        self._zone(zone).clear_fault()
+        return _answer(ZoneFaultCleared(zone=zone))
 
     async def _put_queue_fault(self, request: web.Request) -> web.Response:
         name = request.match_info["queue"]
@@ -246,6 +259,20 @@ def _window(request: web.Request) -> tuple[float, float]:
     except ValueError:
         raise _refusal(web.HTTPBadRequest, "since and until must be epoch seconds") from None
     return since, until
+
+
+def _found(slot: Slot | None, kind: str, name: str, known: Iterable[str]) -> Slot:
+    """The edge's proxy or the zone asked for; a 404 answer listing the known ones when there is none."""
+    if slot is None:
+        raise _refusal(web.HTTPNotFound, f"no {kind} named '{name}' ({kind}s: {', '.join(known)})")
+    return slot
+
+
+async def _set_fault(request: web.Request, slot: FaultSlot) -> PathFaultSpec:
+    """Set the path fault the body asks for on an edge or a zone; the spec as set."""
+    spec = await _body(request, PATH_FAULT.validate_json)
+    slot.set_fault(path_fault(spec))
+    return spec
 
 
 async def _body(request: web.Request, read: Callable[[bytes], Body]) -> Body:

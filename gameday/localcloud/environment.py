@@ -9,9 +9,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
-from gameday.localcloud.stack import Service, env_name
-
-REGION = "us-east-1"
+from gameday.localcloud.stack import REGION, Service, env_name
 
 
 @dataclass(frozen=True)

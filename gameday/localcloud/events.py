@@ -24,15 +24,17 @@ class EventLog:
         service: str,
         task_id: str,
         kind: EventKind,
+        zone: str,
         stop_code: str | None = None,
         reason: str | None = None,
     ) -> None:
+        now = time.time()
         event = TaskEvent(
-            t=time.time(), service=service, task_id=task_id, kind=kind, stop_code=stop_code, reason=reason
+            t=now, service=service, task_id=task_id, kind=kind, zone=zone, stop_code=stop_code, reason=reason
         )
         self._events.append(event)
         detail = f" ({stop_code}: {reason})" if stop_code else ""
-        sys.stdout.write(f"event: {task_id} {kind}{detail}\n")
+        sys.stdout.write(f"event: {task_id} {kind} in {zone}{detail}\n")
         sys.stdout.flush()
 
     def between(self, since: float, until: float) -> list[TaskEvent]:

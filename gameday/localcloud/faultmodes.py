@@ -1,9 +1,11 @@
-"""Network faults on a dependency edge: what the edge's proxy does instead of (or on top of) relaying.
+"""Network faults on a dependency edge or a zone: what a proxy does instead of (or on top of) relaying.
 
 A fault is set from a spec (:data:`gameday.localcloud.api.PathFaultSpec`: the control API checks
 it, so a bad one is a clear 400, never a traceback) and acts in two places: :meth:`PathFault.handle`
 serves each *new* client connection, and :meth:`PathFault.hold` runs before every chunk an *already
 relayed* connection forwards, so a fault also lands on keep-alive connections opened before it.
+Where a whole HTTP request is forwarded at once (the entry balancer, health checks into a faulted
+zone), :meth:`PathFault.intercept` decides its fate the same way.
 """
 
 from __future__ import annotations
@@ -17,7 +19,9 @@ from http import HTTPStatus
 
 from gameday.localcloud.api import BlackholeSpec, HttpErrorsSpec, LatencySpec, PathFaultSpec, ResetSpec
 from gameday.localcloud.proxy import CHUNK, ProxyMode, Relay, open_upstream, pump
-from gameday.localcloud.roundrobin import RoundRobin
+from gameday.localcloud.tasks import Task
+
+INJECTED_ERROR = b'{"error": "injected by localcloud"}'
 
 
 def path_fault(spec: PathFaultSpec) -> PathFault:
@@ -41,17 +45,23 @@ class PathFault:
         self,
         reader: asyncio.StreamReader,
         writer: asyncio.StreamWriter,
-        targets: RoundRobin,
+        task: Task | None,
         relay: ProxyMode,
     ) -> None:
-        """Serve a new connection; ``relay`` is the edge's own, which calls :meth:`hold` per chunk."""
-        await relay.handle(reader, writer, targets)
+        """Serve a new connection routed to ``task``; ``relay`` calls :meth:`hold` per chunk."""
+        await relay.handle(reader, writer, task)
 
     async def hold(self, toward_upstream: bool) -> None:
         """Called before a relayed connection forwards a chunk (False: toward the client)."""
 
+    async def intercept(self) -> int | None:
+        """Called before a whole HTTP request is forwarded: waits as :meth:`hold` does (raises
+        ConnectionResetError for a reset), then None to forward it or the status to answer instead."""
+        await self.hold(toward_upstream=True)
+        return None
+
     def applied(self, clients: set[asyncio.StreamWriter]) -> None:
-        """The fault was just set; ``clients`` are the edge's open client connections."""
+        """The fault was just set; ``clients`` are the open client connections of its edge or zone."""
 
     def cleared(self) -> None:
         """The fault was just removed."""
@@ -72,7 +82,7 @@ class Blackhole(PathFault):
         self,
         reader: asyncio.StreamReader,
         writer: asyncio.StreamWriter,
-        targets: RoundRobin,
+        task: Task | None,
         relay: ProxyMode,
     ) -> None:
         with contextlib.suppress(OSError):
@@ -93,7 +103,7 @@ class Reset(PathFault):
         self,
         reader: asyncio.StreamReader,
         writer: asyncio.StreamWriter,
-        targets: RoundRobin,
+        task: Task | None,
         relay: ProxyMode,
     ) -> None:
         reset(writer)
@@ -156,16 +166,23 @@ class HttpErrors(PathFault):
         for writer in list(clients):
             writer.close()
 
+    async def intercept(self) -> int | None:
+        return self.spec.status if self._strikes() else None
+
+    def _strikes(self) -> bool:
+        """Whether this request gets the injected answer."""
+        return not self._lifted and random.random() < self.spec.share
+
     async def handle(
         self,
         reader: asyncio.StreamReader,
         writer: asyncio.StreamWriter,
-        targets: RoundRobin,
+        task: Task | None,
         relay: ProxyMode,
     ) -> None:
         upstream: tuple[asyncio.StreamReader, asyncio.StreamWriter] | None = None
         responses: asyncio.Task[bool] | None = None
-        edge = relay.edge if isinstance(relay, Relay) else None
+        faults = relay.faults if isinstance(relay, Relay) else None
         try:
             while True:
                 try:
@@ -173,7 +190,7 @@ class HttpErrors(PathFault):
                 except (asyncio.IncompleteReadError, asyncio.LimitOverrunError, OSError):
                     return
                 length, framed, closes = _framing(head)
-                if framed and not self._lifted and random.random() < self.spec.share:
+                if framed and self._strikes():
                     if length:
                         await reader.readexactly(length)
                     writer.write(_error_response(self.spec.status, closes))
@@ -182,15 +199,15 @@ class HttpErrors(PathFault):
                         return
                     continue
                 if upstream is None:
-                    upstream = await open_upstream(targets)
+                    upstream = await open_upstream(task)
                     if upstream is None:  # no healthy task: closed, as the plain relay does
                         return
                     responses = asyncio.get_running_loop().create_task(_answers(upstream[0], writer))
-                if edge is not None and edge.fault is not None and edge.fault is not self:
-                    await edge.fault.hold(toward_upstream=True)  # the fault set after this one
+                if faults is not None:
+                    await faults.hold(toward_upstream=True, besides=self)  # faults beside this one
                 if not framed:
                     upstream[1].write(head)
-                    if await pump(reader, upstream[1], edge) and responses is not None:
+                    if await pump(reader, upstream[1], faults) and responses is not None:
                         await responses
                     return
                 upstream[1].write(head + (await reader.readexactly(length) if length else b""))
@@ -225,7 +242,7 @@ def _framing(head: bytes) -> tuple[int, bool, bool]:
 
 
 def _error_response(status: int, closes: bool) -> bytes:
-    body = b'{"error": "injected by localcloud"}'
+    body = INJECTED_ERROR
     connection = b"close" if closes else b"keep-alive"
     return (
         f"HTTP/1.1 {status} {_phrase(status)}\r\n".encode()

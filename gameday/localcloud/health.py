@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
+from typing import TYPE_CHECKING
+
 import aiohttp
 
 from gameday.localcloud.ports import HOST
 from gameday.localcloud.stack import HealthCheck
+
+if TYPE_CHECKING:
+    from gameday.localcloud.faultmodes import PathFault
 
 
 class HealthProbe:
@@ -21,13 +27,16 @@ class HealthProbe:
         if self._session is not None:
             await self._session.close()
 
-    async def passes(self, port: int, check: HealthCheck) -> bool:
-        """True on a 2xx answer within the check's timeout."""
+    async def passes(self, port: int, check: HealthCheck, path: PathFault | None = None) -> bool:
+        """True on a 2xx answer within the check's timeout; ``path`` is a fault on the way to the task."""
         assert self._session is not None, "start() first"
         url = f"http://{HOST}:{port}{check.path}"
         try:
-            async with self._session.get(url, timeout=aiohttp.ClientTimeout(total=check.timeout)) as response:
-                await response.read()
-                return 200 <= response.status < 300
-        except (aiohttp.ClientError, TimeoutError):
+            async with asyncio.timeout(check.timeout):
+                if path is not None and await path.intercept() is not None:
+                    return False
+                async with self._session.get(url) as response:
+                    await response.read()
+                    return 200 <= response.status < 300
+        except (aiohttp.ClientError, OSError, TimeoutError):
             return False

@@ -6,6 +6,10 @@ came from gameday.localcloud or from CloudWatch. A point that sums or averages o
 queue depth) is stamped with the moment it was read, so a task stopped at 12.3 s never shows as
 gone at 12.0 s. Like CloudWatch, an average over nothing is absent rather than zero:
 ``CPUUtilization`` needs a running task and ``TargetResponseTime`` a target response.
+
+``RunningTaskCountByZone`` (ServiceName and AvailabilityZone) is localcloud's own: Container
+Insights counts tasks per service only, and a point under its ``RunningTaskCount`` name with one
+more dimension would be mixed into the service's count by readers that match on ServiceName.
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ import asyncio
 import itertools
 import math
 import time
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Mapping
 
 from gameday.evidence.records import MetricPoint
@@ -24,6 +28,7 @@ from gameday.localcloud.sqs import QueueStore
 from gameday.localcloud.tasks import TaskStatus
 
 CLUSTER = "localcloud"
+RUNNING_BY_ZONE = "RunningTaskCountByZone"
 RETENTION_S = 2 * 3600
 _INSIGHTS, _ECS, _ELB, _SQS = "ECS/ContainerInsights", "AWS/ECS", "AWS/ApplicationELB", "AWS/SQS"
 
@@ -59,6 +64,11 @@ class MetricsRecorder:
             self._put(now, _INSIGHTS, "RunningTaskCount", service, scheduler.running)
             self._put(now, _INSIGHTS, "DesiredTaskCount", service, scheduler.desired)
             running = [task for task in scheduler.tasks if task.status is TaskStatus.RUNNING]
+            in_zone = Counter(task.zone for task in running)
+            for zone in scheduler.zones:
+                self._put(
+                    now, _INSIGHTS, RUNNING_BY_ZONE, {**service, "AvailabilityZone": zone}, in_zone[zone]
+                )
             if running:
                 cpu = sum(task.cpu_percent() for task in running) / len(running)
                 self._put(second, _ECS, "CPUUtilization", service, cpu)

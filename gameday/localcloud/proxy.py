@@ -2,9 +2,10 @@
 
 A service reaches its dependency only through its edge's proxy, which picks a healthy task of the
 dependency per connection (round robin) and relays bytes both ways. The proxy is where network
-faults land: a :class:`gameday.localcloud.faultmodes.PathFault` set on the edge serves new connections in
-its own way and is asked before every chunk an open relayed connection forwards. With no fault the
-only cost per chunk is one attribute check.
+faults land: a :class:`gameday.localcloud.faultmodes.PathFault` set on the edge, or on the zone of
+the task a connection was routed to, serves new connections in its own way and is asked before
+every chunk an open relayed connection forwards. With no fault the only cost per chunk is a look
+at those two slots.
 """
 
 from __future__ import annotations
@@ -14,49 +15,83 @@ import contextlib
 from typing import TYPE_CHECKING, Protocol
 
 from gameday.localcloud.ports import HOST
-from gameday.localcloud.roundrobin import RoundRobin
 
 if TYPE_CHECKING:
     from gameday.localcloud.api import PathFaultSpec
     from gameday.localcloud.faultmodes import PathFault
+    from gameday.localcloud.roundrobin import RoundRobin
+    from gameday.localcloud.tasks import Task
+    from gameday.localcloud.zones import Zones
 
 CHUNK = 65536
 
 
 class ProxyMode(Protocol):
     async def handle(
-        self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, targets: RoundRobin
+        self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, task: Task | None
     ) -> None:
-        """Serve one client connection; the proxy closes ``writer`` when this returns."""
+        """Serve one client connection routed to ``task``; the proxy closes ``writer`` when this returns."""
 
 
-class FaultSource(Protocol):
-    """Where a relayed connection looks, per chunk, for the fault currently set on its edge."""
+class FaultSlot:
+    """Where a fault is set: a dependency edge, or a zone (which harms every connection into its
+    tasks). ``clients`` are the client connections it holds now, which a fault acts on when set."""
 
-    fault: PathFault | None
+    def __init__(self) -> None:
+        self.fault: PathFault | None = None
+        self.clients: set[asyncio.StreamWriter] = set()
+
+    def set_fault(self, fault: PathFault) -> None:
+        """Replace the fault (if any) with ``fault``; it applies to open connections too."""
+        self.clear_fault()
+        self.fault = fault
+        fault.applied(self.clients)
+
+    def clear_fault(self) -> None:
+        """Back to no fault; clearing where none is set is fine."""
+        fault, self.fault = self.fault, None
+        if fault is not None:
+            fault.cleared()
+
+    def describe_fault(self) -> PathFaultSpec | None:
+        return None if self.fault is None else self.fault.spec
+
+
+class Faults:
+    """What one relayed connection obeys before each chunk: its edge's fault and its task's zone's,
+    read anew every time, so a fault set or cleared later lands on the open connection too."""
+
+    def __init__(self, *slots: FaultSlot) -> None:
+        self._slots = slots
+
+    async def hold(self, toward_upstream: bool, besides: PathFault | None = None) -> None:
+        """Let each set fault (except ``besides``, which serves the connection itself) hold the chunk."""
+        for slot in self._slots:
+            fault = slot.fault
+            if fault is not None and fault is not besides:
+                await fault.hold(toward_upstream)
 
 
 class Relay:
-    """The healthy path: connect to the next healthy task and copy bytes until either side is done."""
+    """The healthy path: connect to the chosen task and copy bytes until either side is done."""
 
-    def __init__(self, edge: FaultSource | None = None) -> None:
-        self.edge = edge
+    def __init__(self, faults: Faults | None = None) -> None:
+        self.faults = faults
 
     async def handle(
-        self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, targets: RoundRobin
+        self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, task: Task | None
     ) -> None:
-        upstream = await open_upstream(targets)
+        upstream = await open_upstream(task)
         if upstream is None:
             return
         try:
-            await relay(reader, writer, *upstream, edge=self.edge)
+            await relay(reader, writer, *upstream, faults=self.faults)
         finally:
             upstream[1].close()
 
 
-async def open_upstream(targets: RoundRobin) -> tuple[asyncio.StreamReader, asyncio.StreamWriter] | None:
-    """A connection to the next healthy task; None when there is none or it refuses."""
-    task = targets.next()
+async def open_upstream(task: Task | None) -> tuple[asyncio.StreamReader, asyncio.StreamWriter] | None:
+    """A connection to ``task``; None when there is no task or it refuses."""
     if task is None:
         return None
     try:
@@ -70,13 +105,13 @@ async def relay(
     client_writer: asyncio.StreamWriter,
     upstream_reader: asyncio.StreamReader,
     upstream_writer: asyncio.StreamWriter,
-    edge: FaultSource | None = None,
+    faults: Faults | None = None,
 ) -> None:
     """Copy both ways. The upstream closing ends the connection; a client's clean half-close lets
     the answer still arrive; an error on either side ends it at once."""
     loop = asyncio.get_running_loop()
-    requests = loop.create_task(pump(client_reader, upstream_writer, edge, toward_upstream=True))
-    responses = loop.create_task(pump(upstream_reader, client_writer, edge, toward_upstream=False))
+    requests = loop.create_task(pump(client_reader, upstream_writer, faults, toward_upstream=True))
+    responses = loop.create_task(pump(upstream_reader, client_writer, faults, toward_upstream=False))
     try:
         done, _ = await asyncio.wait({requests, responses}, return_when=asyncio.FIRST_COMPLETED)
         if responses not in done and requests.result():
@@ -89,15 +124,15 @@ async def relay(
 async def pump(
     reader: asyncio.StreamReader,
     writer: asyncio.StreamWriter,
-    edge: FaultSource | None = None,
+    faults: Faults | None = None,
     *,
     toward_upstream: bool = True,
 ) -> bool:
     """Copy until end of stream; True when it ended cleanly (EOF passed on), False on an error."""
     try:
         while data := await reader.read(CHUNK):
-            if edge is not None and edge.fault is not None:
-                await edge.fault.hold(toward_upstream)
+            if faults is not None:
+                await faults.hold(toward_upstream)
             writer.write(data)
             await writer.drain()
         if writer.can_write_eof():
@@ -107,37 +142,21 @@ async def pump(
         return False
 
 
-class DependencyProxy:
-    """The listener of one edge, ``source->dependency``."""
+class DependencyProxy(FaultSlot):
+    """The listener of one edge, ``source->dependency``; its fault is the edge's."""
 
-    def __init__(self, source: str, targets: RoundRobin) -> None:
+    def __init__(self, source: str, targets: RoundRobin, zones: Zones) -> None:
+        super().__init__()
         self.source = source
         self.dependency = targets.service
-        self.fault: PathFault | None = None
-        self._relay = Relay(self)
         self.port = 0
         self._targets = targets
+        self._zones = zones
         self._server: asyncio.Server | None = None
-        self._clients: set[asyncio.StreamWriter] = set()
 
     @property
     def edge(self) -> str:
         return f"{self.source}->{self.dependency}"
-
-    def set_fault(self, fault: PathFault) -> None:
-        """Replace the edge's fault (if any) with ``fault``; it applies to open connections too."""
-        self.clear_fault()
-        self.fault = fault
-        fault.applied(self._clients)
-
-    def clear_fault(self) -> None:
-        """Back to a plain relay; clearing an edge with no fault is fine."""
-        fault, self.fault = self.fault, None
-        if fault is not None:
-            fault.cleared()
-
-    def describe_fault(self) -> PathFaultSpec | None:
-        return None if self.fault is None else self.fault.spec
 
     async def start(self) -> int:
         self._server = await asyncio.start_server(self._serve, HOST, 0)
@@ -148,19 +167,26 @@ class DependencyProxy:
         self.clear_fault()  # a blackhole holds connections open until it is lifted
         if self._server is not None:
             self._server.close()
-        for writer in list(self._clients):
+        for writer in list(self.clients):
             writer.close()
         if self._server is not None:
             await self._server.wait_closed()
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        self._clients.add(writer)
+        """Route the connection to the next task; the edge's fault serves it, else its task's zone's."""
+        task = self._targets.next()
+        slots = [self] if task is None else [self, self._zones[task.zone]]
+        for slot in slots:
+            slot.clients.add(writer)
         try:
-            if self.fault is None:
-                await self._relay.handle(reader, writer, self._targets)
+            fault = next((slot.fault for slot in slots if slot.fault is not None), None)
+            relay = Relay(Faults(*slots))
+            if fault is None:
+                await relay.handle(reader, writer, task)
             else:
-                await self.fault.handle(reader, writer, self._targets, self._relay)
+                await fault.handle(reader, writer, task, relay)
         finally:
-            self._clients.discard(writer)
+            for slot in slots:
+                slot.clients.discard(writer)
             with contextlib.suppress(OSError):
                 writer.close()

@@ -20,6 +20,7 @@ from gameday.localcloud.health import HealthProbe
 from gameday.localcloud.ports import free_port
 from gameday.localcloud.stack import Service
 from gameday.localcloud.tasks import StopCode, Task, TaskStatus, new_task_id, spawn_task, terminate
+from gameday.localcloud.zones import Zones
 
 PENDING_POLL_S = 0.2  # a new task is probed this often until it first passes, so start-up is quick
 STOPPED_TASKS_SHOWN = 10
@@ -28,9 +29,12 @@ STOPPED_TASKS_SHOWN = 10
 class ServiceScheduler:
     """Runs the tasks of one service; ``start_failure`` explains why tasks do not come up, if they don't."""
 
-    def __init__(self, name: str, service: Service, probe: HealthProbe, events: EventLog) -> None:
+    def __init__(
+        self, name: str, service: Service, probe: HealthProbe, events: EventLog, zones: Zones
+    ) -> None:
         self.name = name
         self.service = service
+        self.zones = service.zones or zones.names  # where its tasks may be placed; ties go to the first
         self.desired = service.replicas
         self.tasks: list[Task] = []  # every task not yet STOPPED
         self.start_failure: str | None = None
@@ -38,6 +42,8 @@ class ServiceScheduler:
         self._shared_env: dict[str, str] = {}
         self._probe = probe
         self._events = events
+        self._zones = zones
+        self._placing: list[str] = []  # the zones of tasks being launched, not yet in ``tasks``
         self._closing = False
         self._timers: list[asyncio.TimerHandle] = []
         self._launches: set[asyncio.Task[None]] = set()
@@ -118,14 +124,19 @@ class ServiceScheduler:
     async def _launch(self) -> None:
         task_id, port = new_task_id(self.name), free_port()
         env = task_environment(self._shared_env, self.service, name=self.name, task_id=task_id, port=port)
+        live = [task.zone for task in self.tasks if not task.stopping]
+        zone = self._zones.place(self.zones, [*live, *self._placing])
+        self._placing.append(zone)  # launches run side by side: the next one counts this task too
         try:
-            task = await spawn_task(self.name, self.service.argv, env, task_id, port)
+            task = await spawn_task(self.name, self.service.argv, env, task_id, port, zone)
         except OSError as error:
             self.start_failure = f"cannot run '{self.service.command[0]}': {error.strerror or error}"
             self._replace_later()
             return
+        finally:
+            self._placing.remove(zone)
         self.tasks.append(task)
-        self._events.record(self.name, task.id, "started")
+        self._events.record(self.name, task.id, "started", task.zone)
         self._in_background(self._supervise(task))
 
     def _replace_later(self) -> None:
@@ -155,7 +166,7 @@ class ServiceScheduler:
     async def _watch_health(self, task: Task) -> None:
         check = self.service.health_check
         deadline = task.started_monotonic + self.service.start_timeout
-        while not await self._probe.passes(task.port, check):
+        while not await self._passes(task):
             if task.stopping:
                 return
             if time.monotonic() >= deadline:
@@ -167,18 +178,22 @@ class ServiceScheduler:
         if task.stopping:
             return
         task.status, task.healthy, self.start_failure = TaskStatus.RUNNING, True, None
-        self._events.record(self.name, task.id, "healthy")
+        self._events.record(self.name, task.id, "healthy", task.zone)
         failures = 0
         while failures < check.unhealthy_threshold:
             await asyncio.sleep(check.interval)
             if task.stopping:
                 return
-            failures = 0 if await self._probe.passes(task.port, check) else failures + 1
+            failures = 0 if await self._passes(task) else failures + 1
         task.healthy = False
         self._events.record(
-            self.name, task.id, "unhealthy", reason=f"{failures} health checks failed in a row"
+            self.name, task.id, "unhealthy", task.zone, reason=f"{failures} health checks failed in a row"
         )
         self._request_stop(task, StopCode.SCHEDULER, "Task failed ELB health checks")
+
+    async def _passes(self, task: Task) -> bool:
+        """One health check; it crosses the task's zone, so a fault on the zone harms it too."""
+        return await self._probe.passes(task.port, self.service.health_check, self._zones[task.zone].fault)
 
     def _request_stop(self, task: Task, code: StopCode, reason: str) -> None:
         if task.stopping:
@@ -194,7 +209,7 @@ class ServiceScheduler:
         how = f"was killed by signal {-exit_code}" if exit_code < 0 else f"exited with code {exit_code}"
         code = task.stop_code or StopCode.EXITED
         reason = task.stop_reason or f"Essential container in task {how}"
-        self._events.record(self.name, task.id, "stopped", code.value, reason)
+        self._events.record(self.name, task.id, "stopped", task.zone, code.value, reason)
         if never_healthy and code is not StopCode.USER and not self._closing:
             why = (
                 reason if code is StopCode.SCHEDULER else f"its task {how} before it passed its health check"

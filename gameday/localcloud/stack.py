@@ -12,7 +12,7 @@ import shutil
 import sys
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Literal, TypeVar
 
 from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_core import InitErrorDetails, PydanticCustomError
@@ -31,6 +31,10 @@ _ENV_NAME = hinted(
 )
 _NO_NUL = hinted(r"^[^\x00]*$", "must not hold a NUL character (it cannot pass to a process)")
 MAX_TASKS = 50  # tasks are local processes: a typo must not fork-bomb the machine
+REGION = "us-east-1"  # the region localcloud stands in for: what its tasks' AWS_REGION says
+DEFAULT_ZONES = [f"{REGION}{letter}" for letter in "abc"]  # a stack's zones unless it names its own
+ZoneName = Annotated[str, Field(pattern=NAME_PATTERN, max_length=64)]
+Names = TypeVar("Names", bound=list[str] | None)
 
 
 class HealthCheck(Strict):
@@ -100,13 +104,16 @@ class Service(Strict):
     queues: list[str] = []
     env: dict[Annotated[str, Field(pattern=_ENV_NAME)], Annotated[str, Field(pattern=_NO_NUL)]] = {}
     scaling: Scaling | None = None
+    zones: list[ZoneName] | None = Field(
+        default=None,
+        min_length=1,
+        description="the zones its tasks may be placed in (like an ECS service's subnets); absent: all",
+    )
 
-    @field_validator("depends_on", "queues")
+    @field_validator("depends_on", "queues", "zones")
     @classmethod
-    def _no_duplicates(cls, names: list[str]) -> list[str]:
-        if len(set(names)) != len(names):
-            raise ValueError("names must not repeat")
-        return names
+    def _no_duplicates(cls, names: list[str] | None) -> list[str] | None:
+        return _unique(names)
 
     @property
     def executable(self) -> str:
@@ -130,12 +137,19 @@ class Queue(Strict):
 
 
 class Stack(Strict):
-    """A whole stack; names in ``entry``, ``depends_on`` and ``queues`` must refer to declared ones."""
+    """A whole stack; names in ``entry``, ``depends_on``, ``queues`` and a service's ``zones`` must
+    refer to declared ones. ``zones`` are the Availability Zones tasks are spread over."""
 
     name: str = Field(pattern=_SERVICE_NAME, max_length=64)
     entry: Entry
     services: dict[str, Service] = Field(min_length=1)
     queues: dict[str, Queue] = {}
+    zones: list[ZoneName] = Field(default_factory=lambda: list(DEFAULT_ZONES), min_length=1)
+
+    @field_validator("zones")
+    @classmethod
+    def _zones_unique(cls, zones: list[str]) -> list[str]:
+        return _unique(zones)
 
     @model_validator(mode="after")
     def _names_and_references(self) -> Stack:
@@ -145,6 +159,7 @@ class Stack(Strict):
         ]
         if self.entry.service not in self.services:
             errors.append(_unknown(("entry", "service"), self.entry.service, "service", self.services))
+        zones = dict.fromkeys(self.zones)
         for name, service in self.services.items():
             for index, dependency in enumerate(service.depends_on):
                 where = ("services", name, "depends_on", index)
@@ -154,6 +169,8 @@ class Stack(Strict):
                     errors.append(_unknown(where, dependency, "service", self.services))
             for index, queue in enumerate(service.queues):
                 errors.append(_unknown(("services", name, "queues", index), queue, "queue", self.queues))
+            for index, zone in enumerate(service.zones or []):
+                errors.append(_unknown(("services", name, "zones", index), zone, "zone", zones))
             if service.scaling is not None:
                 errors.extend(self._scaling_problems(name, service.scaling, service.replicas))
             if shutil.which(service.executable) is None:
@@ -185,6 +202,12 @@ class Stack(Strict):
 
 
 Location = tuple[str | int, ...]
+
+
+def _unique(names: Names) -> Names:
+    if names is not None and len(set(names)) != len(names):
+        raise ValueError("names must not repeat")
+    return names
 
 
 def _error(loc: Location, value: str, template: str, **context: str) -> InitErrorDetails:

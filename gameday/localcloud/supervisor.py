@@ -32,6 +32,7 @@ from gameday.localcloud.sqs.faults import describe
 from gameday.localcloud.stack import Stack
 from gameday.localcloud.variants import load_stack_as
 from gameday.localcloud.xray_daemon import XrayDaemon
+from gameday.localcloud.zones import Zones
 
 STARTUP_POLL_S = 0.1
 
@@ -50,13 +51,15 @@ class Supervisor:
         self.sqs = SqsEndpoint(self.queues)
         self.xray = XrayDaemon()
         self._probe = HealthProbe()
+        self.zones = Zones(stack.zones)
         self.schedulers = {
-            name: ServiceScheduler(name, service, self._probe, self.events)
+            name: ServiceScheduler(name, service, self._probe, self.events, self.zones)
             for name, service in stack.services.items()
         }
-        self.balancer = EntryBalancer(RoundRobin(self.schedulers[stack.entry.service]), stack.entry.port)
+        entry = RoundRobin(self.schedulers[stack.entry.service])
+        self.balancer = EntryBalancer(entry, stack.entry.port, self.zones)
         self.proxies = [
-            DependencyProxy(name, RoundRobin(self.schedulers[dependency]))
+            DependencyProxy(name, RoundRobin(self.schedulers[dependency]), self.zones)
             for name, service in stack.services.items()
             for dependency in service.depends_on
         ]
@@ -66,6 +69,7 @@ class Supervisor:
             state=self.state,
             schedulers=self.schedulers,
             paths={proxy.edge: proxy for proxy in self.proxies},
+            zones=self.zones,
             queues=self.queues,
             events=self.events,
             metrics=self.metrics,
@@ -124,6 +128,7 @@ class Supervisor:
         """Stop every task (SIGTERM, then SIGKILL after a grace), then every listener."""
         for background in self._background:
             background.cancel()
+        self.zones.clear()  # a blackholed zone holds requests open until it is lifted
         await self.balancer.stop()
         await asyncio.gather(*(scheduler.close() for scheduler in self.schedulers.values()))
         for proxy in self.proxies:
@@ -154,6 +159,8 @@ class Supervisor:
             queues={name: self._queue_state(name) for name in self.queues.names()},
             path_faults={proxy.edge: proxy.describe_fault() for proxy in self.proxies},
             queue_faults={name: describe(self.queues.queue(name).faults) for name in self.queues.names()},
+            zones=self.zones.names,
+            zone_faults=self.zones.describe(),
         )
 
     def _queue_state(self, name: str) -> QueueState:

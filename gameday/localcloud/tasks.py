@@ -37,6 +37,7 @@ class Task:
     id: str
     service: str
     port: int
+    zone: str
     process: asyncio.subprocess.Process
     started_at: float = field(default_factory=time.time)
     started_monotonic: float = field(default_factory=time.monotonic)
@@ -75,6 +76,7 @@ class Task:
             healthy=self.healthy,
             started_at=self.started_at,
             stress=self.burner.describe() if self.burner is not None else None,
+            zone=self.zone,
         )
 
     def cpu_percent(self) -> float:
@@ -92,7 +94,9 @@ def new_task_id(service: str) -> str:
     return f"{service}-{secrets.token_hex(3)}"
 
 
-async def spawn_task(service: str, argv: list[str], env: dict[str, str], task_id: str, port: int) -> Task:
+async def spawn_task(
+    service: str, argv: list[str], env: dict[str, str], task_id: str, port: int, zone: str
+) -> Task:
     """Start the task process from the event-loop thread: PR_SET_PDEATHSIG follows the forking thread.
 
     Raises OSError when the command cannot be executed.
@@ -105,7 +109,7 @@ async def spawn_task(service: str, argv: list[str], env: dict[str, str], task_id
         stderr=subprocess.STDOUT,
         **child_options(),
     )
-    task = Task(id=task_id, service=service, port=port, process=process)
+    task = Task(id=task_id, service=service, port=port, zone=zone, process=process)
     with contextlib.suppress(psutil.Error):
         task.usage = psutil.Process(process.pid)
         task.usage.cpu_percent(interval=None)  # the first reading only sets the baseline

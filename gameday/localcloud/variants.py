@@ -1,10 +1,11 @@
 """Stack variants: the same stack with a few settings changed, to check that scores tell the truth.
 
 A variant is an overlay on the stack file, read from ``variants.yaml`` beside it: per service, extra
-``env`` (merged over the service's own) and a ``scaling`` change (``null`` removes the service's
-auto scaling; a mapping is merged over it). A variant changes configuration only, never code, so a
-game day against ``no-retries`` runs exactly the tasks an ECS task definition with the same
-variables would run.
+``env`` (merged over the service's own), a ``scaling`` change (``null`` removes the service's
+auto scaling; a mapping is merged over it) and ``zones`` (the zones its tasks may be placed in,
+replacing the service's own; ``null`` places them in every zone of the stack). A variant changes
+configuration only, never code, so a game day against ``no-retries`` runs exactly the tasks an ECS
+task definition with the same variables would run.
 
 Variants compose: ``plain+no-retries`` applies ``plain``'s overlay, then ``no-retries``'s over it.
 Every part must be a declared variant; the composed name is the variant's name wherever a run
@@ -34,6 +35,9 @@ class ServiceOverride(Strict):
     env: dict[str, str] = Field(default_factory=dict)
     scaling: dict[str, Any] | None = Field(
         default=None, description="null: no auto scaling; a mapping: merged over the service's scaling"
+    )
+    zones: list[str] | None = Field(
+        default=None, description="the zones its tasks may be placed in; null: every zone of the stack"
     )
 
 
@@ -110,6 +114,8 @@ def _overlay(
             problems.append((where, f"no service named '{service_name}' (known: {known})"))
             continue
         service["env"] = {**service["env"], **override.env}
+        if "zones" in override.model_fields_set:
+            service["zones"] = override.zones
         if "scaling" in override.model_fields_set:
             problem = _overlay_scaling(service, override.scaling, after_others)
             if problem:

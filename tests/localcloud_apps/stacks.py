@@ -15,6 +15,8 @@ from pydantic import BaseModel
 
 from gameday.localcloud.api import PlatformState, QueueState, ServiceState, TaskState
 from gameday.localcloud.launcher import RunningLocalcloud, start_localcloud
+from gameday.localcloud.stack import DEFAULT_ZONES
+from gameday.processes import pid_alive, wait_until
 from gameday.targets import LocalTarget
 
 ECHO_APP = Path(__file__).with_name("echo.py")
@@ -114,11 +116,29 @@ def state_with(
         queues=queues or {},
         path_faults=dict.fromkeys(paths or {}),
         queue_faults=dict.fromkeys(queues or {}),
+        zones=DEFAULT_ZONES,
+        zone_faults=dict.fromkeys(DEFAULT_ZONES),
     )
 
 
 def task_pids(state: PlatformState) -> list[int]:
     return [task.pid for service in state.services.values() for task in service.tasks]
+
+
+@contextmanager
+def running_stack(stack: Path) -> Iterator[RunningLocalcloud]:
+    """localcloud running ``stack`` on free ports; it must stop cleanly and leave no task process."""
+    running = start_localcloud(
+        stack, 0, detached=False, log_path=stack.parent / "localcloud.log", timeout_s=60
+    )
+    pids = set(task_pids(running.state))
+    try:
+        yield running
+    finally:
+        pids.update(task_pids(running.client.state()))
+        running.stop()
+    assert running.process.returncode == 0
+    assert wait_until(lambda: not any(pid_alive(pid) for pid in pids), 5)
 
 
 @contextmanager
