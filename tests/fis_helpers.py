@@ -1,5 +1,5 @@
 """Shared pieces of the FIS tests: an AWS target, botocore's own check of a template, a scenario
-file around fault entries."""
+file around fault entries, an account answered by botocore's Stubber."""
 
 from __future__ import annotations
 
@@ -8,6 +8,8 @@ from typing import Any
 
 import botocore.session
 import yaml
+from botocore.client import BaseClient
+from botocore.stub import Stubber
 from botocore.validate import ParamValidator
 
 from gameday.targets import AwsPath, AwsTarget, EcsService
@@ -60,3 +62,39 @@ def scenario_with(folder: Path, faults: list[dict[str, Any]], duration: str = "5
     }
     path.write_text(yaml.safe_dump(scenario), encoding="utf-8")
     return path
+
+
+class StubbedAccount:
+    """An account answered by botocore's Stubber: one client per service, the calls a test expects.
+
+    Called with a service name it is the ``clients`` gameday's pre-flight takes; calls that were not
+    queued, in another order or with other parameters fail the test.
+    """
+
+    def __init__(self) -> None:
+        self._session = botocore.session.Session()
+        self._stubbers: dict[str, Stubber] = {}
+
+    def __call__(self, service: str) -> BaseClient:
+        return self._stubber(service).client
+
+    def expect(
+        self, service: str, operation: str, response: dict[str, Any], params: dict[str, Any] | None = None
+    ) -> StubbedAccount:
+        self._stubber(service).add_response(operation, response, params)
+        return self
+
+    def expect_error(self, service: str, operation: str, code: str, message: str) -> StubbedAccount:
+        self._stubber(service).add_client_error(operation, code, message)
+        return self
+
+    def assert_all_answered(self) -> None:
+        for stubber in self._stubbers.values():
+            stubber.assert_no_pending_responses()
+
+    def _stubber(self, service: str) -> Stubber:
+        if service not in self._stubbers:
+            stubber = Stubber(self._session.create_client(service, region_name=REGION))
+            stubber.activate()
+            self._stubbers[service] = stubber
+        return self._stubbers[service]

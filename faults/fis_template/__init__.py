@@ -15,6 +15,7 @@ from pydantic import field_validator
 from faults.base import Injector
 from faults.fis.parts import Template
 from faults.fis.template_file import complete_template, read_template
+from faults.fis_template.aws_targets import template_targets
 from faults.fis_template.local import template_on_localcloud
 from faults.fis_template.spec import FisTemplateFile
 from faults.kind import FaultKind, ProviderArgs, Revert, RevertContext, RevertPlanModel
@@ -68,5 +69,6 @@ KIND = FaultKind(
     spec=FisTemplateFile,
     local=_local,
     reverts=[Revert(InReverseOrder, _in_reverse_order)],
+    touches=template_targets,
     fis_template=_template,
 )

@@ -5,12 +5,17 @@ it will stop) is what must carry the opt-in tag, so discovery follows the target
 account: nothing outside the mapping is ever touched. Each fault kind says which resources it
 touches (:attr:`faults.kind.FaultKind.touches`), built from the helpers here; the run's plan
 holds them, resolved once.
+
+Some faults cannot name their resources before AWS is read: an FIS template file selects them by
+ARN, tag, filter and parameter, as FIS will when the experiment starts. Such a fault's ``touches``
+gives one deferred resource per template target, which pre-flight resolves (after the account
+check, like every other read) into the resources it stands for, each checked like any other.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from typing import Literal
 
 from botocore.client import BaseClient
@@ -18,7 +23,18 @@ from botocore.client import BaseClient
 from gameday.errors import EnvironmentProblem
 from gameday.targets import AwsPath, AwsTarget
 
-ResourceType = Literal["ECS service", "SQS queue", "security group", "subnet", "Lambda function"]
+ResourceType = Literal[
+    "ECS service",
+    "SQS queue",
+    "security group",
+    "subnet",
+    "Lambda function",
+    "ECS task",
+    "ECS cluster",
+    "EC2 instance",
+    "IAM role",
+    "FIS target",
+]
 Clients = Callable[[str], BaseClient]
 
 
@@ -26,7 +42,12 @@ Clients = Callable[[str], BaseClient]
 class Resource:
     type: ResourceType
     name: str  # the id AWS knows it by (service name, queue URL, sg-…, subnet-…, function name)
-    cluster: str | None = None  # ECS services only
+    cluster: str | None = None  # ECS services and tasks only
+    # ECS services a template's selection takes tasks of: the most it can take (the blast radius
+    # holds it to the limit); None: the fault's own task_share_percent says.
+    taken: int | None = None
+    # Deferred resources only (an FIS template's target): what it stands for, read from AWS.
+    resolve: Callable[[Clients], list[Resolved]] | None = field(default=None, compare=False, repr=False)
 
     def __str__(self) -> str:
         where = f" in cluster {self.cluster}" if self.cluster else ""
@@ -35,6 +56,19 @@ class Resource:
     def to_json(self) -> dict[str, str]:
         cluster = {"cluster": self.cluster} if self.cluster else {}
         return {"type": self.type, "name": self.name, **cluster}
+
+
+@dataclass(frozen=True)
+class Resolved:
+    """A resource a deferred one stands for, with its tags when resolving it read them already."""
+
+    resource: Resource
+    tags: Mapping[str, str] | None = None
+
+
+def resolved(resource: Resource, clients: Clients) -> list[Resolved]:
+    """What ``resource`` stands for: itself, or what a deferred resource resolves to now."""
+    return [Resolved(resource)] if resource.resolve is None else resource.resolve(clients)
 
 
 def read_tags(resource: Resource, clients: Clients) -> dict[str, str]:
@@ -98,10 +132,16 @@ def _lambda_tags(resource: Resource, clients: Clients) -> dict[str, str]:
     return dict(clients("lambda").get_function(FunctionName=resource.name).get("Tags", {}))
 
 
+def _role_tags(resource: Resource, clients: Clients) -> dict[str, str]:
+    role = clients("iam").get_role(RoleName=resource.name)["Role"]
+    return {t["Key"]: t.get("Value", "") for t in role.get("Tags", [])}
+
+
 _TAG_READERS: dict[ResourceType, Callable[[Resource, Clients], dict[str, str]]] = {
     "ECS service": _ecs_tags,
     "SQS queue": _sqs_tags,
     "security group": _security_group_tags,
     "subnet": _subnet_tags,
     "Lambda function": _lambda_tags,
+    "IAM role": _role_tags,
 }
