@@ -87,6 +87,12 @@ def _parser() -> argparse.ArgumentParser:
 
     validate = commands.add_parser("validate", help="check scenario files without running anything")
     validate.add_argument("scenarios", type=Path, nargs="+", help="scenario YAML files")
+    validate.add_argument(
+        "--target", help="also check the scenarios against this target, as a run on it would before it starts"
+    )
+    validate.add_argument(
+        "--targets", type=Path, default=Path("targets.yaml"), help="targets file (default: targets.yaml)"
+    )
 
     stack = commands.add_parser("stack", help="start or stop localcloud with a stack")
     stack_commands = stack.add_subparsers(dest="stack_command", required=True, metavar="ACTION")
@@ -164,7 +170,7 @@ def _dispatch(args: argparse.Namespace) -> int:
     if args.command == "validate":
         from gameday.commands.validate import validate
 
-        return validate(args.scenarios)
+        return validate(args.scenarios, args.target, args.targets)
     if args.command == "run":
         from gameday.commands.run import dry_run, run
         from loadprofiles.config import WorkerOptions

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from gameday.errors import InputError
 from gameday.evidence.records import Verdict
+from gameday.local_fit import check_local_fit
 from gameday.localcloud.variants import load_stack_as
 from gameday.reporting import verdict_table
 from gameday.run.dependencies import check_dependencies
@@ -50,6 +51,7 @@ def dry_run(scenario_path: Path, target_name: str, targets_path: Path, variant: 
     target = load_target(targets_path, target_name)
     check_variant(target, target_name, variant)
     check_dependencies(scenario_path, scenario, target_name, target)
+    check_local_fit(scenario_path, scenario, target, variant)
     plan = build_plan(scenario, target, target_name, run_id="dry-run", variant=variant)
     for line in dry_run_lines(plan, target):
         print(line)

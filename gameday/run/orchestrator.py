@@ -23,6 +23,7 @@ from gameday.evidence.bundle import RunEvidence
 from gameday.evidence.records import Gap, LoadSecond, RequestRecord, Verdict
 from gameday.evidence.target import TargetEvidence
 from gameday.ledger import Ledger
+from gameday.local_fit import check_local_fit
 from gameday.reporting import write_reports
 from gameday.run.clock import RunClock
 from gameday.run.console import ActiveFault, Console, Say
@@ -101,6 +102,7 @@ def run_game_day(
     console = console or Console()
     scenario = load_scenario(scenario_path)
     check_dependencies(scenario_path, scenario, target_name, target)
+    check_local_fit(scenario_path, scenario, target, variant)
     refuse_if_unreverted(reports, target_name)  # before a run folder, a stack or a fault exists
     faults = plan_faults(scenario, target)  # every name resolved before a run folder exists
     run_dir = new_run_dir(reports, scenario.name)
