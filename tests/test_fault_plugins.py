@@ -62,6 +62,7 @@ def test_the_built_in_kinds_come_through_the_entry_points() -> None:
         "fail-requests",
         "stress-cpu",
         "fis-template",
+        "impair-zone",
     }
     assert all(kind.name == name for name, kind in KINDS.items())
     assert "localcloud-clear-path-fault" in REVERTS

@@ -133,6 +133,7 @@ yaml_values = st.recursive(
             "fail-requests",
             "stress-cpu",
             "fis-template",
+            "impair-zone",
             "api",
             "fis",
             "delay",
