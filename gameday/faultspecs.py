@@ -21,6 +21,9 @@ from gameday.yamlfile import hinted
 NAME_PATTERN = hinted(
     r"^[a-z0-9][a-z0-9-]*$", "use lowercase letters, digits and '-' only, starting with a letter or digit"
 )
+ZONE_PATTERN = hinted(
+    r"^[a-z]{2}(-[a-z]+)+-[0-9][a-z]$", "write an Availability Zone by name, e.g. us-east-1a"
+)
 PATH_PATTERN = hinted(
     r"^[a-z0-9][a-z0-9-]*->[a-z0-9][a-z0-9-]*$", "write a path as caller->callee, e.g. bff->catalog"
 )
@@ -28,13 +31,23 @@ Via = Literal["api", "fis"]
 
 
 class ServiceSelection(Strict):
-    """A logical service, e.g. ``{service: orders}``."""
+    """A logical service, e.g. ``{service: orders}``, or only its tasks in one Availability Zone.
+
+    ``zone`` is what an FIS task filter on ``AvailabilityZone`` means: the share is taken of the
+    tasks placed in that zone, which is how a game day takes out part of one zone.
+    """
 
     service: str = Field(pattern=NAME_PATTERN)
+    zone: str | None = Field(default=None, pattern=ZONE_PATTERN, description="only tasks in this zone")
 
     @property
     def label(self) -> str:
-        return f"service:{self.service}"
+        return f"service:{self.service}" + (f"@{self.zone}" if self.zone else "")
+
+    @property
+    def where(self) -> str:
+        """The tasks for people: "service orders" or "service orders in us-east-1a"."""
+        return f"service {self.service}" + (f" in {self.zone}" if self.zone else "")
 
 
 class QueueSelection(Strict):

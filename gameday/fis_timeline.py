@@ -33,34 +33,54 @@ def template_run_s(template: dict[str, Any]) -> float | None:
     as ``aws:ecs:stop-task``, ends as it starts. None when that cannot be told: a duration in
     years or months, or a ``startAfter`` loop (both are reported by the template checks).
     """
+    starts = action_starts(template)
+    if starts is None:
+        return None
+    actions = _mapping(template.get("actions"))
+    return max((start + (_lasts(actions[name]) or 0.0) for name, start in starts.items()), default=0.0)
+
+
+def action_starts(template: dict[str, Any]) -> dict[str, float] | None:
+    """When each action starts, in seconds after the experiment starts; None as for :func:`template_run_s`."""
     actions = template.get("actions")
     if not isinstance(actions, dict):
         return None
-    ends: dict[str, float | None] = {}
+    starts: dict[str, float | None] = {}
 
-    def end(name: str, seen: frozenset[str]) -> float | None:
+    def start(name: str, seen: frozenset[str]) -> float | None:
         if name in seen:
             return None
-        if name not in ends:
-            ends[name] = _end(name, actions, lambda before: end(before, seen | {name}))
-        return ends[name]
+        if name not in starts:
+            starts[name] = _start(name, actions, lambda before: start(before, seen | {name}))
+        return starts[name]
 
-    found = [end(name, frozenset()) for name in actions]
-    return None if any(e is None for e in found) else max((e for e in found if e is not None), default=0.0)
+    found = {name: start(name, frozenset()) for name in actions}
+    if any(value is None or _lasts(actions[name]) is None for name, value in found.items()):
+        return None
+    return {name: value for name, value in found.items() if value is not None}
 
 
-def _end(name: str, actions: dict[str, Any], end_of: Callable[[str], float | None]) -> float | None:
-    action = _mapping(actions[name])
-    after = action.get("startAfter")
+def _start(name: str, actions: dict[str, Any], start_of: Callable[[str], float | None]) -> float | None:
+    after = _mapping(actions[name]).get("startAfter")
     named = [before for before in (after if isinstance(after, list) else []) if isinstance(before, str)]
-    starts = [end_of(before) for before in named if before in actions]
-    if any(start is None for start in starts):
-        return None
-    duration = _mapping(action.get("parameters")).get("duration")
-    lasts = iso_seconds(duration) if isinstance(duration, str) else 0.0
-    if lasts is None:
-        return None
-    return max((s for s in starts if s is not None), default=0.0) + lasts
+    ends = []
+    for before in (before for before in named if before in actions):
+        begins, lasts = start_of(before), _lasts(actions[before])
+        if begins is None or lasts is None:
+            return None
+        ends.append(begins + lasts)
+    return max(ends, default=0.0)
+
+
+def action_duration_s(action: object) -> float | None:
+    """An action's ``duration`` parameter in seconds; None without one (it ends as it starts)."""
+    return _lasts(action) if "duration" in _mapping(_mapping(action).get("parameters")) else None
+
+
+def _lasts(action: object) -> float | None:
+    """How long an action takes: 0 without a duration; None for one that cannot be told."""
+    duration = _mapping(_mapping(action).get("parameters")).get("duration")
+    return iso_seconds(duration) if isinstance(duration, str) else 0.0
 
 
 def _mapping(value: object) -> dict[str, Any]:

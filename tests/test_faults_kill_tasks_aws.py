@@ -260,3 +260,44 @@ def test_the_stop_reason_fits_ecs_limit() -> None:
 
     assert len(reason) == 255
     assert reason.startswith("gameday run rrr")
+
+
+def test_a_zone_takes_its_share_of_the_tasks_describetasks_places_in_it(aws_env: None) -> None:
+    """ListTasks cannot filter on a zone: the tasks are described and only those in it are candidates."""
+    ecs, stub = _stubbed()
+    in_a, in_b = ARN, ARN.replace("0123", "4567")
+    stub.add_response("list_tasks", {"taskArns": [in_a, in_b]}, LISTING)
+    stub.add_response(
+        "describe_tasks",
+        {
+            "tasks": [
+                {"taskArn": in_a, "availabilityZone": "eu-west-1a"},
+                {"taskArn": in_b, "availabilityZone": "eu-west-1b"},
+            ]
+        },
+        {"cluster": CLUSTER, "tasks": [in_a, in_b]},
+    )
+    stub.add_response(
+        "stop_task", {"task": {"taskArn": in_a}}, {"cluster": CLUSTER, "task": in_a, "reason": REASON}
+    )
+    stub.add_response("describe_tasks", {"tasks": [{"taskArn": in_a, "lastStatus": "STOPPED"}]})
+    fault = KillTasks.model_validate(
+        {
+            "kind": "kill-tasks",
+            "at": 10,
+            "for": 20,
+            "target": {"service": SERVICE, "zone": "eu-west-1a"},
+            "percent": 100,
+        }
+    )
+    injector = KillTasksInjector(
+        fault, EcsTasks(ecs, CLUSTER, SERVICE, "eu-west-1a"), fault_id="f1-kill-tasks", run_id=RUN_ID
+    )
+    with stub:
+        outcome = injector.inject()
+    stub.assert_no_pending_responses()
+
+    assert outcome.landed, outcome.detail
+    assert outcome.affected == [in_a]
+    assert injector.describe() == "stop 100% of the running tasks of service orders in eu-west-1a"
+    assert "of ECS service orders in cluster shop in eu-west-1a" in outcome.detail

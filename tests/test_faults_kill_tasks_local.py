@@ -23,6 +23,7 @@ from gameday.localcloud.client import LocalcloudError
 from gameday.processes import pid_alive, terminate
 
 SERVICE = "orders"
+ZONES = ("us-east-1a", "us-east-1b")  # the fake's tasks alternate between them
 
 
 class FakeLocalcloud:
@@ -48,9 +49,9 @@ class FakeLocalcloud:
                 healthy=True,
                 started_at=0.0,
                 stress=None,
-                zone="us-east-1a",
+                zone=ZONES[number % len(ZONES)],
             )
-            for task, p in self.processes.items()
+            for number, (task, p) in enumerate(self.processes.items())
         ]
         return state_with({SERVICE: service_with(tasks), "catalog": service_with([])})
 
@@ -97,7 +98,7 @@ def _fault(service: str = SERVICE, **selection: float) -> KillTasks:
 def _injector(fault: KillTasks, client: FakeLocalcloud, effect_timeout_s: float = 5.0) -> KillTasksInjector:
     return KillTasksInjector(
         fault,
-        LocalcloudTasks(client, fault.target.service),
+        LocalcloudTasks(client, fault.target.service, fault.target.zone),
         fault_id="f1-kill-tasks",
         run_id="run-1",
         rng=random.Random(3),
@@ -214,4 +215,26 @@ def test_a_stop_failing_halfway_reports_what_was_stopped(fakes: list[FakeLocalcl
     assert outcome.detail == (
         "localcloud is not reachable at http://127.0.0.1:4580 (Connection refused); "
         "stop already requested for 1 task(s)"
+    )
+
+
+def test_a_zone_stops_only_the_tasks_placed_in_it(fakes: list[FakeLocalcloud]) -> None:
+    localcloud = _localcloud(fakes, 4)
+    fault = KillTasks.model_validate(
+        {
+            "kind": "kill-tasks",
+            "at": 10,
+            "for": 20,
+            "target": {"service": SERVICE, "zone": "us-east-1b"},
+            "percent": 100,
+        }
+    )
+
+    outcome = _injector(fault, localcloud).inject()
+
+    in_b = [task.id for task in localcloud.state().services[SERVICE].tasks if task.zone == "us-east-1b"]
+    assert outcome.landed, outcome.detail
+    assert sorted(outcome.affected) == sorted(in_b) and len(in_b) == 2
+    assert outcome.detail.startswith(
+        "stopped 2 of 2 running task(s) of localcloud service orders in us-east-1b"
     )

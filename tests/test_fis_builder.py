@@ -137,6 +137,14 @@ def test_stress_cpu_without_a_share_takes_every_task() -> None:
     )
 
 
+@pytest.mark.parametrize("kind", ["kill-tasks", "stress-cpu"])
+def test_a_zone_is_a_filter_on_the_tasks_availability_zone(kind: str) -> None:
+    built = template(fault(kind=kind, target={"service": "orders", "zone": "eu-west-1b"}, count=1))
+    tasks = built["targets"]["chosen"]
+    assert tasks["filters"] == [{"path": "AvailabilityZone", "values": ["eu-west-1b"]}]
+    assert create_template_problems(built) == ""
+
+
 def test_no_alarms_means_stop_condition_none() -> None:
     built = template(fault(kind="kill-tasks", target={"service": "orders"}, count=1), stop_alarms=[])
     assert built["stopConditions"] == [{"source": "none"}]

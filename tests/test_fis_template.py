@@ -10,13 +10,9 @@ import pytest
 import yaml
 from fis_helpers import ALARM, ROLE, aws_target, create_template_problems, scenario_with
 
-from faults.cpu.spec import StressCpu
 from faults.fis.template_file import complete_template, read_template
-from faults.fis_template.local import translate
 from faults.fis_template.spec import FisTemplateFile
-from faults.kill_tasks.spec import KillTasks
 from faults.kind import RevertContext
-from faults.network.spec import AddLatency, BreakNetwork, FailRequests
 from faults.registry import build_injector
 from faults.revert import execute_revert_plan
 from gameday.cli import main
@@ -31,10 +27,6 @@ EXAMPLE = REPO / "scenarios" / "orders-fis-template.yaml"
 def write_json(path: Path, data: Any) -> Path:
     path.write_text(json.dumps(data), encoding="utf-8")
     return path
-
-
-def template_file_fault(file: Path) -> FisTemplateFile:
-    return FisTemplateFile.model_validate({"kind": "fis-template", "file": file, "at": "10s", "for": "1m"})
 
 
 # --- reading and completing ---------------------------------------------------------------------
@@ -172,98 +164,7 @@ def test_the_command_refuses_a_local_target(tmp_path: Path, capsys: pytest.Captu
     assert "AWS target" in capsys.readouterr().err
 
 
-# --- localcloud translation -------------------------------------------------------------------
-
-
-def action(action_id: str, target: str, **parameters: str) -> dict[str, Any]:
-    found: dict[str, Any] = {"actionId": action_id, "targets": {"Tasks": target}}
-    if parameters:
-        found["parameters"] = parameters
-    return found
-
-
-TARGETS = {
-    "orders-two": {
-        "resourceType": "aws:ecs:task",
-        "resourceTags": {"gameday:target": "orders"},
-        "selectionMode": "COUNT(2)",
-    },
-    "orders-half": {
-        "resourceType": "aws:ecs:task",
-        "parameters": {"cluster": "shop", "service": "orders"},
-        "selectionMode": "PERCENT(50)",
-    },
-    "bff-orders": {
-        "resourceType": "aws:ecs:task",
-        "resourceTags": {"gameday:target": "bff->orders"},
-        "selectionMode": "ALL",
-    },
-    "pricing": {
-        "resourceType": "aws:lambda:function",
-        "resourceTags": {"gameday:target": "bff->pricing"},
-        "selectionMode": "ALL",
-    },
-}
-
-
-def test_supported_actions_become_local_faults(tmp_path: Path) -> None:
-    template = {
-        "targets": TARGETS,
-        "actions": {
-            "stop": action("aws:ecs:stop-task", "orders-two"),
-            "burn": action("aws:ecs:task-cpu-stress", "orders-half", duration="PT1M", percent="70"),
-            "slow": action(
-                "aws:ecs:task-network-latency", "bff-orders", delayMilliseconds="300", jitterMilliseconds="5"
-            ),
-            "cut": action(
-                "aws:ecs:task-network-blackhole-port", "bff-orders", port="8080", trafficType="egress"
-            ),
-            "nacl": action("aws:network:disrupt-connectivity", "bff-orders", scope="all"),
-            "err": action(
-                "aws:lambda:invocation-error", "pricing", invocationPercentage="40", preventExecution="true"
-            ),
-            "http": action(
-                "aws:lambda:invocation-http-integration-response",
-                "pricing",
-                statusCode="429",
-                preventExecution="true",
-            ),
-            "delay": action("aws:lambda:invocation-add-delay", "pricing", startupDelayMilliseconds="900"),
-        },
-    }
-    specs = dict(translate(template, template_file_fault(tmp_path / "t.json")))
-    assert isinstance(specs["stop"], KillTasks) and (specs["stop"].target.service, specs["stop"].count) == (
-        "orders",
-        2,
-    )
-    assert isinstance(specs["burn"], StressCpu) and (specs["burn"].percent, specs["burn"].load_percent) == (
-        50,
-        70,
-    )
-    assert isinstance(specs["slow"], AddLatency) and (specs["slow"].target.path, specs["slow"].delay_ms) == (
-        "bff->orders",
-        300,
-    )
-    assert isinstance(specs["cut"], BreakNetwork) and isinstance(specs["nacl"], BreakNetwork)
-    assert isinstance(specs["err"], FailRequests) and (specs["err"].share, specs["err"].status) == (0.4, 503)
-    assert isinstance(specs["http"], FailRequests) and specs["http"].status == 429
-    assert isinstance(specs["delay"], AddLatency) and specs["delay"].delay_ms == 900
-    assert all((spec.at, spec.for_) == (10, 60) for spec in specs.values())
-
-
-def test_an_unsupported_action_is_an_input_error_naming_it(tmp_path: Path) -> None:
-    template = {"targets": TARGETS, "actions": {"reboot": action("aws:ec2:reboot-instances", "orders-two")}}
-    with pytest.raises(
-        InputError, match=r"t.json: actions.reboot \(aws:ec2:reboot-instances\): localcloud has no equivalent"
-    ):
-        translate(template, template_file_fault(tmp_path / "t.json"))
-
-
-def test_a_target_without_a_logical_name_is_an_input_error(tmp_path: Path) -> None:
-    targets = {"any": {"resourceType": "aws:ecs:task", "selectionMode": "ALL"}}
-    template = {"targets": targets, "actions": {"stop": action("aws:ecs:stop-task", "any")}}
-    with pytest.raises(InputError, match="gameday:target"):
-        translate(template, template_file_fault(tmp_path / "t.json"))
+# --- on localcloud (the translation itself: tests/test_fis_template_local.py) ---------------------
 
 
 def test_the_example_scenario_builds_on_localcloud_and_its_plan_reverts_from_the_ledger() -> None:

@@ -37,7 +37,7 @@ def _touches(fault: StressCpu, target: AwsTarget) -> list[Resource]:
 
 def _fis(fault: StressCpu, target: AwsTarget) -> FisAction:
     parameters = {"duration": iso_duration(fault.for_), "percent": str(fault.load_percent)}
-    tasks = ecs_tasks(target, fault.target.service, fault.count, fault.percent)
+    tasks = ecs_tasks(target, fault.target.service, fault.count, fault.percent, fault.target.zone)
     return FisAction("aws:ecs:task-cpu-stress", "Tasks", parameters, tasks)
 
 

@@ -62,8 +62,8 @@ class LocalCpuStress:
 
     def describe(self) -> str:
         return (
-            f"burn {self._fault.load_percent}% CPU in {self._share()} of the running tasks of service "
-            f"{self._service}"
+            f"burn {self._fault.load_percent}% CPU in {self._share()} of the running tasks of "
+            f"{self._fault.target.where}"
         )
 
     def _share(self) -> str:
@@ -71,7 +71,8 @@ class LocalCpuStress:
 
     def prepare(self) -> dict[str, Any]:
         tasks = _tasks(self._client, self._service)
-        running = [task.id for task in tasks if task.status == "RUNNING"]
+        zone = self._fault.target.zone
+        running = [task.id for task in tasks if task.status == "RUNNING" and zone in (None, task.zone)]
         self._chosen = (
             sorted(running) if self._selection is None else sorted(self._selection.pick(running, self._rng))
         )
@@ -81,7 +82,7 @@ class LocalCpuStress:
                 if running
                 else "has no running tasks"
             )
-            raise FaultNotLanded(f"nothing to stress: service {self._service} {why}")
+            raise FaultNotLanded(f"nothing to stress: {self._fault.target.where} {why}")
         stressed = [task.id for task in tasks if task.id in self._chosen and task.stress is not None]
         if stressed:
             raise FaultNotLanded(f"task(s) already under CPU stress: {', '.join(stressed)}")

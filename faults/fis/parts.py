@@ -51,14 +51,20 @@ def selection_mode(count: int | None, percent: float | None) -> str:
     return "ALL"
 
 
-def ecs_tasks(target: AwsTarget, service: str, count: int | None, percent: float | None) -> dict[str, Any]:
-    """An FIS target choosing ``count`` or ``percent`` (none: all) of a mapped service's tasks."""
+def ecs_tasks(
+    target: AwsTarget, service: str, count: int | None, percent: float | None, zone: str | None = None
+) -> dict[str, Any]:
+    """An FIS target choosing ``count`` or ``percent`` (none: all) of a mapped service's tasks,
+    only those placed in ``zone`` when one is given (FIS filters DescribeTasks' ``availabilityZone``)."""
     mapped = target.service(service)
-    return {
+    tasks: dict[str, Any] = {
         "resourceType": "aws:ecs:task",
         "parameters": {"cluster": mapped.cluster, "service": mapped.service},
         "selectionMode": selection_mode(count, percent),
     }
+    if zone is not None:
+        tasks["filters"] = [{"path": "AvailabilityZone", "values": [zone]}]
+    return tasks
 
 
 def lambda_function(target: AwsTarget, path: AwsPath) -> dict[str, Any]:

@@ -19,6 +19,7 @@ from faults.fis_template.aws_targets import template_targets
 from faults.fis_template.local import template_on_localcloud
 from faults.fis_template.spec import FisTemplateFile
 from faults.kind import FaultKind, ProviderArgs, Revert, RevertContext, RevertPlanModel
+from gameday.localcloud.stack import load_stack
 from gameday.targets import AwsTarget, LocalTarget
 
 
@@ -58,7 +59,9 @@ def _local(fault: FisTemplateFile, target: LocalTarget, args: ProviderArgs) -> I
             rng=args.rng,
         )
 
-    return template_on_localcloud(read_template(fault.file), fault, args.fault_id, build)
+    return template_on_localcloud(
+        read_template(fault.file), fault, args.fault_id, load_stack(target.stack), build
+    )
 
 
 def _template(fault: FisTemplateFile, target: AwsTarget, run_id: str, fault_id: str) -> Template:

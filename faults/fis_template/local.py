@@ -1,13 +1,19 @@
-"""An FIS template on localcloud: each supported action becomes the local provider's fault.
+"""An FIS template on localcloud: each supported action becomes the local faults that keep its meaning.
 
-A target names its logical resource with the ``gameday:target`` resource tag (a service such as
-``orders``, or a path such as ``bff->orders``), or, for ECS tasks, with the ``service``
-parameter. Translation happens when the injector is built, before the run starts, so an action
-localcloud cannot do is an input error naming it rather than a fault that silently did nothing.
+Targets are read by :mod:`faults.fis_template.local_targets`, actions by
+:mod:`faults.fis_template.local_actions`; this module puts them on the experiment's clock (each
+action starts when the actions in its ``startAfter`` have ended and lasts its ``duration``) and
+drives them as one fault. Translation happens when the injector is built, before the run starts,
+so every action localcloud cannot do is an input error naming it, all of them at once, rather than
+a fault that silently did something else. An action the scenario lists in ``skip_on_localcloud``
+is left out on purpose, and the fault's outcome says so.
 """
 
 from __future__ import annotations
 
+import re
+import threading
+import time
 from collections.abc import Callable
 from functools import cache
 from typing import Any
@@ -15,12 +21,18 @@ from typing import Any
 from pydantic import TypeAdapter, ValidationError
 
 from faults.base import Injector, InjectOutcome
-from faults.fis.parts import TARGET_TAG, Template
+from faults.fis.parts import Template
+from faults.fis_template.local_actions import MAPPERS, SUPPORTED, WAIT, Action
+from faults.fis_template.local_targets import LocalTarget, Refused, local_target
 from faults.fis_template.spec import FisTemplateFile
 from gameday.errors import InputError
-from gameday.fis_template import template_line
+from gameday.fis_shape import Finding
+from gameday.fis_template import located_problems, template_lines
+from gameday.fis_timeline import action_duration_s, action_starts
+from gameday.localcloud.stack import Stack
 
 SEQUENCE_ACTION = "in-reverse-order"  # revert plan whose "plans" are undone last first
+_PART_ID = re.compile(r"[^A-Za-z0-9-]+")
 
 
 @cache
@@ -31,133 +43,182 @@ def _fault_spec() -> TypeAdapter[Any]:
     return TypeAdapter(FaultSpec)
 
 
-_SERVICE_ACTIONS = {"aws:ecs:stop-task", "aws:ecs:task-cpu-stress"}
+def translate(template: Template, fault: FisTemplateFile, stack: Stack) -> list[tuple[str, Any]]:
+    """(part name, local fault entry) for every action of ``template``, timed on the fault's window.
 
-
-def translate(template: Template, fault: FisTemplateFile) -> list[tuple[str, Any]]:
-    """(action name, local fault entry) for every action of ``template``, in the file's order."""
-    translated = []
-    for name, action in template["actions"].items():
-        action_id = str(action.get("actionId", "")) or "an action without actionId"
+    A part is named after its action, with the service, path or zone in brackets when one action
+    becomes several local faults. :class:`InputError` lists every action localcloud cannot run.
+    """
+    actions: dict[str, Any] = template["actions"]
+    starts = action_starts(template) or dict.fromkeys(actions, 0.0)
+    unsupported: list[Finding] = []  # told first: no edit of the action's target makes it run
+    problems: list[Finding] = []
+    translated: list[tuple[str, Any]] = []
+    for name, action in actions.items():
+        action_id = str(action.get("actionId", ""))
+        if action_id == WAIT or name in fault.skip_on_localcloud:
+            continue
+        mapper = MAPPERS.get(action_id)
+        if mapper is None:
+            unsupported.append((("actions", name, "actionId"), _no_equivalent(action_id)))
+            continue
         try:
-            entry = _entry(action_id, action, template)
-            entry.update({"at": fault.at, "for": fault.for_})
-            translated.append((name, _fault_spec().validate_python(entry)))
-        except ValidationError as exc:
-            problem = exc.errors(include_url=False)[0]["msg"].removeprefix("Value error, ")
-            raise InputError(
-                f"{template_line(fault.file, ('actions', name))} ({action_id}): {problem}"
-            ) from None
-        except ValueError as exc:
-            raise InputError(f"{template_line(fault.file, ('actions', name))} ({action_id}): {exc}") from None
+            parts = mapper(Action(name, action, _target(action, template, stack), stack))
+            timing = _timing(fault, starts[name], action_duration_s(action))
+            translated += [
+                (f"{name}[{where}]" if len(parts) > 1 else name, _entry({**entry, **timing}))
+                for where, entry in parts
+            ]
+        except Refused as refused:
+            problems.append((refused.loc, refused.message))
+        except ValueError as invalid:
+            problems.append((("actions", name), str(invalid)))
+    if unsupported or problems:
+        lines = template_lines(fault.file)
+        raise InputError(
+            located_problems(fault.file, unsupported, lines) + located_problems(fault.file, problems, lines)
+        )
+    if not translated:
+        raise InputError(
+            f"{fault.file}: actions: nothing left for localcloud to run: every action waits or is skipped"
+        )
     return translated
 
 
-def _entry(action_id: str, action: dict[str, Any], template: Template) -> dict[str, Any]:
-    """The local fault entry (without timing) for one FIS action; ValueError says why there is none."""
-    parameters: dict[str, str] = action.get("parameters") or {}
-    target = _target(action, template)
-    logical = _logical_name(target)
-    if action_id in _SERVICE_ACTIONS:
-        share = _share(str(target.get("selectionMode", "ALL")))
-        if action_id == "aws:ecs:stop-task":
-            return {"kind": "kill-tasks", "target": {"service": logical}, **(share or {"percent": 100})}
-        return {
-            "kind": "stress-cpu",
-            "target": {"service": logical},
-            "load_percent": _whole(parameters, "percent", "100"),
-            **(share or {}),
-        }
-    path = {"path": logical}
-    if action_id in ("aws:network:disrupt-connectivity", "aws:ecs:task-network-blackhole-port"):
-        return {"kind": "break-network", "target": path, "mode": "blackhole"}
-    if action_id == "aws:ecs:task-network-latency":
-        return {
-            "kind": "add-latency",
-            "target": path,
-            "delay_ms": _whole(parameters, "delayMilliseconds", "200"),
-            "jitter_ms": _whole(parameters, "jitterMilliseconds", "10"),
-        }
-    if action_id == "aws:lambda:invocation-add-delay":
-        delay = _whole(parameters, "startupDelayMilliseconds", "1000")
-        return {"kind": "add-latency", "target": path, "delay_ms": delay, "jitter_ms": 0}
-    if action_id in ("aws:lambda:invocation-error", "aws:lambda:invocation-http-integration-response"):
-        return {
-            "kind": "fail-requests",
-            "target": path,
-            "share": _whole(parameters, "invocationPercentage", "100") / 100,
-            "status": _whole(parameters, "statusCode", "503"),
-        }
-    raise ValueError("localcloud has no equivalent for this action; remove it or run on an AWS target")
+def _no_equivalent(action_id: str) -> str:
+    return (
+        f"{action_id or 'an action without actionId'} has no localcloud equivalent; localcloud runs "
+        f"{', '.join(SUPPORTED)}. Run it on an AWS target, or list the action in the fault's "
+        "skip_on_localcloud to run the rest without it"
+    )
 
 
-def _whole(parameters: dict[str, str], name: str, default: str) -> int:
-    value = parameters.get(name, default)
-    if not value.isdigit() or len(value) > 9:
-        raise ValueError(f"parameter {name} is '{value}', not a whole number")
-    return int(value)
-
-
-def _target(action: dict[str, Any], template: Template) -> dict[str, Any]:
-    names = list((action.get("targets") or {}).values())
+def _target(action: dict[str, Any], template: Template, stack: Stack) -> LocalTarget:
+    names = [str(name) for name in (action.get("targets") or {}).values()]
     targets = template.get("targets") or {}
     if len(names) != 1 or names[0] not in targets:
         raise ValueError("the action must name exactly one target of the template")
-    return dict(targets[names[0]])
+    return local_target(names[0], dict(targets[names[0]]), stack)
 
 
-def _logical_name(target: dict[str, Any]) -> str:
-    logical = (target.get("resourceTags") or {}).get(TARGET_TAG) or (target.get("parameters") or {}).get(
-        "service"
-    )
-    if not logical:
-        raise ValueError(
-            f'give its target resourceTags {{"{TARGET_TAG}": ...}} naming the service or path, '
-            "so localcloud knows what it means"
-        )
-    return str(logical)
+def _timing(fault: FisTemplateFile, start: float, duration: float | None) -> dict[str, float]:
+    """The part's window: from its start on the experiment's clock for its duration, or to the end."""
+    return {"at": fault.at + start, "for": duration if duration is not None else fault.for_ - start}
 
 
-def _share(mode: str) -> dict[str, float] | None:
-    """FIS selectionMode as count/percent; None for ALL."""
-    if mode == "ALL":
-        return None
-    if mode.startswith("COUNT(") and mode.endswith(")"):
-        return {"count": int(mode[6:-1])}
-    if mode.startswith("PERCENT(") and mode.endswith(")"):
-        return {"percent": float(mode[8:-1])}
-    raise ValueError(f"selectionMode '{mode}' is not ALL, COUNT(n) or PERCENT(n)")
+def _entry(entry: dict[str, Any]) -> Any:
+    try:
+        return _fault_spec().validate_python(entry)
+    except ValidationError as exc:
+        problem = exc.errors(include_url=False)[0]
+        field = ".".join(str(part) for part in problem["loc"][1:])  # [0] is the kind's tag
+        message = str(problem["msg"]).removeprefix("Value error, ")
+        raise ValueError(f"{field}: {message}" if field else message) from None
 
 
 class TemplateOnLocalcloud:
-    """The injectors of every translated action, driven as one fault: inject all, revert all."""
+    """The injectors of every translated action, driven as one fault on the experiment's clock.
 
-    def __init__(self, fault_id: str, parts: list[tuple[str, Injector]]) -> None:
+    ``inject`` starts each part when its action would start and undoes a part whose duration ends
+    before the fault's window does, so it returns when the last part has started (never later than
+    the window, which validation made cover the template); ``revert`` undoes what is left, last
+    first. The revert plan holds every part's plan, so a killed run is rolled back whole.
+    """
+
+    def __init__(
+        self,
+        fault: FisTemplateFile,
+        fault_id: str,
+        parts: list[tuple[str, Any, Injector]],
+        skipped: list[str],
+        sleep: Callable[[float], object] = time.sleep,
+        now: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.fault_id = fault_id
-        self._parts = parts
+        self._fault = fault
+        self._parts = parts  # (name, local entry, injector)
+        self._skipped = skipped
+        self._sleep = sleep
+        self._now = now
+        self._applied: list[Injector] = []
+        self._lock = threading.Lock()
 
     def describe(self) -> str:
-        return "; ".join(f"{name}: {injector.describe()}" for name, injector in self._parts)
+        return (
+            "; ".join(
+                f"{self._offset(spec)}{name}: {injector.describe()}" for name, spec, injector in self._parts
+            )
+            + self._skipped_note()
+        )
 
     def revert_plan(self) -> dict[str, Any]:
-        return {"action": SEQUENCE_ACTION, "plans": [injector.revert_plan() for _, injector in self._parts]}
+        return {"action": SEQUENCE_ACTION, "plans": [injector.revert_plan() for *_, injector in self._parts]}
 
     def inject(self) -> InjectOutcome:
-        outcomes = [(name, injector.inject()) for name, injector in self._parts]
+        began = self._now()
+        outcomes: list[tuple[str, Any, InjectOutcome]] = []
+        for when, name, spec, injector, start in self._schedule():
+            self._sleep(max(0.0, when - (self._now() - began)))
+            if start:
+                outcomes.append((name, spec, injector.inject()))
+                with self._lock:
+                    self._applied.append(injector)
+            else:
+                self._undo(injector)
         return InjectOutcome(
-            landed=all(outcome.landed for _, outcome in outcomes),
-            detail="; ".join(f"{name}: {outcome.detail}" for name, outcome in outcomes),
-            affected=[item for _, outcome in outcomes for item in outcome.affected],
+            landed=bool(outcomes) and all(outcome.landed for *_, outcome in outcomes),
+            detail="; ".join(
+                f"{self._offset(spec)}{name}: {outcome.detail}" for name, spec, outcome in outcomes
+            )
+            + self._skipped_note(),
+            affected=[item for *_, outcome in outcomes for item in outcome.affected],
         )
 
     def revert(self) -> None:
-        for _, injector in reversed(self._parts):
+        with self._lock:
+            left, self._applied = list(self._applied), []
+        for injector in reversed(left):
             injector.revert()
+
+    def _schedule(self) -> list[tuple[float, str, Any, Injector, bool]]:
+        """(seconds after inject, part, entry, injector, start?) in time order; ends inside the window."""
+        events = []
+        for name, spec, injector in self._parts:
+            begins = spec.at - self._fault.at
+            events.append((begins, name, spec, injector, True))
+            if begins + spec.for_ < self._fault.for_:
+                events.append((begins + spec.for_, name, spec, injector, False))
+        # At one time: ends before starts, and tasks are stopped after the paths and zones are cut
+        # (FIS starts them at once), so no replacement is placed where the harm is about to land.
+        return sorted(events, key=lambda event: (event[0], event[4], event[2].kind == "kill-tasks"))
+
+    def _undo(self, injector: Injector) -> None:
+        with self._lock:
+            if injector not in self._applied:
+                return
+            self._applied.remove(injector)
+        injector.revert()
+
+    def _offset(self, spec: Any) -> str:
+        offset = spec.at - self._fault.at
+        return f"+{offset:g}s " if offset else ""
+
+    def _skipped_note(self) -> str:
+        return f"; not run on localcloud: {', '.join(self._skipped)}" if self._skipped else ""
 
 
 def template_on_localcloud(
-    template: Template, fault: FisTemplateFile, fault_id: str, build: Callable[[Any, str], Injector]
+    template: Template,
+    fault: FisTemplateFile,
+    fault_id: str,
+    stack: Stack,
+    build: Callable[[Any, str], Injector],
 ) -> TemplateOnLocalcloud:
     """Translate ``template`` and build each part with ``build(spec, part_id)`` (the local provider)."""
-    parts = [(name, build(spec, f"{fault_id}-{name}")) for name, spec in translate(template, fault)]
-    return TemplateOnLocalcloud(fault_id, parts)
+    parts = [
+        (name, spec, build(spec, f"{fault_id}-{_PART_ID.sub('-', name).strip('-')}"))
+        for name, spec in translate(template, fault, stack)
+    ]
+    actions = template["actions"]
+    skipped = [f"{name} ({actions[name].get('actionId')})" for name in fault.skip_on_localcloud]
+    return TemplateOnLocalcloud(fault, fault_id, parts, skipped)

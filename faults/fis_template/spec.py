@@ -24,6 +24,11 @@ class FisTemplateFile(FaultBase):
     kind: Literal["fis-template"]
     file: Path = Field(description="JSON file, relative to the scenario file's folder")
     via: Via = "fis"
+    skip_on_localcloud: list[str] = Field(
+        default_factory=list,
+        description="names of the template's actions localcloud has no equivalent for, left out on "
+        "localcloud (the outcome names them); on AWS every action runs",
+    )
 
     @field_validator("file")
     @classmethod
@@ -55,6 +60,19 @@ class FisTemplateFile(FaultBase):
             raise ValueError(
                 f"for is {self.for_:g}s but the template's waits and actions take {runs:g}s: "
                 f"{runs - self.for_:g}s short (gameday stops the experiment when for ends)"
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _skips_name_actions(self, info: ValidationInfo) -> FisTemplateFile:
+        if not self.skip_on_localcloud or (info.context or {}).get("scenario_dir") is None:
+            return self
+        actions = read_template_file(self.file)["actions"]
+        unknown = [name for name in self.skip_on_localcloud if name not in actions]
+        if unknown:
+            raise ValueError(
+                f"skip_on_localcloud names {', '.join(unknown)}, not actions of {self.file.name} "
+                f"(its actions: {', '.join(actions)})"
             )
         return self
 

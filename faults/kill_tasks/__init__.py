@@ -23,7 +23,7 @@ from gameday.targets import AwsTarget, LocalTarget
 
 def _local(fault: KillTasks, target: LocalTarget, args: ProviderArgs) -> Injector:
     client = args.localcloud_client or LocalcloudClient(target.control_url)
-    platform = LocalcloudTasks(client, fault.target.service)
+    platform = LocalcloudTasks(client, fault.target.service, fault.target.zone)
     return KillTasksInjector(fault, platform, fault_id=args.fault_id, run_id=args.run_id, rng=args.rng)
 
 
@@ -31,7 +31,7 @@ def _aws(fault: KillTasks, target: AwsTarget, args: ProviderArgs) -> Injector:
     (service,) = args.resources or _touches(fault, target)
     assert service.cluster is not None  # an ECS service resource always names its cluster
     ecs = args.ecs_client or aws_client(target, "ecs")
-    platform = EcsTasks(ecs, service.cluster, service.name)
+    platform = EcsTasks(ecs, service.cluster, service.name, fault.target.zone)
     return KillTasksInjector(fault, platform, fault_id=args.fault_id, run_id=args.run_id, rng=args.rng)
 
 
@@ -40,7 +40,7 @@ def _touches(fault: KillTasks, target: AwsTarget) -> list[Resource]:
 
 
 def _fis(fault: KillTasks, target: AwsTarget) -> FisAction:
-    tasks = ecs_tasks(target, fault.target.service, fault.count, fault.percent)
+    tasks = ecs_tasks(target, fault.target.service, fault.count, fault.percent, fault.target.zone)
     return FisAction("aws:ecs:stop-task", "Tasks", {}, tasks)
 
 

@@ -22,18 +22,28 @@ class EcsTasks:
 
     poll_interval_s = 2.0
 
-    def __init__(self, ecs: BaseClient, cluster: str, service: str) -> None:
+    def __init__(self, ecs: BaseClient, cluster: str, service: str, zone: str | None = None) -> None:
         self._ecs = ecs
         self._cluster = cluster
         self._service = service
+        self._zone = zone  # only the tasks DescribeTasks places in this Availability Zone
 
     @property
     def where(self) -> str:
-        return f"ECS service {self._service} in cluster {self._cluster}"
+        zone = f" in {self._zone}" if self._zone else ""
+        return f"ECS service {self._service} in cluster {self._cluster}{zone}"
 
     def running(self) -> list[str]:
         with aws_call("ecs:ListTasks"):
-            return self._list_running()
+            running = self._list_running()
+        if self._zone is None:
+            return running
+        with aws_call("ecs:DescribeTasks"):  # ListTasks cannot filter on the zone
+            return [
+                str(described["taskArn"])
+                for described in self._describe_all(running)
+                if described.get("availabilityZone") == self._zone
+            ]
 
     def stop(self, task: str, reason: str) -> None:
         with aws_call("ecs:StopTask"):
@@ -44,8 +54,7 @@ class EcsTasks:
         with aws_call("ecs:DescribeTasks"):
             stopped = {
                 described["taskArn"]
-                for start in range(0, len(tasks), DESCRIBE_BATCH)
-                for described in self._describe(tasks[start : start + DESCRIBE_BATCH])
+                for described in self._describe_all(tasks)
                 if "STOPPED" in (described.get("lastStatus"), described.get("desiredStatus"))
             }
         return [task for task in tasks if task not in stopped]
@@ -60,6 +69,13 @@ class EcsTasks:
     @throttle_retry
     def _stop(self, task: str, reason: str) -> None:
         self._ecs.stop_task(cluster=self._cluster, task=task, reason=reason)
+
+    def _describe_all(self, tasks: Sequence[str]) -> list[dict[str, object]]:
+        return [
+            described
+            for start in range(0, len(tasks), DESCRIBE_BATCH)
+            for described in self._describe(tasks[start : start + DESCRIBE_BATCH])
+        ]
 
     @throttle_retry
     def _describe(self, tasks: Sequence[str]) -> list[dict[str, object]]:

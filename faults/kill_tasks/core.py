@@ -62,6 +62,7 @@ class KillTasksInjector:
     ) -> None:
         self.fault_id = fault_id
         self._service = fault.target.service
+        self._where = fault.target.where
         self._selection = Selection(count=fault.count, percent=fault.percent)
         self._platform = platform
         self._reason = stop_reason(run_id, fault_id)
@@ -69,7 +70,7 @@ class KillTasksInjector:
         self._effect_timeout_s = effect_timeout_s
 
     def describe(self) -> str:
-        return f"stop {self._selection.label()} of the running tasks of service {self._service}"
+        return f"stop {self._selection.label()} of the running tasks of {self._where}"
 
     def revert_plan(self) -> dict[str, Any]:
         return {

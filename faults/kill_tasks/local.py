@@ -29,18 +29,21 @@ class LocalcloudTasks:
 
     poll_interval_s = 0.2
 
-    def __init__(self, client: LocalcloudApi, service: str) -> None:
+    def __init__(self, client: LocalcloudApi, service: str, zone: str | None = None) -> None:
         self._client = client
         self._service = service
+        self._zone = zone  # only the tasks placed in this Availability Zone
         self._pids: dict[str, int] = {}  # task id → pid, remembered from the listing
 
     @property
     def where(self) -> str:
-        return f"localcloud service {self._service}"
+        return f"localcloud service {self._service}" + (f" in {self._zone}" if self._zone else "")
 
     def running(self) -> list[str]:
         tasks = self._tasks()
-        running = [task for task in tasks.values() if task.status == "RUNNING"]
+        running = [
+            task for task in tasks.values() if task.status == "RUNNING" and self._zone in (None, task.zone)
+        ]
         self._pids.update({task.id: task.pid for task in running})
         return [task.id for task in running]
 
