@@ -70,13 +70,17 @@ def _fault_misfits(fault: Any, stack: Stack) -> Iterator[tuple[Location, str]]:
 def misfits(fault: Any, stack: Stack) -> Iterator[tuple[Location, str]]:
     """(field, problem) for each selection field of ``fault`` that names nothing in ``stack``, and
     for a ``count`` above the tasks of the service it selects. Read by field name, so any kind
-    (a plugin's too) selecting with ``target: {service, zone | path | queue}`` is checked alike."""
+    (a plugin's too) selecting with ``target: {service, zone | path | queue}`` or a bare
+    ``target: {zone}`` is checked alike."""
     selection = getattr(fault, "target", None)
     service = getattr(selection, "service", None)
     if service is not None:
         yield from _service_misfits(
             service, getattr(selection, "zone", None), getattr(fault, "count", None), stack
         )
+    zone = getattr(selection, "zone", None)
+    if service is None and zone is not None and zone not in stack.zones:
+        yield ("target", "zone"), _unknown("zone", zone, stack.name, stack.zones)
     path = getattr(selection, "path", None)
     if path is not None:
         caller, _, callee = path.partition("->")

@@ -254,4 +254,4 @@ def test_the_combined_command_refuses_a_wait_under_a_minute_and_template_files(
         main(["fis-template", str(with_file), "--target", "prod", "--targets", str(targets), "--combined"])
         == 2
     )
-    assert "f1-fis-template is a FIS template file" in capsys.readouterr().err
+    assert "f1-fis-template (fis-template) is a whole FIS template of its own" in capsys.readouterr().err

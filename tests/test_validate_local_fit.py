@@ -143,3 +143,17 @@ def test_a_zone_the_stack_has_not_is_refused(
         f"{scenario}:21: faults[0].target.zone: no zone 'us-east-9z' in stack shop "
         "(known: us-east-1a, us-east-1b, us-east-1c)"
     )
+
+
+def test_an_impaired_zone_the_stack_has_not_is_refused(
+    tmp_path: Path, targets: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    scenario = _changed(
+        tmp_path, ROOT / "scenarios" / "az-impairment.yaml", "zone: us-east-1a}", "zone: eu-west-1a}"
+    )
+    code, lines = _validate(capsys, targets, scenario)
+    assert code == 2
+    assert lines[0] == (
+        f"{scenario}:25: faults[0].target.zone: no zone 'eu-west-1a' in stack shop "
+        "(known: us-east-1a, us-east-1b, us-east-1c)"
+    )

@@ -6,11 +6,9 @@ from typing import Any, Literal
 
 from pydantic import Field, model_validator
 
-from gameday.faultspecs import FisOnly
+from gameday.faultspecs import ZONE_PATTERN, FisOnly
 from gameday.shared import Strict
-from gameday.yamlfile import hinted
 
-ZONE_NAME = hinted(r"^[a-z]{2}(-[a-z]+)+-[0-9][a-z]$", "write an Availability Zone by name, e.g. us-east-1a")
 DEFAULT_DELAY_MS = 200  # FIS aws:ecs:task-network-latency's own defaults
 DEFAULT_JITTER_MS = 10
 
@@ -18,7 +16,7 @@ DEFAULT_JITTER_MS = 10
 class ZoneSelection(Strict):
     """An Availability Zone by name, e.g. ``{zone: us-east-1a}``: the same name locally and on AWS."""
 
-    zone: str = Field(pattern=ZONE_NAME)
+    zone: str = Field(pattern=ZONE_PATTERN)
 
     @property
     def label(self) -> str:

@@ -46,8 +46,9 @@ def fis_template(scenario_path: Path, target_name: str, targets_path: Path, *, c
         for planned in fis_faults:
             if not has_fis_action(planned.spec):
                 raise InputError(
-                    f"{scenario_path}: {planned.fault_id} is a FIS template file; --combined merges only "
-                    "faults gameday builds (print its template without --combined)"
+                    f"{scenario_path}: {planned.fault_id} ({planned.spec.kind}) is a whole FIS template "
+                    "of its own; --combined merges only faults that are one FIS action each (print "
+                    "its template without --combined)"
                 )
             built.append((planned.fault_id, planned.spec))
         template = build_combined_template(built, target, run_id=RUN_ID_PLACEHOLDER, scenario=scenario.name)
