@@ -25,7 +25,9 @@ pytestmark = pytest.mark.e2e
 
 
 def _target(shop: RunningLocalcloud) -> LocalTarget:
-    return LocalTarget(kind="localcloud", stack=Path("unused.yaml"), control_url=shop.client.base_url)
+    return LocalTarget(
+        kind="localcloud", stack=ROOT / "gameday" / "shop" / "stack.yaml", control_url=shop.client.base_url
+    )
 
 
 def _task_pids(shop: RunningLocalcloud, service: str) -> dict[str, int]:

@@ -28,11 +28,11 @@ expect:
 
 
 def test_cpu_stress_shows_in_the_services_cpu_and_ends_with_the_revert(
-    shop: RunningLocalcloud, tmp_path: Path
+    shop: RunningLocalcloud, shop_stack: Path, tmp_path: Path
 ) -> None:
     scenario = tmp_path / "catalog-burn.yaml"
     scenario.write_text(SCENARIO)
-    target = LocalTarget(kind="localcloud", stack=tmp_path / "unused.yaml", control_url=shop.client.base_url)
+    target = LocalTarget(kind="localcloud", stack=shop_stack, control_url=shop.client.base_url)
 
     outcome = run_game_day(scenario, "local", target, tmp_path / "reports")
 

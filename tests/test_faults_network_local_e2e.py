@@ -51,7 +51,9 @@ expect:
   - {{score: availability, phase: baseline, min: 0.9}}
 """
     )
-    target = LocalTarget(kind="localcloud", stack=Path("unused.yaml"), control_url=shop.client.base_url)
+    target = LocalTarget(
+        kind="localcloud", stack=ROOT / "gameday" / "shop" / "stack.yaml", control_url=shop.client.base_url
+    )
     outcome = run_game_day(scenario, "local", target, tmp_path / "reports")
     evidence = RunEvidence.load(outcome.run_dir)
     (record,) = evidence.faults
