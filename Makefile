@@ -34,7 +34,7 @@ test: lint typecheck
 fuzz: $(STAMP)
 	GAMEDAY_FUZZ_CASES=4000 $(BIN)/pytest -q tests/test_input_fuzz.py
 
-# The full verdict matrix (43 game days, about 40 minutes): every row of gameday/shop/matrix.yaml on
+# The full verdict matrix (51 game days, about 52 minutes): every row of gameday/shop/matrix.yaml on
 # localcloud, each in its shop variant. `make test` runs its reduced rows (tests/test_verdict_matrix.py).
 matrix: $(STAMP)
 	$(BIN)/gameday matrix gameday/shop/matrix.yaml --reports reports

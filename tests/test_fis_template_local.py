@@ -21,6 +21,7 @@ from faults.kill_tasks.spec import KillTasks
 from faults.network.spec import AddLatency, BreakNetwork, FailRequests
 from gameday.errors import InputError
 from gameday.localcloud.stack import Stack, load_stack
+from gameday.processes import wait_until
 
 REPO = Path(__file__).resolve().parent.parent
 SHOP: Stack = load_stack(REPO / "gameday" / "shop" / "stack.yaml")
@@ -501,3 +502,43 @@ def test_the_parts_run_on_the_experiments_clock_and_what_is_left_reverts_last_fi
     assert outcome.landed and outcome.affected == ["slow", "stop"]
     assert "+90s stop: stop done" in outcome.detail and "not run on localcloud: ice" in outcome.detail
     assert log == ["0 inject slow", "60 revert slow", "90 inject stop", "90 revert stop"]
+
+
+def _slow_and_stop(tmp_path: Path, log: list[str], clock: list[float]) -> list[tuple[str, Any, Injector]]:
+    """A minute of latency and a task stop, both at the start of a three-minute window."""
+    specs = translated(
+        tmp_path,
+        {"orders": tasks("COUNT(1)", service="orders"), "path": path_tagged("aws:ecs:task", "bff->orders")},
+        {
+            "slow": act("aws:ecs:task-network-latency", "path", duration="PT1M"),
+            "stop": act("aws:ecs:stop-task", "orders"),
+        },
+        window="3m",
+    )
+    return [(name, spec, Part(name, log, clock)) for name, spec in specs.items()]
+
+
+def test_inject_returns_once_every_part_started_and_a_part_ends_on_its_own_later(tmp_path: Path) -> None:
+    log: list[str] = []
+    clock = [0.0]
+
+    def sleep(seconds: float) -> None:
+        clock[0] += seconds
+
+    fault = fault_for(tmp_path, {"targets": {}, "actions": {}}, window="3m")
+    parts = _slow_and_stop(tmp_path, log, clock)
+    driven = TemplateOnLocalcloud(fault, "f1", parts, [], sleep, lambda: clock[0])
+    outcome = driven.inject()
+    assert outcome.landed and outcome.affected == ["slow", "stop"]  # heard at 0s, not when slow ends
+    assert wait_until(lambda: len(log) == 3, 5.0, interval_s=0.01)
+    driven.revert()
+    assert log == ["0 inject slow", "0 inject stop", "60 revert slow", "60 revert stop"]
+
+
+def test_a_revert_before_a_part_ends_undoes_it_once_and_stops_waiting(tmp_path: Path) -> None:
+    log: list[str] = []
+    fault = fault_for(tmp_path, {"targets": {}, "actions": {}}, window="3m")
+    driven = TemplateOnLocalcloud(fault, "f1", _slow_and_stop(tmp_path, log, [0.0]), [])  # the real clock
+    driven.inject()
+    driven.revert()  # a minute before slow would end: returns at once
+    assert log == ["0 inject slow", "0 inject stop", "0 revert stop", "0 revert slow"]

@@ -33,6 +33,8 @@ from gameday.localcloud.stack import Stack
 
 SEQUENCE_ACTION = "in-reverse-order"  # revert plan whose "plans" are undone last first
 _PART_ID = re.compile(r"[^A-Za-z0-9-]+")
+# One step of the schedule: (seconds after inject, part, local entry, injector, start? else end)
+Step = tuple[float, str, Any, Injector, bool]
 
 
 @cache
@@ -119,10 +121,12 @@ def _entry(entry: dict[str, Any]) -> Any:
 class TemplateOnLocalcloud:
     """The injectors of every translated action, driven as one fault on the experiment's clock.
 
-    ``inject`` starts each part when its action would start and undoes a part whose duration ends
-    before the fault's window does, so it returns when the last part has started (never later than
-    the window, which validation made cover the template); ``revert`` undoes what is left, last
-    first. The revert plan holds every part's plan, so a killed run is rolled back whole.
+    ``inject`` starts each part when its action would start and returns when the last part has
+    started (never later than the window, which validation made cover the template), so the run
+    hears at once that the fault landed; a part whose duration ends before the fault's window does
+    is undone at its end, by a thread once ``inject`` has returned. ``revert`` stops that thread and
+    undoes what is left, last first. The revert plan holds every part's plan, so a killed run is
+    rolled back whole.
     """
 
     def __init__(
@@ -131,17 +135,19 @@ class TemplateOnLocalcloud:
         fault_id: str,
         parts: list[tuple[str, Any, Injector]],
         skipped: list[str],
-        sleep: Callable[[float], object] = time.sleep,
+        sleep: Callable[[float], object] | None = None,
         now: Callable[[], float] = time.monotonic,
     ) -> None:
         self.fault_id = fault_id
         self._fault = fault
         self._parts = parts  # (name, local entry, injector)
         self._skipped = skipped
-        self._sleep = sleep
+        self._reverted = threading.Event()
+        self._sleep = sleep or self._reverted.wait  # a real wait ends early when the fault is reverted
         self._now = now
         self._applied: list[Injector] = []
         self._lock = threading.Lock()
+        self._ends: threading.Thread | None = None
 
     def describe(self) -> str:
         return (
@@ -156,15 +162,25 @@ class TemplateOnLocalcloud:
 
     def inject(self) -> InjectOutcome:
         began = self._now()
+        schedule = self._schedule()
+        last_start = max((index for index, event in enumerate(schedule) if event[4]), default=-1)
         outcomes: list[tuple[str, Any, InjectOutcome]] = []
-        for when, name, spec, injector, start in self._schedule():
+        for when, name, spec, injector, start in schedule[: last_start + 1]:
             self._sleep(max(0.0, when - (self._now() - began)))
+            if self._reverted.is_set():
+                break  # the run ended while the template was still starting its actions
             if start:
                 outcomes.append((name, spec, injector.inject()))
                 with self._lock:
                     self._applied.append(injector)
             else:
                 self._undo(injector)
+        ends = schedule[last_start + 1 :]  # only ends are left after the last start
+        if ends and not self._reverted.is_set():
+            self._ends = threading.Thread(
+                target=self._end_later, args=(ends, began), name=f"{self.fault_id}-ends", daemon=True
+            )
+            self._ends.start()
         return InjectOutcome(
             landed=bool(outcomes) and all(outcome.landed for *_, outcome in outcomes),
             detail="; ".join(
@@ -175,12 +191,23 @@ class TemplateOnLocalcloud:
         )
 
     def revert(self) -> None:
+        self._reverted.set()
+        if self._ends is not None:
+            self._ends.join()
         with self._lock:
             left, self._applied = list(self._applied), []
         for injector in reversed(left):
             injector.revert()
 
-    def _schedule(self) -> list[tuple[float, str, Any, Injector, bool]]:
+    def _end_later(self, ends: list[Step], began: float) -> None:
+        """Undo each part at its end on the experiment's clock, unless the fault is reverted first."""
+        for when, _, _, injector, _ in ends:
+            self._sleep(max(0.0, when - (self._now() - began)))
+            if self._reverted.is_set():
+                return
+            self._undo(injector)
+
+    def _schedule(self) -> list[Step]:
         """(seconds after inject, part, entry, injector, start?) in time order; ends inside the window."""
         events = []
         for name, spec, injector in self._parts:
