@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,9 @@ from gameday.yamltree import MAX_DEPTH, MAX_NUMBER_DIGITS, Location, YamlProblem
 
 # What the YAML reading finds with a line that the JSON reading would find without one.
 _LOCATED_FIRST = ("the key", "the number", "'")
+# A character beyond the BMP escaped as JSON writes it (json.dumps: "\ud83d\udd25"); YAML takes
+# each half as a lone surrogate and gives up on the whole file, so its lines would all be lost.
+_SURROGATE_PAIR = re.compile(r"(?<!\\)\\u(d[89ab][0-9a-f]{2})\\u(d[c-f][0-9a-f]{2})", re.IGNORECASE)
 
 
 class _Refused(ValueError):
@@ -38,7 +42,7 @@ def read_json(path: Path, what: str = "file") -> tuple[Any, dict[Location, int]]
     text = read_input_text(path, what=what)
     lines: dict[Location, int] = {}
     try:
-        _, lines = parse_yaml(text)
+        _, lines = parse_yaml(_SURROGATE_PAIR.sub(_astral, text))
     except YamlProblem as problem:
         if "nesting" in problem.message or "nested" in problem.message:
             raise _problem(path, problem.line, f"nested deeper than {MAX_DEPTH} levels") from None
@@ -61,6 +65,12 @@ def read_json(path: Path, what: str = "file") -> tuple[Any, dict[Location, int]]
     except RecursionError:
         raise _problem(path, None, f"nested deeper than {MAX_DEPTH} levels") from None
     return data, lines
+
+
+def _astral(pair: re.Match[str]) -> str:
+    """The one character a JSON surrogate-pair escape stands for (same line, so the same lines)."""
+    high, low = int(pair[1], 16) - 0xD800, int(pair[2], 16) - 0xDC00
+    return chr(0x10000 + (high << 10) + low)
 
 
 def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:

@@ -8,10 +8,14 @@ stack, or is refused with every problem on its line of the file.
 from __future__ import annotations
 
 import json
+import re
+import tempfile
 from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from faults.base import Injector, InjectOutcome
 from faults.cpu.spec import StressCpu
@@ -20,11 +24,13 @@ from faults.fis_template.spec import FisTemplateFile
 from faults.kill_tasks.spec import KillTasks
 from faults.network.spec import AddLatency, BreakNetwork, FailRequests
 from gameday.errors import InputError
+from gameday.fis_template import read_template_file
 from gameday.localcloud.stack import Stack, load_stack
 from gameday.processes import wait_until
 
 REPO = Path(__file__).resolve().parent.parent
 SHOP: Stack = load_stack(REPO / "gameday" / "shop" / "stack.yaml")
+_LOCATED = re.compile(r"[^\n]+\.json:\d+: [^\n]+")  # file:line: field: problem
 
 TASKS_IN_ZONE_A = {
     "resourceType": "aws:ecs:task",
@@ -542,3 +548,127 @@ def test_a_revert_before_a_part_ends_undoes_it_once_and_stops_waiting(tmp_path: 
     driven.inject()
     driven.revert()  # a minute before slow would end: returns at once
     assert log == ["0 inject slow", "0 inject stop", "0 revert stop", "0 revert slow"]
+
+
+# --- any template the checks accept: translated or refused plainly, never a traceback -------------
+
+EVERY_ACTION = {
+    "targets": {
+        "bff": tasks("ALL", service="bff"),
+        "orders": tasks("COUNT(1)", service="orders"),
+        "zone-a": TASKS_IN_ZONE_A,
+        "subnets-a": SUBNETS_OF_ZONE_A,
+        "function": path_tagged("aws:lambda:function", "bff->catalog"),
+    },
+    "actions": {
+        "stop": act("aws:ecs:stop-task", "zone-a"),
+        "burn": act("aws:ecs:task-cpu-stress", "orders", duration="PT1M", percent="80"),
+        "port": act(
+            "aws:ecs:task-network-blackhole-port", "bff", duration="PT1M", port="8080", trafficType="egress"
+        ),
+        "slow": act("aws:ecs:task-network-latency", "bff", duration="PT1M", delayMilliseconds="300"),
+        "cut": act("aws:network:disrupt-connectivity", "subnets-a", duration="PT1M", scope="all"),
+        "delay": act("aws:lambda:invocation-add-delay", "function", duration="PT1M"),
+        "fail": act(
+            "aws:lambda:invocation-http-integration-response",
+            "function",
+            duration="PT1M",
+            statusCode="503",
+            invocationPercentage="50",
+        ),
+        "wait": act("aws:fis:wait", duration="PT1M"),
+    },
+}
+MUTABLE = [
+    ("targets", "bff", "selectionMode"),
+    ("targets", "orders", "selectionMode"),
+    ("targets", "orders", "parameters", "service"),
+    ("targets", "zone-a", "filters", 0, "path"),
+    ("targets", "zone-a", "filters", 0, "values", 0),
+    ("targets", "subnets-a", "parameters", "availabilityZoneIdentifier"),
+    ("targets", "function", "resourceTags", "gameday:target"),
+    ("targets", "bff", "resourceType"),
+    ("actions", "stop", "actionId"),
+    ("actions", "stop", "startAfter"),
+    ("actions", "burn", "parameters", "percent"),
+    ("actions", "port", "parameters", "port"),
+    ("actions", "port", "parameters", "trafficType"),
+    ("actions", "slow", "parameters", "sources"),
+    ("actions", "slow", "parameters", "jitterMilliseconds"),
+    ("actions", "cut", "parameters", "scope"),
+    ("actions", "delay", "parameters", "startupDelayMilliseconds"),
+    ("actions", "fail", "parameters", "statusCode"),
+    ("actions", "fail", "parameters", "invocationPercentage"),
+    ("actions", "wait", "parameters", "duration"),
+]
+PLAUSIBLE = (
+    st.sampled_from(
+        [
+            "ALL",
+            "COUNT(0)",
+            "COUNT(3)",
+            "COUNT(99)",
+            "PERCENT(0)",
+            "PERCENT(50)",
+            "PERCENT(100)",
+            "bff",
+            "orders",
+            "worker",
+            "nobody",
+            "bff->orders",
+            "worker->bff",
+            "us-east-1a",
+            "us-east-1d",
+            "AvailabilityZone",
+            "Placement.AvailabilityZone",
+            "LastStatus",
+            "8080",
+            "5432",
+            "0",
+            "-1",
+            "100",
+            "429",
+            "200",
+            "ingress",
+            "egress",
+            "both",
+            "all",
+            "prefix-list",
+            "PT1M",
+            "PT0S",
+            "aws:ecs:task",
+            "aws:ec2:instance",
+            "aws:ecs:stop-task",
+            "aws:ec2:stop-instances",
+            "",
+        ]
+    )
+    | st.text(max_size=12)
+    | st.lists(st.sampled_from(["wait", "stop", "cut", "nothing"]), max_size=2)
+)
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.tuples(st.sampled_from(MUTABLE), PLAUSIBLE), min_size=1, max_size=3))
+def test_a_template_the_checks_accept_translates_or_is_refused_plainly(
+    changes: list[tuple[tuple[str | int, ...], Any]],
+) -> None:
+    template = json.loads(json.dumps(EVERY_ACTION))
+    for field, value in changes:
+        node = template
+        for part in field[:-1]:
+            node = node[part]
+        node[field[-1]] = value
+    with tempfile.TemporaryDirectory() as folder:
+        fault = fault_for(Path(folder), template)
+        try:
+            checked = read_template_file(fault.file)
+        except InputError:
+            return  # refused by the checks every target runs; test_fis_template_checks covers those
+        try:
+            parts = translate(checked, fault, SHOP)
+        except InputError as error:
+            assert error.problems
+            assert all(_LOCATED.fullmatch(str(problem)) for problem in error.problems), error.problems
+            return
+    assert parts and all(spec.kind != "fis-template" for _, spec in parts)
