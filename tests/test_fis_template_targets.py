@@ -15,7 +15,7 @@ from gameday.cli import main
 from gameday.errors import EnvironmentProblem, InputError
 from gameday.run.plan import build_plan
 from gameday.safety import preflight as preflight_module
-from gameday.safety.preflight import preflight
+from gameday.safety.preflight import preflight, touched_line
 from gameday.safety.resources import Resource
 from gameday.scenario import load_scenario
 
@@ -290,11 +290,25 @@ def test_subnets_of_one_zone_by_name_or_id(tmp_path: Path, zone: str) -> None:
 # --- pre-flight ----------------------------------------------------------------------------------
 
 
-def _preflight(folder: Path, fault: dict[str, Any], account: StubbedAccount, **target: Any) -> str:
-    """Pre-flight as a run does it, on the plan of ``fault``, with the account's Stubber clients."""
+def _preflight(
+    folder: Path,
+    fault: dict[str, Any],
+    account: StubbedAccount,
+    checked: list[str] | None = None,
+    **target: Any,
+) -> str:
+    """Pre-flight as a run does it, on the plan of ``fault``, with the account's Stubber clients;
+    ``checked`` gets each resource it passed, as the run's log and the dry run tell it."""
     plan = _plan(folder, fault, **target)
     account.expect("sts", "get_caller_identity", {"Account": ACCOUNT}, {})
-    return preflight(aws_target(**target), "staging", plan.faults, account)
+    seen = checked if checked is not None else []
+    return preflight(
+        aws_target(**target),
+        "staging",
+        plan.faults,
+        account,
+        lambda planned, resource: seen.append(f"{planned.fault_id}: {touched_line(resource)}"),
+    )
 
 
 def test_an_untagged_instance_refuses_the_run_naming_it_and_the_template_target(tmp_path: Path) -> None:
@@ -358,8 +372,14 @@ def test_the_blast_radius_holds_the_templates_selection_to_the_limit(
     fault = _template(tmp_path, targets, STOP_TASKS)
 
     if allowed:
-        assert _preflight(tmp_path, fault, account, blast_radius_percent=50) == ACCOUNT
+        checked: list[str] = []
+        assert _preflight(tmp_path, fault, account, checked, blast_radius_percent=50) == ACCOUNT
         account.assert_all_answered()
+        taken = {"PERCENT(50)": 2, "COUNT(2)": 2}[mode]
+        assert checked == [
+            *(f"f1-fis-template: ECS task {task} in cluster shop: opted in" for task in "abcd"),
+            f"f1-fis-template: ECS service orders in cluster shop, at most {taken} task(s) taken: opted in",
+        ]
         return
     with pytest.raises(EnvironmentProblem) as refused:
         _preflight(tmp_path, fault, account, blast_radius_percent=50)

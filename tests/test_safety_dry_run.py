@@ -127,6 +127,7 @@ def test_a_dry_run_prints_every_stop_and_sends_none(
     out = capsys.readouterr().out
     assert f"dry run of kill-two on target 'staging' (AWS account {ACCOUNT})" in out
     assert "f1-kill-tasks at 10s for 20s: stop 2 of the running tasks of service orders" in out
+    assert "\n  touches: ECS service orders in cluster shop: opted in\n" in out
     stops = [line for line in out.splitlines() if line.startswith("  inject: ecs:StopTask ")]
     assert len(stops) == 2
     assert all('"cluster": "shop"' in line and "gameday run dry-run: kill-tasks" in line for line in stops)

@@ -32,7 +32,7 @@ from gameday.run.console import Say
 from gameday.run.plan import Plan, PlannedFault
 from gameday.runfolder import RunFolder
 from gameday.safety.guardrails import AlarmWatcher, StopCondition
-from gameday.safety.preflight import preflight_plan
+from gameday.safety.preflight import preflight_plan, touched_line
 from gameday.shared import Span
 from gameday.targets import AwsTarget, LocalTarget, Target
 from gameday.traces.dependencies import DependencyMatch
@@ -234,7 +234,9 @@ def _aws_session(target: AwsTarget, plan: Plan, log_dir: Path, say: Say) -> Iter
     """Pre-flight first (the account check is the run's first AWS call), then watch the stop alarms
     (one already firing refuses the run before anything changes), then the run's X-Ray sampling
     rules; each undone on the way out, in reverse order."""
-    account = preflight_plan(target, plan)
+    account = preflight_plan(
+        target, plan, lambda planned, resource: say(f"{planned.fault_id} touches {touched_line(resource)}")
+    )
     say(f"AWS account {account}: allowed, every resource opted in, blast radius within limits")
     with contextlib.ExitStack() as undo:
         watchers: list[StopCondition] = []

@@ -11,7 +11,7 @@ confirm a change that never happened, and would otherwise wait out the provider'
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -27,7 +27,8 @@ from faults.registry import build_injector
 from gameday.aws_session import client_hook
 from gameday.evidence.aws.sampling import run_rules
 from gameday.run.plan import Plan, PlannedFault
-from gameday.safety.preflight import preflight_plan
+from gameday.safety.preflight import preflight_plan, touched_line
+from gameday.safety.resources import Resource
 from gameday.targets import LocalTarget, Target
 
 READ_PREFIXES = ("Describe", "List", "Get", "BatchGet", "Head", "Lookup", "Search")
@@ -138,7 +139,12 @@ def dry_run_lines(plan: Plan, target: Target) -> list[str]:
             "nothing was contacted",
             *(_fault_line(p, _injector(p, target, plan.run_id)) for p in plan.faults),
         ]
-    account = preflight_plan(target, plan)
+    touched: dict[str, list[str]] = {}
+
+    def checked(planned: PlannedFault, resource: Resource) -> None:
+        touched.setdefault(planned.fault_id, []).append(touched_line(resource))
+
+    account = preflight_plan(target, plan, checked)
     lines = [f"{header} (AWS account {account}): pre-flight passed; reads were made, no change was sent"]
     with intercepting() as interceptor:
         sampling = run_rules(target, plan.run_id)  # made before the first fault, deleted after the last
@@ -146,14 +152,18 @@ def dry_run_lines(plan: Plan, target: Target) -> list[str]:
             lines += _rehearsed(interceptor, sampling, f"{sampling.fault_id}: {sampling.describe()}")
         for planned in plan.faults:
             injector = _injector(planned, target, plan.run_id)
-            lines += _rehearsed(interceptor, injector, _fault_line(planned, injector))
+            touches = [f"  touches: {line}" for line in touched.get(planned.fault_id, [])]
+            lines += _rehearsed(interceptor, injector, _fault_line(planned, injector), touches)
     return lines
 
 
-def _rehearsed(interceptor: MutationInterceptor, injector: Injector, heading: str) -> list[str]:
-    """``heading``, then each change the inject and the revert would send, and how the rehearsal ended."""
+def _rehearsed(
+    interceptor: MutationInterceptor, injector: Injector, heading: str, touches: Sequence[str] = ()
+) -> list[str]:
+    """``heading`` and what pre-flight checked it touches, then each change the inject and the revert
+    would send, and how the rehearsal ended."""
     ending = rehearse(interceptor, injector.fault_id, injector)
-    lines = [heading]
+    lines = [heading, *touches]
     for phase in ("inject", "revert"):
         calls = [c for c in interceptor.calls if c.fault_id == injector.fault_id and c.phase == phase]
         lines += [f"  {phase}: {call}" for call in calls] or [f"  {phase}: no change"]

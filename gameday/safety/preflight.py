@@ -7,7 +7,7 @@ target) is resolved here and not in the plan: its resolution reads the account.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 
 from botocore.exceptions import BotoCoreError, ClientError
@@ -20,11 +20,21 @@ from gameday.safety.blast_radius import check_blast_radius
 from gameday.safety.resources import Clients, Resolved, Resource, read_tags, resolved
 from gameday.targets import AwsTarget
 
+Checked = Callable[[PlannedFault, Resource], None]
 
-def preflight(target: AwsTarget, target_name: str, faults: Sequence[PlannedFault], clients: Clients) -> str:
+
+def preflight(
+    target: AwsTarget,
+    target_name: str,
+    faults: Sequence[PlannedFault],
+    clients: Clients,
+    checked: Checked | None = None,
+) -> str:
     """Check everything a run on ``target`` needs to be allowed; return the account id.
 
-    The resources are the plan's: what each fault was resolved to touch is what is checked.
+    The resources are the plan's: what each fault was resolved to touch is what is checked, and
+    each one that passed is told to ``checked`` (an FIS template's targets as resolved now), so
+    people see what the run will touch.
     """
     account = check_account(target, target_name, clients("sts"))
     for planned in faults:
@@ -35,6 +45,8 @@ def preflight(target: AwsTarget, target_name: str, faults: Sequence[PlannedFault
             for each in found:
                 with _reading(each.resource):
                     _check(target, target_name, planned, each, through, clients)
+                if checked is not None:
+                    checked(planned, each.resource)
     return account
 
 
@@ -59,9 +71,15 @@ def _check(
         check_blast_radius(fault, resource, target.blast_radius_percent, clients, through=through)
 
 
-def preflight_plan(target: AwsTarget, plan: Plan) -> str:
+def preflight_plan(target: AwsTarget, plan: Plan, checked: Checked | None = None) -> str:
     """:func:`preflight` for a run's plan, with the target's own clients."""
-    return preflight(target, plan.target_name, plan.faults, lambda s: aws_client(target, s))
+    return preflight(target, plan.target_name, plan.faults, lambda s: aws_client(target, s), checked)
+
+
+def touched_line(resource: Resource) -> str:
+    """One checked resource for people: what it is and, for a service, how many tasks it may lose."""
+    taken = f", at most {resource.taken} task(s) taken" if resource.taken is not None else ""
+    return f"{resource}{taken}: opted in"
 
 
 @contextmanager
