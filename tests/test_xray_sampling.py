@@ -309,7 +309,7 @@ def test_an_aws_session_holds_the_rules_for_its_whole_life_unless_the_target_kee
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     xray = _xray()
-    monkeypatch.setattr(sessions, "preflight_plan", lambda target, plan: "123456789012")
+    monkeypatch.setattr(sessions, "preflight_plan", lambda target, plan, checked: "123456789012")
     monkeypatch.setattr("gameday.evidence.aws.sampling.aws_client", lambda target, service: xray)
     monkeypatch.setattr("gameday.evidence.aws.sampling.PICKUP_S", 0.0)
     orders = {"services": {"orders": {"cluster": "shop", "service": "orders"}}}
