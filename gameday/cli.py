@@ -94,6 +94,8 @@ def _parser() -> argparse.ArgumentParser:
         "--targets", type=Path, default=Path("targets.yaml"), help="targets file (default: targets.yaml)"
     )
 
+    commands.add_parser("schema", help="print the JSON Schema of scenario files, for editors")
+
     stack = commands.add_parser("stack", help="start or stop localcloud with a stack")
     stack_commands = stack.add_subparsers(dest="stack_command", required=True, metavar="ACTION")
     up = stack_commands.add_parser("up", help="start localcloud in the background and wait until it is ready")
@@ -171,6 +173,10 @@ def _dispatch(args: argparse.Namespace) -> int:
         from gameday.commands.validate import validate
 
         return validate(args.scenarios, args.target, args.targets)
+    if args.command == "schema":
+        from gameday.commands.schema import schema
+
+        return schema()
     if args.command == "run":
         from gameday.commands.run import dry_run, run
         from loadprofiles.config import WorkerOptions
