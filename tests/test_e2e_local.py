@@ -35,9 +35,13 @@ def _task_pids(shop: RunningLocalcloud, service: str) -> dict[str, int]:
     return {task.id: task.pid for task in tasks if task.status == "RUNNING"}
 
 
-def test_orders_task_loss_is_real_and_graded_truthfully(shop: RunningLocalcloud, tmp_path: Path) -> None:
+def test_orders_task_loss_is_real_and_graded_truthfully(
+    shop: RunningLocalcloud, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     pids_before = _task_pids(shop, "orders")
     assert len(pids_before) == 4
+    job_page = tmp_path / "step_summary.md"  # as GitHub Actions sets it for a step
+    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(job_page))
 
     outcome = run_game_day(
         ROOT / "scenarios" / "ci-orders-kill-one.yaml", "local", _target(shop), tmp_path / "reports"
@@ -77,6 +81,9 @@ def test_orders_task_loss_is_real_and_graded_truthfully(shop: RunningLocalcloud,
     replacement_delay = replacements[0].t - stops[0].t
     assert 3.0 <= recovery.value <= replacement_delay + 2.0  # start delay 3 s, metrics sampled each second
     assert card.verdict is Verdict.PASS, card.reason
+    # The job page got the run's summary, once.
+    summary = (outcome.run_dir / "summary.md").read_text(encoding="utf-8")
+    assert job_page.read_text(encoding="utf-8") == summary.rstrip("\n") + "\n\n"
 
     # Every report is there and says the same.
     run_dir = outcome.run_dir

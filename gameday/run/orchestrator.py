@@ -25,6 +25,7 @@ from gameday.evidence.target import TargetEvidence
 from gameday.ledger import Ledger
 from gameday.local_fit import check_local_fit
 from gameday.reporting import write_reports
+from gameday.reporting.step_summary import append_step_summary
 from gameday.run.clock import RunClock
 from gameday.run.console import ActiveFault, Console, Say
 from gameday.run.dependencies import check_dependencies
@@ -118,7 +119,8 @@ def run_game_day(
     with _signals_interrupt(), open_session(target, plan, run_dir, console.say) as session:
         evidence = _execute(plan, session, run_dir, console, workers or WorkerOptions())
     card = score_run(scenario, evidence)
-    write_reports(run_dir, scenario, evidence, card)
+    reports_written = write_reports(run_dir, scenario, evidence, card)
+    append_step_summary(reports_written.summary_md, console.say)
     return RunOutcome(run_dir=run_dir, card=card)
 
 
