@@ -94,6 +94,12 @@ def _parser() -> argparse.ArgumentParser:
         "--targets", type=Path, default=Path("targets.yaml"), help="targets file (default: targets.yaml)"
     )
 
+    init = commands.add_parser(
+        "init", help="start a game-day repository: scenarios, targets, Locust users, pytest and CI files"
+    )
+    init.add_argument(
+        "directory", type=Path, nargs="?", default=Path("."), help="where (default: here); kept files stay"
+    )
     commands.add_parser("schema", help="print the JSON Schema of scenario files, for editors")
 
     stack = commands.add_parser("stack", help="start or stop localcloud with a stack")
@@ -173,6 +179,10 @@ def _dispatch(args: argparse.Namespace) -> int:
         from gameday.commands.validate import validate
 
         return validate(args.scenarios, args.target, args.targets)
+    if args.command == "init":
+        from gameday.commands.init import init
+
+        return init(args.directory)
     if args.command == "schema":
         from gameday.commands.schema import schema
 

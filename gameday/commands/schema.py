@@ -43,6 +43,11 @@ def scenario_schema() -> dict[str, Any]:
     return {"$schema": DRAFT, **generated, "title": "gameday scenario"}
 
 
+def schema_json() -> str:
+    """The schema as ``gameday schema`` prints it and ``gameday init`` saves it."""
+    return json.dumps(scenario_schema(), indent=2, ensure_ascii=False) + "\n"
+
+
 def schema() -> int:
-    print(json.dumps(scenario_schema(), indent=2, ensure_ascii=False))
+    print(schema_json(), end="")
     return 0
