@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -9,6 +10,7 @@ from typing import Any
 
 import pytest
 import yaml
+from jsonschema import Draft202012Validator
 
 from gameday.cli import main
 
@@ -93,6 +95,12 @@ def test_the_repository_ignores_reports_and_collects_its_scenarios(repo: Path) -
     assert "gameday_scenarios = scenarios/*.yaml" in (repo / "pytest.ini").read_text()
     first = (repo / "scenarios" / "orders-task-loss.yaml").read_text().splitlines()[0]
     assert first == "# yaml-language-server: $schema=../gameday.schema.json"
+
+
+def test_the_scenarios_match_the_schema_their_first_line_names(repo: Path) -> None:
+    validator = Draft202012Validator(json.loads((repo / "gameday.schema.json").read_text()))
+    for scenario in sorted((repo / "scenarios").glob("*.yaml")):
+        assert [error.message for error in validator.iter_errors(yaml.safe_load(scenario.read_text()))] == []
 
 
 def test_the_locust_users_import_as_locust_would_load_them(repo: Path) -> None:
