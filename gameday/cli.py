@@ -98,7 +98,12 @@ def _parser() -> argparse.ArgumentParser:
         "init", help="start a game-day repository: scenarios, targets, Locust users, pytest and CI files"
     )
     init.add_argument(
-        "directory", type=Path, nargs="?", default=Path("."), help="where (default: here); kept files stay"
+        "directory",
+        type=Path,
+        nargs="?",
+        default=Path("."),
+        metavar="DIR",
+        help="folder to write into (default: the current one); a file already there is never replaced",
     )
     commands.add_parser("schema", help="print the JSON Schema of scenario files, for editors")
 
