@@ -1,4 +1,5 @@
-"""The user flow of a scenario's load: a named flow (``shop``) or plain HTTP requests declared inline.
+"""The user flow of a scenario's load: a named flow (``shop``), plain HTTP requests declared inline,
+or a team's own Locust file.
 
 A declared flow lets a team load its own API without writing Python::
 
@@ -9,11 +10,17 @@ A declared flow lets a team load its own API without writing Python::
           - {method: GET, path: /catalog, weight: 6}
           - {method: POST, path: /checkout, expect_status: [201, 202], json: {item_id: 1}}
 
-Kept free of Locust: the orchestrator validates flows, only the load process builds users from them.
+A team that already has Locust users names their file instead (relative to the scenario's folder)::
+
+    flow: {locustfile: ../loadprofiles/shop_users.py, user_classes: [Browser, Buyer]}
+
+Kept free of Locust: the orchestrator validates flows (a Locust file in a child process), only the
+load process builds users from them.
 """
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -24,11 +31,13 @@ from pydantic import (
     JsonValue,
     PlainSerializer,
     Tag,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
 
 from gameday.durations import Seconds
+from gameday.locustfile_check import locustfile_problem
 from gameday.shared import Strict
 
 NAMED_FLOWS = ("shop",)
@@ -114,10 +123,40 @@ class HttpFlow(Strict):
     requests: list[HttpRequest] = Field(min_length=1)
 
 
+class LocustFileFlow(Strict):
+    """The user classes of a team's own Locust file, run under the scenario's shape: the shape says
+    how many users run, Locust spreads them over the classes by their ``weight`` and ``fixed_count``."""
+
+    user_classes: list[str] | None = Field(
+        default=None,
+        min_length=1,
+        description="class names; every concrete user class of the file by default",
+    )
+    locustfile: Path = Field(description="a Locust file, relative to the scenario's folder")
+
+    @field_validator("locustfile")
+    @classmethod
+    def _imports_with_its_users(cls, locustfile: Path, info: ValidationInfo) -> Path:
+        """Resolved against ``scenario_dir`` and imported once in a child process, if the context
+        gives one (a run folder's copy, or load.json, names the file already resolved)."""
+        folder = (info.context or {}).get("scenario_dir")
+        if folder is None:
+            return locustfile
+        resolved = locustfile if locustfile.is_absolute() else Path(folder) / locustfile
+        wanted = info.data.get("user_classes")
+        problem = locustfile_problem(resolved, None if wanted is None else tuple(wanted))
+        if problem is not None:
+            raise ValueError(problem)
+        return resolved.resolve()
+
+
 def _flow_kind(value: Any) -> str | None:
-    """``shop`` → the named flow; ``{http: …}`` → a declared one; anything else is refused."""
+    """``shop`` → the named flow; ``{http: …}`` → a declared one; ``{locustfile: …}`` → a team's
+    Locust file; anything else is refused."""
     if isinstance(value, HttpFlow) or (isinstance(value, dict) and set(value) == {"http"}):
         return "http"
+    if isinstance(value, LocustFileFlow) or (isinstance(value, dict) and "locustfile" in value):
+        return "locust"
     return "named" if isinstance(value, str) and value in NAMED_FLOWS else None
 
 
@@ -131,11 +170,13 @@ def _wrap(flow: HttpFlow) -> dict[str, Any]:
 
 FlowSpec = Annotated[
     Annotated[Literal["shop"], Tag("named")]
-    | Annotated[HttpFlow, BeforeValidator(_unwrap), PlainSerializer(_wrap), Tag("http")],
+    | Annotated[HttpFlow, BeforeValidator(_unwrap), PlainSerializer(_wrap), Tag("http")]
+    | Annotated[LocustFileFlow, Tag("locust")],
     Discriminator(
         _flow_kind,
         custom_error_type="flow",
-        custom_error_message=f"must be one of: {', '.join(NAMED_FLOWS)}, or http: {{requests: [...]}}",
+        custom_error_message=f"must be one of: {', '.join(NAMED_FLOWS)}, http: {{requests: [...]}}, "
+        "or {locustfile: FILE}",
     ),
 ]
-"""``load.flow``: a named flow, or ``{http: …}``; dumped back the way it was written."""
+"""``load.flow``: a named flow, ``{http: …}`` or ``{locustfile: …}``; dumped back the way it was written."""

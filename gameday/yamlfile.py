@@ -85,11 +85,13 @@ def _document_location(loc: Location, data: Any) -> Location:
     """Drop the parts pydantic adds that are not in the document (tagged-union member names)."""
     kept: list[str | int] = []
     node = data
-    for part in loc:
+    for index, part in enumerate(loc):
         if part == "[key]":
             continue  # pydantic's mark for an error in a mapping's key, which the field names already
         if isinstance(node, dict) and part not in node and part in node.values():
             continue  # the tag of a discriminated union, e.g. "kill-tasks"
+        if isinstance(node, dict) and part not in node and index + 1 < len(loc) and loc[index + 1] in node:
+            continue  # a tag told by the fields present, not a value: ``locust`` of ``{locustfile: …}``
         if isinstance(node, dict) and isinstance(part, int):
             continue  # one item written alone where a list is accepted
         kept.append(part)

@@ -10,10 +10,11 @@ import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 
+from gameday.flowspecs import LocustFileFlow
 from gameday.loadspecs import LoadSpec
 from gameday.shared import Strict
 from gameday.yamlfile import load_model
@@ -44,6 +45,11 @@ class LoadConfig(Strict):
     workers_timeout_s: float = Field(
         default=WORKERS_TIMEOUT_S, gt=0, description="how long to wait for remote workers"
     )
+    locustfile_source: str | None = Field(
+        default=None,
+        description="the text of the flow's Locust file, read when the config is: the master sends it "
+        "to remote workers, which need not have the file",
+    )
 
     @field_validator("host")
     @classmethod
@@ -51,6 +57,17 @@ class LoadConfig(Strict):
         if not re.fullmatch(r"https?://[^/\s]+/?", host):
             raise ValueError("must be a base URL such as http://127.0.0.1:8080")
         return host
+
+    @model_validator(mode="after")
+    def _with_the_locustfile_text(self) -> Self:
+        flow = self.load.flow
+        if not isinstance(flow, LocustFileFlow) or self.locustfile_source is not None:
+            return self
+        try:
+            source = flow.locustfile.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ValueError(f"load.flow.locustfile: cannot read {flow.locustfile}: {exc}") from None
+        return self.model_copy(update={"locustfile_source": source})
 
     @property
     def distributed(self) -> bool:

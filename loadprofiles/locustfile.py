@@ -9,16 +9,17 @@ shape has in a scenario's ``load`` is a ``GAMEDAY_LOAD_<FIELD>`` variable (``GAM
 ``GAMEDAY_LOAD_STEP_EVERY=20s``, ``GAMEDAY_LOAD_FILE=loads/day.csv`` for replay, relative to the
 current folder); unset fields take small defaults (:data:`loadprofiles.standalone.DEFAULTS`).
 ``GAMEDAY_LOAD_DURATION`` (default 10m) ends the test. ``GAMEDAY_LOAD_FLOW`` is ``shop`` (the
-default) or a declared flow in YAML flow style, e.g.
-``{http: {wait: 0, requests: [{path: /health}]}}``. A bad value stops Locust with one line naming
-the variable.
+default), a declared flow in YAML flow style, e.g. ``{http: {wait: 0, requests: [{path: /health}]}}``,
+or a team's Locust file, e.g. ``{locustfile: loadprofiles/shop_users.py, user_classes: [Browser]}``.
+A bad value stops Locust with one line naming the variable.
 """
 
 import os
 import sys
 
 from gameday.errors import InputError
-from loadprofiles.flows import user_class_for
+from loadprofiles.flows import user_classes_for
+from loadprofiles.flows.userfile import LocustFileProblem
 from loadprofiles.shapes import ScheduleShape
 from loadprofiles.standalone import schedule_from_env
 
@@ -27,7 +28,11 @@ try:
 except InputError as exc:
     sys.exit(f"{__file__}: {exc}")
 
-GamedayFlowUser = user_class_for(_SCHEDULE.load)
+try:
+    _USERS = user_classes_for(_SCHEDULE.load)
+except LocustFileProblem as exc:
+    sys.exit(f"{__file__}: GAMEDAY_LOAD_FLOW: {exc}")
+globals().update({user.__name__: user for user in _USERS})  # Locust runs the classes it finds here
 
 
 class GamedayShape(ScheduleShape):
@@ -37,4 +42,4 @@ class GamedayShape(ScheduleShape):
         super().__init__(_SCHEDULE)
 
 
-__all__ = ["GamedayFlowUser", "GamedayShape"]
+__all__ = ["GamedayShape", *(user.__name__ for user in _USERS)]

@@ -24,7 +24,8 @@ from locust.stats import RequestStats
 from gameday.errors import InputError
 from loadprofiles.config import LoadConfig, read_config
 from loadprofiles.driver import LoadDriver, LoadNotReady
-from loadprofiles.flows import user_class_for
+from loadprofiles.flows import user_classes_for
+from loadprofiles.flows.userfile import LocustFileProblem
 from loadprofiles.master import users_for
 from loadprofiles.recorder import Recording, RequestLog
 from loadprofiles.shapes import shape_for
@@ -48,13 +49,16 @@ class RowsOnlyStats(RequestStats):
 def load_environment(config: LoadConfig | None) -> Environment:
     """The composition root, as in Locust's own ``env.py``: users, shape and host, but no runner,
     so the caller chooses a local runner, a master or a worker. Without a config (a remote worker
-    before the master has sent one) it has no users yet."""
+    before the master has sent one) it has no users yet. Raise :class:`LocustFileProblem` when the
+    flow's Locust file does not give its users here."""
     if config is None:
         environment = Environment(user_classes=[])
     else:
         shape = shape_for(config.load, config.duration_s)
         environment = Environment(
-            user_classes=[user_class_for(config.load)], shape_class=shape, host=config.host
+            user_classes=user_classes_for(config.load, config.locustfile_source),
+            shape_class=shape,
+            host=config.host,
         )
     environment.stats = RowsOnlyStats(use_response_times_cache=False)
     return environment
@@ -73,13 +77,14 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(
         level=logging.INFO, stream=sys.stderr, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
-    environment = load_environment(config)
     recording = Recording(log)
     try:
+        environment = load_environment(config)
         users, settle_s = users_for(environment, config, args.config, recording)
-    except LoadNotReady as exc:
-        print(f"{args.config}: {exc}", file=sys.stderr)
-        print(json.dumps({"type": "error", "message": str(exc)}), flush=True)  # for the orchestrator
+    except (LoadNotReady, LocustFileProblem) as exc:
+        message = f"load.flow.locustfile: {exc}" if isinstance(exc, LocustFileProblem) else str(exc)
+        print(f"{args.config}: {message}", file=sys.stderr)
+        print(json.dumps({"type": "error", "message": message}), flush=True)  # for the orchestrator
         return 2
     return LoadDriver(environment, users, recording, config.duration_s, sys.stdout, settle_s).run()
 

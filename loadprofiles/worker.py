@@ -28,6 +28,7 @@ from locust.runners import WorkerRunner
 
 from gameday.errors import InputError
 from loadprofiles.config import LoadConfig, read_config
+from loadprofiles.flows.userfile import LocustFileProblem
 from loadprofiles.process import load_environment
 from loadprofiles.recorder import Row, request_row
 from loadprofiles.wire import CONFIG_MESSAGE, ROWS_MESSAGE, RowBatch, parse_master
@@ -125,7 +126,11 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(
         level=logging.INFO, stream=sys.stderr, format="%(asctime)s %(levelname)s worker %(name)s: %(message)s"
     )
-    environment = load_environment(config)
+    try:
+        environment = load_environment(config)
+    except LocustFileProblem as exc:
+        print(f"gameday worker: load.flow.locustfile: {exc}", file=sys.stderr)
+        return 2
     _log.info("connecting to the load master at %s:%d", host, port)
     try:
         runner = ConfiguredWorkerRunner(environment, host, port)

@@ -111,7 +111,11 @@ def test_defaults_any_2xx_get_weight_one_and_a_constant_wait() -> None:
         ("weight: 1,", "weight: 1, body: x,", "12: load.flow.http.requests[1].body: unknown field"),
         ("{min: 0.5s, max: 1.5s}", "{min: 2s, max: 1s}", "9: load.flow.http.wait: max must not be below min"),
         ("{min: 0.5s, max: 1.5s}", "-1s", "9: load.flow.http.wait.min: '-1s' is not a duration"),
-        ("    http:\n", "    htp:\n", "7: load.flow: must be one of: shop, or http: {requests: [...]}"),
+        (
+            "    http:\n",
+            "    htp:\n",
+            "7: load.flow: must be one of: shop, http: {requests: [...]}, or {locustfile: FILE}",
+        ),
     ],
 )
 def test_bad_requests_are_located(tmp_path: Path, old: str, new: str, problem: str) -> None:

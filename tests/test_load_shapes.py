@@ -321,7 +321,7 @@ def test_gameday_validate_names_the_csv_row_and_exits_2(tmp_path: Path) -> None:
             "8: load.period: 'daily' is not",
         ),
         ({"shape": "replay"}, "4: load: give file: a CSV with columns t,users"),
-        ({"shape": "steady", "users": 2, "flow": "shopp"}, "7: load.flow: must be one of: shop, or http:"),
+        ({"shape": "steady", "users": 2, "flow": "shopp"}, "7: load.flow: must be one of: shop, http:"),
         ({"shape": "steady", "users": 2, "spawn_rate": 0}, "7: load.spawn_rate: must be more than 0"),
     ],
 )
