@@ -4,9 +4,12 @@ examples (tests/locustfiles/) run as one game day's flow against the real shop o
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
+from http_double import http_double
 
 from gameday.cli import main
 from gameday.errors import InputError
@@ -14,10 +17,13 @@ from gameday.evidence.bundle import RunEvidence
 from gameday.evidence.records import RequestRecord
 from gameday.flowspecs import LocustFileFlow
 from gameday.localcloud.launcher import RunningLocalcloud
+from gameday.localcloud.ports import free_port
+from gameday.processes import child_options, terminate
 from gameday.run.orchestrator import run_game_day
 from gameday.scenario import load_scenario
 from gameday.targets import LocalTarget
-from loadprofiles.config import LoadConfig
+from loadprofiles.config import LoadConfig, WorkerOptions
+from loadprofiles.launcher import LoadProcess
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCUMENTED = ROOT / "tests" / "locustfiles" / "documented.py"
@@ -151,3 +157,59 @@ def test_locusts_documented_users_run_as_a_game_days_flow(
     firsts = [min(r.t for r in by_name[f"sequence: {step}"]) for step in ("1 catalog", "2 item", "3 order")]
     assert firsts == sorted(firsts)
     assert all(r.worker is not None for r in requests)
+
+
+REMOTE_USERS = """\
+from locust import HttpUser, constant, task
+
+
+class Remote(HttpUser):
+    wait_time = constant(0.2)
+
+    @task
+    def ping(self):
+        self.client.get("/ping", name="remote: ping")
+"""
+
+
+@pytest.mark.e2e
+def test_a_remote_worker_runs_the_file_the_master_was_given(tmp_path: Path) -> None:
+    """The worker machine has no copy of the Locust file (here: no machine has, the path is
+    nowhere): the master hands over its text with the load config, and the users run from it."""
+    config = {
+        "load": {
+            "shape": "steady",
+            "users": 2,
+            "flow": {"locustfile": str(tmp_path / "nowhere" / "users.py")},
+        },
+        "duration_s": 4,
+        "requests_path": str(tmp_path / "requests.jsonl"),
+        "locustfile_source": REMOTE_USERS,
+        **WorkerOptions(expect_workers=1, master_port=free_port()).config_fields(),
+    }
+    command = [
+        sys.executable,
+        "-m",
+        "gameday.cli",
+        "worker",
+        "--master",
+        f"127.0.0.1:{config['master_port']}",
+    ]
+    with http_double() as server:
+        (tmp_path / "load.json").write_text(json.dumps({**config, "host": server.url}))
+        load = LoadProcess.start(tmp_path / "load.json", lambda _: None, tmp_path / "load.log")
+        with (tmp_path / "worker.log").open("w") as log:
+            worker = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=log, **child_options())
+        try:
+            assert load.wait(timeout=60) == 0, (tmp_path / "load.log").read_text()[-3000:]
+            assert worker.wait(timeout=30) == 0, (tmp_path / "worker.log").read_text()[-3000:]
+        finally:
+            load.stop()
+            terminate(worker)
+
+    records = [
+        RequestRecord.model_validate_json(line)
+        for line in (tmp_path / "requests.jsonl").read_text().splitlines()
+    ]
+    assert records and all(r.name == "remote: ping" and r.ok and r.worker == 0 for r in records)
+    assert "got the load config from the master: Remote" in (tmp_path / "worker.log").read_text()
