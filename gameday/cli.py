@@ -14,6 +14,7 @@ from pathlib import Path
 
 from gameday.errors import GamedayError, InputError
 from gameday.evidence.records import Verdict
+from gameday.packaged import find_scenario
 
 EXIT_CODES = {
     Verdict.PASS: 0,
@@ -25,6 +26,7 @@ EXIT_CODES = {
 
 
 _VARIANT_HELP = "localcloud only: run the stack as this variant of the variants.yaml beside its stack file"
+_SCENARIO_HELP = "scenario YAML file, or the name of a catalogue scenario (`gameday scenarios` lists them)"
 
 
 def _count(text: str) -> int:
@@ -40,7 +42,7 @@ def _parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     run = commands.add_parser("run", help="run a game day: load, faults, evidence, scores, reports")
-    run.add_argument("scenario", type=Path, help="scenario YAML file")
+    run.add_argument("scenario", type=Path, help=_SCENARIO_HELP)
     run.add_argument("--target", default="local", help="target name in the targets file (default: local)")
     run.add_argument(
         "--targets", type=Path, default=Path("targets.yaml"), help="targets file (default: targets.yaml)"
@@ -86,7 +88,7 @@ def _parser() -> argparse.ArgumentParser:
     )
 
     validate = commands.add_parser("validate", help="check scenario files without running anything")
-    validate.add_argument("scenarios", type=Path, nargs="+", help="scenario YAML files")
+    validate.add_argument("scenarios", type=Path, nargs="+", help="scenario YAML files or catalogue names")
     validate.add_argument(
         "--target", help="also check the scenarios against this target, as a run on it would before it starts"
     )
@@ -106,6 +108,7 @@ def _parser() -> argparse.ArgumentParser:
         help="folder to write into (default: the current one); a file already there is never replaced",
     )
     commands.add_parser("schema", help="print the JSON Schema of scenario files, for editors")
+    commands.add_parser("scenarios", help="list the demo catalogue: the scenario names run and validate take")
 
     stack = commands.add_parser("stack", help="start or stop localcloud with a stack")
     stack_commands = stack.add_subparsers(dest="stack_command", required=True, metavar="ACTION")
@@ -123,7 +126,7 @@ def _parser() -> argparse.ArgumentParser:
         action.add_argument("--targets", type=Path, default=Path("targets.yaml"), help="targets file")
 
     fis = commands.add_parser("fis-template", help="print the AWS FIS experiment templates of a scenario")
-    fis.add_argument("scenario", type=Path, help="scenario YAML file")
+    fis.add_argument("scenario", type=Path, help=_SCENARIO_HELP)
     fis.add_argument("--target", default="local", help="AWS target name in the targets file")
     fis.add_argument("--targets", type=Path, default=Path("targets.yaml"), help="targets file")
     fis.add_argument(
@@ -183,7 +186,7 @@ def _dispatch(args: argparse.Namespace) -> int:
     if args.command == "validate":
         from gameday.commands.validate import validate
 
-        return validate(args.scenarios, args.target, args.targets)
+        return validate([find_scenario(path) for path in args.scenarios], args.target, args.targets)
     if args.command == "init":
         from gameday.commands.init import init
 
@@ -192,14 +195,19 @@ def _dispatch(args: argparse.Namespace) -> int:
         from gameday.commands.schema import schema
 
         return schema()
+    if args.command == "scenarios":
+        from gameday.commands.scenarios import scenarios
+
+        return scenarios()
     if args.command == "run":
         from gameday.commands.run import dry_run, run
         from loadprofiles.config import WorkerOptions
 
         if args.dry_run:
-            return dry_run(args.scenario, args.target, args.targets, args.variant)
+            return dry_run(find_scenario(args.scenario), args.target, args.targets, args.variant)
         workers = WorkerOptions(args.load_workers, args.expect_workers, args.master_bind, args.master_port)
-        return EXIT_CODES[run(args.scenario, args.target, args.targets, args.reports, args.variant, workers)]
+        scenario = find_scenario(args.scenario)
+        return EXIT_CODES[run(scenario, args.target, args.targets, args.reports, args.variant, workers)]
     if args.command == "worker":
         # A fresh interpreter: Locust must be imported before anything imports ssl, which this one may have.
         command = [sys.executable, "-m", "loadprofiles.worker", "--master", args.master]
@@ -207,7 +215,7 @@ def _dispatch(args: argparse.Namespace) -> int:
     if args.command == "fis-template":
         from gameday.commands.fis_template import fis_template
 
-        return fis_template(args.scenario, args.target, args.targets, combined=args.combined)
+        return fis_template(find_scenario(args.scenario), args.target, args.targets, combined=args.combined)
     if args.command == "matrix":
         from gameday.commands.matrix import matrix
 

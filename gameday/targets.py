@@ -13,6 +13,7 @@ from pydantic import ConfigDict, Field
 
 from gameday.durations import Seconds
 from gameday.errors import InputError, Problem
+from gameday.packaged import shop_stack
 from gameday.shared import Strict
 from gameday.traces.dependencies import DependencyEntry, DependencyName
 from gameday.yamlfile import hinted, load_model, read_yaml
@@ -21,10 +22,13 @@ DEFAULT_LOCALCLOUD_URL = "http://127.0.0.1:4580"
 
 
 class LocalTarget(Strict):
-    """localcloud: logical names are the stack file's service and queue names."""
+    """localcloud: logical names are the stack file's service and queue names.
+
+    Without a ``stack`` it runs the demo shop that ships inside gameday, from any folder.
+    """
 
     kind: Literal["localcloud"]
-    stack: Path = Path("gameday/shop/stack.yaml")
+    stack: Path = Field(default_factory=shop_stack)
     control_url: str = DEFAULT_LOCALCLOUD_URL
 
 
