@@ -33,7 +33,8 @@ def locustfile_problem(path: Path, user_classes: tuple[str, ...] | None) -> str 
 def _checked(path: Path, _mtime_ns: int, _size: int, user_classes: tuple[str, ...] | None) -> str | None:
     """The check itself, cached by the file's modification time and size: a run validates its
     scenario more than once."""
-    command = [sys.executable, "-m", "loadprofiles.userfile_check", str(path), *(user_classes or ())]
+    # -P: the current folder stays off sys.path, so a team's own loadprofiles/ there cannot shadow ours.
+    command = [sys.executable, "-P", "-m", "loadprofiles.userfile_check", str(path), *(user_classes or ())]
     process = subprocess.Popen(
         command,
         stdin=subprocess.DEVNULL,
