@@ -29,25 +29,33 @@ def catalogue() -> dict[str, Path]:
     return {path.stem: path for path in sorted(folder.glob(f"*{SCENARIO_SUFFIX}"))}
 
 
-def find_scenario(path: Path) -> Path:
-    """A scenario named by a user: the file, or else the catalogue scenario of that name.
+def find_scenario(path: Path, folder: Path = Path()) -> Path:
+    """A scenario named by a user: a file in ``folder``, or else the catalogue scenario of that name.
 
-    A scenario file here always wins: ``orders-task-loss`` is ``orders-task-loss.yaml`` in the
-    working directory when there is one, so a team's own file is never swapped for the demo's. A
-    bare name that is neither is refused here, with the names the catalogue has; a path with a
-    folder in it is left to the scenario reader, which says what is wrong with it.
+    A scenario file there always wins: ``orders-task-loss`` is ``orders-task-loss.yaml`` in the
+    folder when there is one, so a team's own file is never swapped for the demo's. A bare name
+    that is neither is refused here, with the names the catalogue has; a path with a folder in it
+    is left to the scenario reader, which says what is wrong with it.
     """
-    if path.exists() or len(path.parts) != 1:
-        return path
+    given = folder / path
+    if _exists(given) or len(path.parts) != 1:
+        return given
     name = path.name.removesuffix(SCENARIO_SUFFIX)
-    here = Path(name + SCENARIO_SUFFIX)
-    if here.exists():
-        return here
+    beside = folder / (name + SCENARIO_SUFFIX)
+    if _exists(beside):
+        return beside
     scenarios = catalogue()
     if name in scenarios:
         return scenarios[name]
     known = ", ".join(scenarios)
-    raise InputError(f"{path}: no such file here, and no catalogue scenario '{name}' (catalogue: {known})")
+    raise InputError(f"{path}: no such file, and no catalogue scenario '{name}' (catalogue: {known})")
+
+
+def _exists(path: Path) -> bool:
+    try:
+        return path.exists()
+    except OSError:  # a name too long for the file system: the reader says so
+        return False
 
 
 def _on_disk(resource: Traversable) -> Path:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -9,6 +10,7 @@ import pytest
 from gameday.cli import main
 from gameday.errors import InputError
 from gameday.localcloud.stack import load_stack
+from gameday.matrix.model import load_matrix
 from gameday.packaged import catalogue, find_scenario, shop_stack
 from gameday.targets import LocalTarget, load_target
 
@@ -63,7 +65,7 @@ def test_validate_takes_catalogue_names_and_refuses_an_unknown_one(
     assert "orders-fis-template: 1 fault(s)" in capsys.readouterr().out
     assert main(["validate", "orders-task-los"]) == 2
     error = capsys.readouterr().err.strip()
-    assert error.startswith("orders-task-los: no such file here, and no catalogue scenario 'orders-task-los'")
+    assert error.startswith("orders-task-los: no such file, and no catalogue scenario 'orders-task-los'")
     assert "orders-task-loss" in error and "\n" not in error
 
 
@@ -73,3 +75,24 @@ def test_gameday_scenarios_lists_the_catalogue_by_name(capsys: pytest.CaptureFix
     listed = [line.split()[0] for line in lines if line and not line.startswith("`")]
     assert listed == list(catalogue())
     assert any(line.startswith("orders-task-loss") and "100s" in line for line in lines)
+
+
+def test_the_shop_matrix_names_its_scenarios_from_the_catalogue(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    matrix = load_matrix(shop_stack().parent / "matrix.yaml")
+    assert {matrix.scenario_path(row) for row in matrix.rows} <= set(catalogue().values())
+
+
+def test_a_matrix_row_prefers_a_file_beside_it_and_locates_an_unknown_name(tmp_path: Path) -> None:
+    shutil.copyfile(catalogue()["ci-orders-kill-one"], tmp_path / "ci-catalog-breaker.yaml")
+    path = tmp_path / "matrix.yaml"
+    path.write_text("rows:\n  - {scenario: ci-catalog-breaker, variant: good}\n")
+    assert load_matrix(path).scenarios[tmp_path / "ci-catalog-breaker.yaml"].name == "ci-orders-kill-one"
+    path.write_text(
+        "rows:\n  - {scenario: ci-catalog-breaker, variant: good}\n  - {scenario: nope, variant: good}\n"
+    )
+    with pytest.raises(InputError) as caught:
+        load_matrix(path)
+    assert str(caught.value).startswith(f"{path}:3: rows[1].scenario: nope: no such file, and no catalogue")

@@ -3,7 +3,8 @@
 Every score a row's scenario grades must PASS except those its ``fail`` list names (and the few its
 ``inconclusive`` list names, which the variant leaves nothing to measure: no breaker ever opens, so
 there is no close to time), so a row states only what the broken mechanism should break. Scenario
-paths are relative to the matrix file, like the files a scenario names are relative to the scenario.
+paths are relative to the matrix file, like the files a scenario names are relative to the scenario;
+a bare name no file there has is a catalogue scenario, so an installed matrix finds its scenarios.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from pathlib import Path
 from pydantic import Field, ValidationError
 
 from gameday.errors import InputError, Problem
+from gameday.packaged import find_scenario
 from gameday.scenario import Scenario, load_scenario
 from gameday.shared import Strict
 from gameday.yamlfile import Location, problems_from, read_yaml
@@ -60,7 +62,7 @@ class Matrix:
         self.scenarios = scenarios
 
     def scenario_path(self, row: Row) -> Path:
-        return self.path.parent / row.scenario
+        return find_scenario(row.scenario, self.path.parent)
 
     def selected(self, reduced: bool) -> list[Row]:
         """The rows a run covers; the reduced matrix runs each of its rows once."""
@@ -85,7 +87,11 @@ def load_matrix(path: Path) -> Matrix:
     seen: set[tuple[Path, str]] = set()
     for index, row in enumerate(matrix.rows):
         where: Location = ("rows", index)
-        scenario_path = path.parent / row.scenario
+        try:
+            scenario_path = find_scenario(row.scenario, path.parent)
+        except InputError as exc:
+            problems.append(_problem(path, lines, (*where, "scenario"), str(exc)))
+            continue
         if scenario_path not in scenarios:
             missing = _not_a_file(scenario_path)
             if missing:
