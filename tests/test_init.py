@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -52,8 +54,10 @@ def test_init_writes_a_repository_whose_scenarios_validate(
 ) -> None:
     assert set(_files(repo)) == EXPECTED
     monkeypatch.chdir(repo)
-    # catalog-latency's load is loadprofiles/shop_users.py: validate imports it and finds both classes
-    assert main(["validate", "scenarios/catalog-latency.yaml", "scenarios/orders-task-loss.yaml"]) == 0
+    # catalog-latency's load is loadprofiles/shop_users.py: validate imports it and finds both classes;
+    # --target local checks the faults against the packaged demo stack the scaffold's target runs
+    scenarios = ["scenarios/catalog-latency.yaml", "scenarios/orders-task-loss.yaml"]
+    assert main(["validate", "--target", "local", *scenarios]) == 0
     out = capsys.readouterr().out
     assert "scenarios/orders-task-loss.yaml: ok (orders-task-loss: 1 fault(s), 45s)" in out
     assert "scenarios/catalog-latency.yaml: ok (catalog-latency: 1 fault(s), 45s)" in out
@@ -100,6 +104,25 @@ def test_the_scenarios_match_the_schema_their_first_line_names(repo: Path) -> No
     validator = Draft202012Validator(json.loads((repo / "gameday.schema.json").read_text()))
     for scenario in sorted((repo / "scenarios").glob("*.yaml")):
         assert [error.message for error in validator.iter_errors(yaml.safe_load(scenario.read_text()))] == []
+
+
+def test_pytest_finds_the_scenarios_and_the_fixtures_the_tests_ask_for(repo: Path) -> None:
+    """pytest as CI runs it there, planning its fixtures without running a game day."""
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "--setup-plan", "-q", "-p", "no:cacheprovider"],
+        cwd=repo,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    for item in (
+        "scenarios/catalog-latency.yaml::catalog-latency[local]",
+        "scenarios/orders-task-loss.yaml::orders-task-loss[local]",
+        "tests/test_orders_recovery.py::test_the_resilience_score_stays_high[local]",
+        "SETUP    M orders_task_loss (fixtures used: gameday_run)",
+    ):
+        assert item in result.stdout
 
 
 def test_init_into_a_file_is_one_line_and_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

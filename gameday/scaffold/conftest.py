@@ -7,16 +7,13 @@ the game day's verdict is PASS. For checks of your own on a run's scores, ask ga
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from pathlib import Path
-from typing import Any
-
 import pytest
 
-SCENARIOS = Path(__file__).parent / "scenarios"
+from gameday.api import RunResult
+from gameday.pytest_plugin import GamedayRunner
 
 
-@pytest.fixture
-def orders_task_loss(gameday_run: Callable[[Path], Any]) -> Any:
-    """The kill-tasks game day, run for a test that asserts on its scores (see tests/)."""
-    return gameday_run(SCENARIOS / "orders-task-loss.yaml")
+@pytest.fixture(scope="module")
+def orders_task_loss(gameday_run: GamedayRunner) -> RunResult:
+    """The kill-tasks game day, run once for all the tests of a module that ask for it."""
+    return gameday_run("scenarios/orders-task-loss.yaml")
