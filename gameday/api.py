@@ -24,6 +24,7 @@ from pathlib import Path
 from gameday.errors import GamedayError, InputError
 from gameday.evidence.bundle import RunEvidence
 from gameday.evidence.records import Score, Verdict
+from gameday.packaged import find_scenario
 from gameday.reporting import verdict_table, write_reports
 from gameday.run.checked import run_checked
 from gameday.runfolder import RunFolder
@@ -98,13 +99,14 @@ def run(
 ) -> RunResult:
     """Run one game day, as ``gameday run SCENARIO --target TARGET`` does, and return its result.
 
-    ``scenario`` is a scenario file; ``target`` a name in the ``targets`` file (``local`` starts
+    ``scenario`` is a scenario file, or the name of one in the catalogue (``gameday scenarios``)
+    when no such file is here; ``target`` a name in the ``targets`` file (``local`` starts
     localcloud when it is not running); ``variant`` a shop variant for a localcloud target;
     ``reports`` the folder the run folder goes under (``reports/runs/<time>-<name>/``, with
     ``reports/latest`` pointing at it). Relative paths are taken from the working directory.
     Everything is checked before a run folder exists, so bad input leaves nothing behind.
     """
-    outcome = run_checked(Path(scenario), target, Path(targets), Path(reports), variant)
+    outcome = run_checked(find_scenario(Path(scenario)), target, Path(targets), Path(reports), variant)
     return RunResult.from_card(outcome.run_dir, outcome.card)
 
 

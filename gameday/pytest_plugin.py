@@ -253,7 +253,8 @@ class GamedayRunner:
         reports: str | Path | None = None,
         targets: str | Path | None = None,
     ) -> RunResult:
-        """Run ``scenario`` (a path, relative ones from the rootdir) and return its :class:`RunResult`.
+        """Run ``scenario`` (a path, relative ones from the rootdir, or a catalogue scenario's name)
+        and return its :class:`RunResult`.
 
         ``target``, ``reports`` and ``targets`` (the targets file) default to the session's settings;
         ``variant`` is a shop variant for a localcloud target. Any verdict is returned, so the test
@@ -261,10 +262,11 @@ class GamedayRunner:
         one-line message, not a traceback into gameday.
         """
         from gameday.api import run
+        from gameday.packaged import find_scenario
 
         try:
             return run(
-                self.root / scenario,
+                find_scenario(Path(scenario), self.root),
                 target or self.target,
                 variant=variant,
                 reports=self.root / reports if reports is not None else self.reports,

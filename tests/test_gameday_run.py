@@ -61,6 +61,8 @@ def test_bad_input_is_an_input_error_before_anything_runs(tmp_path: Path) -> Non
     broken.write_text("name: broken\ndescription: no load, no faults\nduration: 10s\n")
     with pytest.raises(InputError, match=rf"^{broken}:1: load: required field is missing"):
         api.run(broken, reports=tmp_path / "reports")
+    with pytest.raises(InputError, match=r"^no-such-day: no such file, and no catalogue scenario .*ci-"):
+        api.run("no-such-day", reports=tmp_path / "reports")
     with pytest.raises(InputError, match="not a run folder"):
         api.report(tmp_path)
     assert not (tmp_path / "reports").exists()

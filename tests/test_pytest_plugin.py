@@ -150,3 +150,13 @@ def test_a_scenario_that_cannot_run_fails_with_its_reason_and_junit_entry(projec
     names = sorted(str(case.get("name")) for case in cases)
     assert names == ["broken[nowhere]", "ci-orders-kill-one[nowhere]"]
     assert all(case.find("failure") is not None for case in cases)
+
+
+def test_input_gameday_refuses_fails_the_custom_test_in_one_line(project: pytest.Pytester) -> None:
+    project.path.joinpath("tests", "test_custom.py").write_text(
+        "def test_run(gameday_run):\n    gameday_run('no-such-day')\n"
+    )
+    result = project.runpytest("tests/test_custom.py")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["gameday: no-such-day: no such file, and no catalogue scenario *"])
+    assert "Traceback" not in result.stdout.str() and "gameday/api.py" not in result.stdout.str()
