@@ -80,6 +80,7 @@ class RunResult:
 
     @classmethod
     def from_card(cls, run_dir: Path, card: ScoreCard) -> RunResult:
+        """The result of a scored run; the score card itself stays internal, so this surface can stay put."""
         return cls(
             verdict=card.verdict,
             reason=card.reason,
