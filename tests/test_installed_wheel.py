@@ -58,12 +58,13 @@ class Installed:
     site: Path
     workdir: Path
 
-    def run(self, *args: str | Path) -> subprocess.CompletedProcess[str]:
-        """A command in the empty folder, with nothing that points at the checkout or at CI's summary."""
+    def run(self, *args: str | Path, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+        """A command in the empty folder (or ``cwd``), with nothing that points at the checkout or at
+        CI's summary."""
         env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "GITHUB_STEP_SUMMARY")}
         return subprocess.run(
             [str(arg) for arg in args],
-            cwd=self.workdir,
+            cwd=cwd or self.workdir,
             env=env,
             capture_output=True,
             text=True,
@@ -151,3 +152,17 @@ def test_a_game_day_on_the_packaged_shop_from_an_empty_folder(installed: Install
         ("availability", "phase:fault", "PASS")
     ]
     assert (latest / "report.html").is_file()
+
+
+def test_init_writes_a_repository_whose_scenarios_validate(installed: Installed) -> None:
+    """The scaffold ships in the wheel: a team's new repository checks out against the packaged shop."""
+    made = installed.run(installed.gameday, "init", "repo")
+    assert made.returncode == 0, made.stderr
+    repo = installed.workdir / "repo"
+    scenarios = sorted(str(path.relative_to(repo)) for path in (repo / "scenarios").glob("*.yaml"))
+    assert (
+        scenarios and (repo / "conftest.py").is_file() and (repo / "loadprofiles" / "shop_users.py").is_file()
+    )
+    checked = installed.run(installed.gameday, "validate", *scenarios, "--target", "local", cwd=repo)
+    assert checked.returncode == 0, checked.stderr
+    assert checked.stdout.count(": ok (") == len(scenarios)
