@@ -23,6 +23,7 @@ EXIT_CODES = {
     Verdict.ABORTED: 3,
     Verdict.INCONCLUSIVE: 3,
 }
+BROKEN_PIPE_EXIT = 141  # what a shell reports for a command ended by SIGPIPE (128 + 13)
 
 
 _VARIANT_HELP = "localcloud only: run the stack as this variant of the variants.yaml beside its stack file"
@@ -179,6 +180,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("gameday: interrupted", file=sys.stderr)
         return 3
+    except BrokenPipeError:
+        # whoever read the output went away (`gameday init | head`): end quietly, as Unix tools do,
+        # and point stdout at nothing so the interpreter's last flush has nowhere to fail
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return BROKEN_PIPE_EXIT
 
 
 def _dispatch(args: argparse.Namespace) -> int:

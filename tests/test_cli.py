@@ -80,3 +80,14 @@ def test_report_on_a_folder_that_is_not_a_run(tmp_path: Path) -> None:
     result = _gameday("report", str(tmp_path))
     assert result.returncode == 2
     assert "not a run folder" in result.stderr
+
+
+def test_output_cut_short_by_its_reader_ends_quietly(tmp_path: Path) -> None:
+    """`gameday init | head -1`: the reader leaves after a line; no traceback, the shell's SIGPIPE code."""
+    command = [sys.executable, "-m", "gameday.cli", "init", str(tmp_path / "repo")]
+    writer = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert writer.stdout is not None and writer.stderr is not None
+    writer.stdout.close()  # nobody reads: the first line written breaks the pipe
+    errors = writer.stderr.read().decode()
+    assert writer.wait(timeout=60) == 141
+    assert errors == ""
