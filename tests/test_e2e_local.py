@@ -7,7 +7,9 @@ the scheduler replaced it, traces arrived, and the run folder holds every report
 from __future__ import annotations
 
 import json
+import shutil
 import xml.etree.ElementTree as ElementTree
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -17,7 +19,7 @@ from gameday.evidence.bundle import RunEvidence
 from gameday.evidence.records import Verdict
 from gameday.localcloud.launcher import RunningLocalcloud
 from gameday.processes import pid_alive
-from gameday.run.orchestrator import run_game_day
+from gameday.run.orchestrator import RunOutcome, run_game_day
 from gameday.targets import LocalTarget
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -35,17 +37,50 @@ def _task_pids(shop: RunningLocalcloud, service: str) -> dict[str, int]:
     return {task.id: task.pid for task in tasks if task.status == "RUNNING"}
 
 
-def test_orders_task_loss_is_real_and_graded_truthfully(
-    shop: RunningLocalcloud, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+# The shipped ci-orders-kill-one game day, at half its length: `make test` runs the file itself as a
+# scenario item; this run is the one whose every detail is checked against what happened.
+KILL_ONE = """\
+name: kill-one
+description: Light step load while one orders task is stopped.
+duration: 24s
+load: {shape: step, flow: shop, users: 3, step_users: 3, step_every: 8s, max_users: 6, spawn_rate: 3}
+faults:
+  - {kind: kill-tasks, at: 8s, for: 8s, target: {service: orders}, count: 1}
+expect:
+  - {score: availability, phase: baseline, min: 0.99}
+  - {score: availability, phase: fault, min: 0.95}
+  - {score: availability, phase: recovery, min: 0.99}
+  - {score: task_recovery_s, service: orders, max: 8s}
+"""
+
+
+@dataclass(frozen=True)
+class KillOneRun:
+    outcome: RunOutcome
+    reports: Path
+    pids_before: dict[str, int]
+    job_page: Path
+
+
+@pytest.fixture(scope="module")
+def kill_one(shop: RunningLocalcloud, tmp_path_factory: pytest.TempPathFactory) -> KillOneRun:
+    """One kill-one game day for the module: the truth checks and the re-scoring share it."""
+    folder = tmp_path_factory.mktemp("kill-one")
+    scenario = folder / "kill-one.yaml"
+    scenario.write_text(KILL_ONE)
     pids_before = _task_pids(shop, "orders")
     assert len(pids_before) == 4
-    job_page = tmp_path / "step_summary.md"  # as GitHub Actions sets it for a step
-    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(job_page))
+    job_page = folder / "step_summary.md"  # as GitHub Actions sets it for a step
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(job_page))
+        outcome = run_game_day(scenario, "local", _target(shop), folder / "reports")
+    return KillOneRun(outcome, folder / "reports", pids_before, job_page)
 
-    outcome = run_game_day(
-        ROOT / "scenarios" / "ci-orders-kill-one.yaml", "local", _target(shop), tmp_path / "reports"
-    )
+
+def test_orders_task_loss_is_real_and_graded_truthfully(
+    shop: RunningLocalcloud, kill_one: KillOneRun
+) -> None:
+    outcome, pids_before, job_page = kill_one.outcome, kill_one.pids_before, kill_one.job_page
 
     evidence = RunEvidence.load(outcome.run_dir)
     (fault,) = evidence.faults
@@ -93,7 +128,7 @@ def test_orders_task_loss_is_real_and_graded_truthfully(
     assert (run_dir / "charts" / "load.png").stat().st_size > 10_000
     suite = ElementTree.parse(run_dir / "junit.xml").getroot()
     assert suite.find(".//failure") is None
-    assert (tmp_path / "reports" / "latest").resolve() == run_dir.resolve()
+    assert (kill_one.reports / "latest").resolve() == run_dir.resolve()
     ledger = [json.loads(line)["event"] for line in (run_dir / "ledger.jsonl").read_text().splitlines()]
     assert ledger == ["intent", "injected", "reverted"]
 
@@ -124,30 +159,17 @@ expect:
 
 
 def test_report_command_rescores_from_the_run_folder_alone(
-    shop: RunningLocalcloud, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    kill_one: KillOneRun, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    reports = tmp_path / "reports"
-    scenario = tmp_path / "short.yaml"
-    scenario.write_text(
-        """\
-name: short
-description: A short run to re-score.
-duration: 8s
-load: {shape: step, users: 2, step_users: 0, step_every: 10s, max_users: 2}
-faults:
-  - {kind: kill-tasks, at: 2s, for: 3s, target: {service: catalog}, count: 1}
-expect:
-  - {score: availability, min: 0.5}
-"""
-    )
-    outcome = run_game_day(scenario, "local", _target(shop), reports)
-    first = json.loads((outcome.run_dir / "scores.json").read_text())
-    (outcome.run_dir / "scores.json").unlink()
-    (outcome.run_dir / "report.html").unlink()
+    run_dir = tmp_path / kill_one.outcome.run_dir.name
+    shutil.copytree(kill_one.outcome.run_dir, run_dir)
+    first = json.loads((run_dir / "scores.json").read_text())
+    (run_dir / "scores.json").unlink()
+    (run_dir / "report.html").unlink()
 
-    exit_code = main(["report", str(reports / "latest")])
+    exit_code = main(["report", str(run_dir)])
 
     assert exit_code == {"PASS": 0, "FAIL": 1}.get(first["verdict"], 3)
-    assert json.loads((outcome.run_dir / "scores.json").read_text()) == first
-    assert (outcome.run_dir / "report.html").exists()
+    assert json.loads((run_dir / "scores.json").read_text()) == first
+    assert (run_dir / "report.html").exists()
     assert "overall:" in capsys.readouterr().out
