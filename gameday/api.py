@@ -26,7 +26,7 @@ from gameday.evidence.bundle import RunEvidence
 from gameday.evidence.records import Score, Verdict
 from gameday.packaged import find_scenario
 from gameday.reporting import verdict_table, write_reports
-from gameday.run.checked import run_checked
+from gameday.run.delivered import run_delivered
 from gameday.runfolder import RunFolder
 from gameday.scenario import load_scenario
 from gameday.scoring import ScoreCard, score_run
@@ -97,6 +97,7 @@ def run(
     variant: str | None = None,
     reports: str | Path = "reports",
     targets: str | Path = "targets.yaml",
+    local_reports: str | Path = "reports",
 ) -> RunResult:
     """Run one game day, as ``gameday run SCENARIO --target TARGET`` does, and return its result.
 
@@ -104,11 +105,13 @@ def run(
     when no such file is here; ``target`` a name in the ``targets`` file (``local`` starts
     localcloud when it is not running); ``variant`` a shop variant for a localcloud target;
     ``reports`` the folder the run folder goes under (``reports/runs/<time>-<name>/``, with
-    ``reports/latest`` pointing at it). Relative paths are taken from the working directory.
+    ``reports/latest`` pointing at it), or ``s3://bucket/prefix`` to put it in S3 with its local
+    copy under ``local_reports``. Relative paths are taken from the working directory.
     Everything is checked before a run folder exists, so bad input leaves nothing behind.
     """
-    outcome = run_checked(find_scenario(Path(scenario)), target, Path(targets), Path(reports), variant)
-    return RunResult.from_card(outcome.run_dir, outcome.card)
+    scenario_path = find_scenario(Path(scenario))
+    delivered = run_delivered(scenario_path, target, Path(targets), reports, Path(local_reports), variant)
+    return RunResult.from_card(delivered.outcome.run_dir, delivered.outcome.card)
 
 
 def report(run_dir: str | Path) -> RunResult:

@@ -47,10 +47,15 @@ THROTTLE_CODES = frozenset(
 
 def aws_client(target: AwsTarget, service_name: str) -> BaseClient:
     """A client for ``service_name`` in the target's account and region, with standard retries."""
+    return default_client(service_name, target.profile, target.region)
+
+
+def default_client(service_name: str, profile: str | None = None, region: str | None = None) -> BaseClient:
+    """A client from the standard chain (``AWS_PROFILE``, ``AWS_REGION`` … unless given), standard retries."""
     try:
-        session = boto3.session.Session(profile_name=target.profile, region_name=target.region)
+        session = boto3.session.Session(profile_name=profile, region_name=region)
     except ProfileNotFound as error:
-        raise EnvironmentProblem(f"AWS profile '{target.profile}' is not configured: {error}") from error
+        raise EnvironmentProblem(f"AWS profile '{profile}' is not configured: {error}") from error
     client = session.client(service_name, config=STANDARD_RETRIES)
     for hook in _client_hooks:
         hook(client)

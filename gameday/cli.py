@@ -1,7 +1,7 @@
 """The ``gameday`` command line.
 
 Exit codes are part of the interface for CI: 0 PASS, 1 FAIL, 2 bad input, 3 INVALID, ABORTED or
-INCONCLUSIVE (and any run that could not complete).
+INCONCLUSIVE (and any run that could not complete, or whose PASS did not reach its S3 reports).
 """
 
 from __future__ import annotations
@@ -23,10 +23,21 @@ EXIT_CODES = {
     Verdict.ABORTED: 3,
     Verdict.INCONCLUSIVE: 3,
 }
+UNKEPT_PASS_EXIT = 3  # a PASS whose run folder did not reach its reports location is no green
+
+
+def run_exit_code(verdict: Verdict, uploaded: bool = True) -> int:
+    """A run's exit code: its verdict's, except that a PASS nobody can read later is not 0."""
+    code = EXIT_CODES[verdict]
+    return UNKEPT_PASS_EXIT if code == 0 and not uploaded else code
+
+
 BROKEN_PIPE_EXIT = 141  # what a shell reports for a command ended by SIGPIPE (128 + 13)
 
 
 _VARIANT_HELP = "localcloud only: run the stack as this variant of the variants.yaml beside its stack file"
+_REPORTS_HELP = "reports folder, or s3://BUCKET/PREFIX to keep run folders in S3 (default: reports)"
+_LOCAL_REPORTS_HELP = "with --reports s3://…: the folder for the local copy of run folders (default: reports)"
 _SCENARIO_HELP = "scenario YAML file, or the name of a catalogue scenario (`gameday scenarios` lists them)"
 
 
@@ -48,9 +59,8 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--targets", type=Path, default=Path("targets.yaml"), help="targets file (default: targets.yaml)"
     )
-    run.add_argument(
-        "--reports", type=Path, default=Path("reports"), help="reports folder (default: reports)"
-    )
+    run.add_argument("--reports", default="reports", help=_REPORTS_HELP)
+    run.add_argument("--local-reports", type=Path, default=Path("reports"), help=_LOCAL_REPORTS_HELP)
     run.add_argument(
         "--dry-run",
         action="store_true",
@@ -148,19 +158,20 @@ def _parser() -> argparse.ArgumentParser:
     )
 
     report = commands.add_parser("report", help="re-score and re-render a run from its saved evidence")
-    report.add_argument("run", type=Path, help="run folder, e.g. reports/latest")
+    report.add_argument(
+        "run", help="run folder, e.g. reports/latest, or s3://BUCKET/PREFIX/runs/RUN_ID (or …/latest)"
+    )
+    report.add_argument("--local-reports", type=Path, default=Path("reports"), help=_LOCAL_REPORTS_HELP)
 
     rollback = commands.add_parser("rollback", help="revert the faults a killed run left applied")
     rollback.add_argument(
         "run",
-        type=Path,
         nargs="?",
         default=None,
-        help="run folder (default: every run with faults left applied)",
+        help="run folder, or s3://BUCKET/PREFIX/runs/RUN_ID (default: every run with faults left applied)",
     )
-    rollback.add_argument(
-        "--reports", type=Path, default=Path("reports"), help="reports folder (default: reports)"
-    )
+    rollback.add_argument("--reports", default="reports", help=_REPORTS_HELP)
+    rollback.add_argument("--local-reports", type=Path, default=Path("reports"), help=_LOCAL_REPORTS_HELP)
     rollback.add_argument(
         "--targets",
         type=Path,
@@ -213,7 +224,10 @@ def _dispatch(args: argparse.Namespace) -> int:
             return dry_run(find_scenario(args.scenario), args.target, args.targets, args.variant)
         workers = WorkerOptions(args.load_workers, args.expect_workers, args.master_bind, args.master_port)
         scenario = find_scenario(args.scenario)
-        return EXIT_CODES[run(scenario, args.target, args.targets, args.reports, args.variant, workers)]
+        delivered = run(
+            scenario, args.target, args.targets, args.reports, args.variant, workers, args.local_reports
+        )
+        return run_exit_code(delivered.outcome.card.verdict, delivered.destination.uploaded)
     if args.command == "worker":
         # A fresh interpreter: Locust must be imported before anything imports ssl, which this one may have.
         command = [sys.executable, "-m", "loadprofiles.worker", "--master", args.master]
@@ -229,11 +243,11 @@ def _dispatch(args: argparse.Namespace) -> int:
     if args.command == "report":
         from gameday.commands.report import report
 
-        return EXIT_CODES[report(args.run)]
+        return EXIT_CODES[report(args.run, args.local_reports)]
     if args.command == "rollback":
         from gameday.commands.rollback import rollback
 
-        return rollback(args.run, args.reports, args.targets)
+        return rollback(args.run, args.reports, args.targets, args.local_reports)
     from gameday.commands import stack
 
     return stack.dispatch(

@@ -90,6 +90,13 @@ class AwsTarget(Strict):
     )
     fis_role_arn: str | None = None
     stop_alarms: list[str] = Field(default=[], description="CloudWatch alarm ARNs that abort the run")
+    results_topic_arn: str | None = Field(
+        default=None,
+        pattern=hinted(
+            r"^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}(\.fifo)?$", "write an SNS topic ARN"
+        ),
+        description="an SNS topic each run's verdict and summary are published to",
+    )
     opt_in_tag: str = Field(
         default="gameday:allowed=true", pattern=hinted(r"^[^=]+=.*$", "write the tag as key=value")
     )

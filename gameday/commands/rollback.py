@@ -17,15 +17,67 @@ from gameday.errors import GamedayError, InputError
 from gameday.ledger import Ledger
 from gameday.run.open_faults import plan_target, run_folders, unreverted
 from gameday.runfolder import RunFolder
+from gameday.s3reports.location import is_s3, parse_s3
+from gameday.s3reports.remote_run import parse_run_url
+from gameday.s3reports.store import S3Reports
 
 ROLLBACK_FAILED_EXIT = 3
 
 
-def rollback(run: Path | None, reports: Path, targets_file: Path = Path("targets.yaml")) -> int:
+def rollback(
+    run: str | Path | None,
+    reports: str | Path,
+    targets_file: Path = Path("targets.yaml"),
+    local_reports: Path = Path("reports"),
+) -> int:
     """Revert every unreverted fault of ``run`` (or of every run under ``reports``); the exit code.
 
     ``targets_file`` defines the target each run's plan.json names, for reverts that must reach it.
+    Runs in S3 (``run`` or ``reports`` an ``s3://`` URL) are reverted from their ledgers fetched into
+    ``local_reports``, and the ledgers that recorded a revert are put back.
     """
+    if run is not None and is_s3(run):
+        location, run_id = parse_run_url(str(run))
+        if run_id is None:
+            raise InputError(
+                f"{run}: name the run to roll back (…/runs/RUN_ID), or give --reports {location}"
+            )
+        return _rollback_from_s3(S3Reports(location), local_reports, targets_file, run_id)
+    if is_s3(reports):
+        return _rollback_from_s3(S3Reports(parse_s3(str(reports))), local_reports, targets_file, None)
+    return _rollback_local(Path(run) if run is not None else None, Path(reports), targets_file)
+
+
+def _rollback_from_s3(store: S3Reports, local_reports: Path, targets_file: Path, run_id: str | None) -> int:
+    store.probe()
+    pulled = store.pull_rollback_files(local_reports / "runs")
+    if run_id is not None:
+        pulled = [run_dir for run_dir in pulled if run_dir.name == run_id]
+        if not pulled:
+            raise InputError(
+                f"{store.run_url(run_id)}: no such run (no {RunFolder.LEDGER} or {RunFolder.PLAN} there)"
+            )
+    before = {run_dir: _ledger_text(run_dir) for run_dir in pulled}
+    exit_code = 0
+    for run_dir in pulled:
+        exit_code = max(exit_code, _rollback_local(run_dir, local_reports, targets_file, quiet=True))
+    changed = [run_dir for run_dir in pulled if _ledger_text(run_dir) != before[run_dir]]
+    for run_dir in changed:
+        store.push_rollback_files(run_dir)
+    if not changed and exit_code == 0:
+        where = store.location.url("runs") if run_id is None else store.run_url(run_id)
+        print(f"nothing to roll back in {where}")
+    return exit_code
+
+
+def _ledger_text(run_dir: Path) -> str:
+    try:
+        return RunFolder(run_dir).ledger.read_text()
+    except OSError:
+        return ""
+
+
+def _rollback_local(run: Path | None, reports: Path, targets_file: Path, quiet: bool = False) -> int:
     if run is not None:
         if not run.is_dir() or not (RunFolder(run).plan.exists() or RunFolder(run).ledger.exists()):
             raise InputError(f"{run}: not a run folder (no {RunFolder.PLAN} or {RunFolder.LEDGER})")
@@ -38,7 +90,7 @@ def rollback(run: Path | None, reports: Path, targets_file: Path = Path("targets
         done, failed = _rollback_run(run_dir, targets_file)
         reverted += done
         failures.extend(failed)
-    if reverted == 0 and not failures:
+    if reverted == 0 and not failures and not quiet:
         where = str(run) if run is not None else str(reports / "runs")
         print(f"nothing to roll back in {where}")
     for failure in failures:

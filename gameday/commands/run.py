@@ -5,10 +5,10 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from gameday.evidence.records import Verdict
 from gameday.local_fit import check_local_fit
 from gameday.reporting import verdict_table
-from gameday.run.checked import check_variant, run_checked
+from gameday.run.checked import check_variant
+from gameday.run.delivered import DeliveredRun, run_delivered
 from gameday.run.dependencies import check_dependencies
 from gameday.run.plan import build_plan
 from gameday.safety.dry_run import dry_run_lines
@@ -21,14 +21,17 @@ def run(
     scenario_path: Path,
     target_name: str,
     targets_path: Path,
-    reports: Path,
+    reports: str | Path,
     variant: str | None = None,
     workers: WorkerOptions | None = None,
-) -> Verdict:
-    outcome = run_checked(scenario_path, target_name, targets_path, reports, variant, workers)
-    print(verdict_table(outcome.card))
-    print(f"\nreport: {outcome.run_dir / 'report.html'}", file=sys.stderr)
-    return outcome.card.verdict
+    local_reports: Path = Path("reports"),
+) -> DeliveredRun:
+    delivered = run_delivered(
+        scenario_path, target_name, targets_path, reports, local_reports, variant, workers
+    )
+    print(verdict_table(delivered.outcome.card))
+    print(f"\nreport: {delivered.outcome.run_dir / 'report.html'}", file=sys.stderr)
+    return delivered
 
 
 def dry_run(scenario_path: Path, target_name: str, targets_path: Path, variant: str | None = None) -> int:
