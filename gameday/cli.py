@@ -13,24 +13,8 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from gameday.errors import GamedayError, InputError
-from gameday.evidence.records import Verdict
+from gameday.exit_codes import EXIT_CODES, run_exit_code
 from gameday.packaged import find_scenario
-
-EXIT_CODES = {
-    Verdict.PASS: 0,
-    Verdict.FAIL: 1,
-    Verdict.INVALID: 3,
-    Verdict.ABORTED: 3,
-    Verdict.INCONCLUSIVE: 3,
-}
-UNKEPT_PASS_EXIT = 3  # a PASS whose run folder did not reach its reports location is no green
-
-
-def run_exit_code(verdict: Verdict, uploaded: bool = True) -> int:
-    """A run's exit code: its verdict's, except that a PASS nobody can read later is not 0."""
-    code = EXIT_CODES[verdict]
-    return UNKEPT_PASS_EXIT if code == 0 and not uploaded else code
-
 
 BROKEN_PIPE_EXIT = 141  # what a shell reports for a command ended by SIGPIPE (128 + 13)
 
@@ -117,6 +101,27 @@ def _parser() -> argparse.ArgumentParser:
         default=Path("."),
         metavar="DIR",
         help="folder to write into (default: the current one); a file already there is never replaced",
+    )
+    scheduled = commands.add_parser(
+        "runner",
+        help="run a list of game days against one target, settings from the command line or the "
+        "environment (the container's entry command)",
+    )
+    scheduled.add_argument(
+        "scenarios",
+        nargs="*",
+        metavar="SCENARIO",
+        help="scenario files or catalogue names (else $GAMEDAY_SCENARIOS)",
+    )
+    scheduled.add_argument("--target", help="target name (else $GAMEDAY_TARGET, else local)")
+    scheduled.add_argument(
+        "--targets",
+        type=Path,
+        help="targets file (else $GAMEDAY_TARGETS, or its text in $GAMEDAY_TARGETS_YAML)",
+    )
+    scheduled.add_argument("--reports", help="reports folder or s3://BUCKET/PREFIX (else $GAMEDAY_REPORTS)")
+    scheduled.add_argument(
+        "--local-reports", type=Path, help="local copy's folder (else $GAMEDAY_LOCAL_REPORTS)"
     )
     commands.add_parser("schema", help="print the JSON Schema of scenario files, for editors")
     commands.add_parser("scenarios", help="list the demo catalogue: the scenario names run and validate take")
@@ -208,6 +213,12 @@ def _dispatch(args: argparse.Namespace) -> int:
         from gameday.commands.init import init
 
         return init(args.directory)
+    if args.command == "runner":
+        from gameday.commands.runner import runner, runner_settings
+
+        return runner(
+            runner_settings(args.scenarios, args.target, args.targets, args.reports, args.local_reports)
+        )
     if args.command == "schema":
         from gameday.commands.schema import schema
 

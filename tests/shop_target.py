@@ -9,7 +9,7 @@ import yaml
 from bench.stack import write_free_port_stack as write_shop_stack
 from gameday.localcloud.ports import free_port
 
-__all__ = ["write_local_targets", "write_shop_stack"]
+__all__ = ["kill_one_scenario", "write_local_targets", "write_shop_stack"]
 
 
 def write_local_targets(folder: Path, stack: Path | None = None) -> tuple[Path, str]:
@@ -21,3 +21,16 @@ def write_local_targets(folder: Path, stack: Path | None = None) -> tuple[Path, 
     path = folder / "targets.yaml"
     path.write_text(yaml.safe_dump({"targets": {"local": target}}))
     return path, control_url
+
+
+def kill_one_scenario(name: str, duration_s: int, at_s: int, for_s: int) -> str:
+    """The shortest honest game day: light steady load while one orders task is stopped."""
+    return f"""name: {name}
+description: Light steady load while one orders task is stopped.
+duration: {duration_s}s
+load: {{shape: steady, flow: shop, users: 2, spawn_rate: 2}}
+faults:
+  - {{kind: kill-tasks, at: {at_s}s, for: {for_s}s, target: {{service: orders}}, count: 1}}
+expect:
+  - {{score: availability, phase: fault, min: 0.9}}
+"""

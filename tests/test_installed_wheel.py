@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from shop_target import write_local_targets
+from shop_target import kill_one_scenario, write_local_targets
 
 pytestmark = pytest.mark.e2e
 
@@ -40,15 +40,7 @@ class Shopper(HttpUser):
 """
 
 # A 14-second game day on the packaged shop: one of the four orders tasks is stopped.
-SHORT_GAME_DAY = """name: installed-kill-one
-description: Light steady load while one orders task is stopped.
-duration: 14s
-load: {shape: steady, flow: shop, users: 2, spawn_rate: 2}
-faults:
-  - {kind: kill-tasks, at: 4s, for: 6s, target: {service: orders}, count: 1}
-expect:
-  - {score: availability, phase: fault, min: 0.9}
-"""
+SHORT_GAME_DAY = kill_one_scenario("installed-kill-one", duration_s=14, at_s=4, for_s=6)
 
 
 @dataclass

@@ -19,9 +19,10 @@ from test_faults_queue_aws import delay_of, fault, injector, sqs_queue, target
 from bench.synthetic_run import write_synthetic_run
 from gameday import api
 from gameday.aws_session import client_hook
-from gameday.cli import main, run_exit_code
+from gameday.cli import main
 from gameday.errors import EnvironmentProblem, InputError
 from gameday.evidence.records import Verdict
+from gameday.exit_codes import run_exit_code
 from gameday.s3reports.destination import reports_destination
 from gameday.s3reports.location import S3Location, parse_reports, parse_s3
 from gameday.s3reports.remote_run import parse_run_url
