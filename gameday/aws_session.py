@@ -15,10 +15,10 @@ from contextlib import contextmanager
 import boto3
 from botocore.client import BaseClient
 from botocore.config import Config
-from botocore.exceptions import BotoCoreError, ClientError, ProfileNotFound
+from botocore.exceptions import BotoCoreError, ClientError, NoRegionError, ProfileNotFound
 from tenacity import retry, retry_if_exception, stop_after_attempt, wait_random_exponential
 
-from gameday.errors import EnvironmentProblem
+from gameday.errors import EnvironmentProblem, InputError
 from gameday.targets import AwsTarget
 
 STANDARD_RETRIES = Config(retries={"mode": "standard", "total_max_attempts": 5})
@@ -56,7 +56,12 @@ def default_client(service_name: str, profile: str | None = None, region: str | 
         session = boto3.session.Session(profile_name=profile, region_name=region)
     except ProfileNotFound as error:
         raise EnvironmentProblem(f"AWS profile '{profile}' is not configured: {error}") from error
-    client = session.client(service_name, config=STANDARD_RETRIES)
+    try:
+        client = session.client(service_name, config=STANDARD_RETRIES)
+    except NoRegionError as error:
+        raise EnvironmentProblem(
+            f"no AWS region for {service_name}: set AWS_REGION or give a region"
+        ) from error
     for hook in _client_hooks:
         hook(client)
     return client
@@ -102,3 +107,22 @@ throttle_retry = retry(
     reraise=True,
 )
 """Decorator: retry a whole AWS operation on throttling, up to 6 attempts with jittered backoff."""
+
+
+@contextmanager
+def reading(what: str, user_mistake: Callable[[ClientError], str | None]) -> Iterator[None]:
+    """Turn a failed read of ``what`` into one line: the user's mistake (``user_mistake`` names it,
+    exit 2) or a problem of the account or the network (AWS's own words)."""
+    try:
+        yield
+    except ClientError as error:
+        mistake = user_mistake(error)
+        if mistake is not None:
+            raise InputError(f"{what}: {mistake}") from error
+        raise EnvironmentProblem(f"{what}: {describe_error(error)}") from error
+    except BotoCoreError as error:
+        raise EnvironmentProblem(f"{what}: {describe_error(error)}") from error
+
+
+def error_code(error: ClientError) -> str:
+    return str(error.response.get("Error", {}).get("Code", ""))

@@ -141,6 +141,24 @@ def _parser() -> argparse.ArgumentParser:
         action.add_argument("--target", default="local", help="localcloud target (default: local)")
         action.add_argument("--targets", type=Path, default=Path("targets.yaml"), help="targets file")
 
+    targets = commands.add_parser("targets", help="write targets.yaml entries")
+    targets_commands = targets.add_subparsers(dest="targets_command", required=True, metavar="ACTION")
+    from_stack = targets_commands.add_parser(
+        "from-stack",
+        help="print the target for a shop deployed with deploy/shop.yaml, from its stack's outputs",
+    )
+    from_stack.add_argument("stack", help="the shop's CloudFormation stack name or ID")
+    from_stack.add_argument("--name", default="staging", help="the target's name (default: staging)")
+    from_stack.add_argument("--region", help="the stack's region (default: the standard chain's)")
+    from_stack.add_argument(
+        "--profile", help="AWS profile to read the stack with; also written into the target"
+    )
+    from_stack.add_argument(
+        "--runner-stack",
+        metavar="STACK",
+        help="the runner's stack (deploy/runner.yaml): adds its FIS role and topic",
+    )
+
     fis = commands.add_parser("fis-template", help="print the AWS FIS experiment templates of a scenario")
     fis.add_argument("scenario", type=Path, help=_SCENARIO_HELP)
     fis.add_argument("--target", default="local", help="AWS target name in the targets file")
@@ -219,6 +237,10 @@ def _dispatch(args: argparse.Namespace) -> int:
         return runner(
             runner_settings(args.scenarios, args.target, args.targets, args.reports, args.local_reports)
         )
+    if args.command == "targets":
+        from gameday.commands.from_stack import from_stack
+
+        return from_stack(args.stack, args.name, args.region, args.profile, args.runner_stack)
     if args.command == "schema":
         from gameday.commands.schema import schema
 

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 import yaml
 from aws_fault_run import aws_target, client, mocked_account
+from deploy_templates import read_template
 from shop_target import kill_one_scenario, write_local_targets, write_shop_stack
 
 from gameday.cli import main
@@ -26,7 +27,6 @@ from gameday.errors import InputError
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCKERFILE = ROOT / "deploy" / "Dockerfile"
-RUNNER_TEMPLATE = ROOT / "deploy" / "runner.yaml"
 
 SHORT = kill_one_scenario("runner-kill-one", duration_s=10, at_s=3, for_s=3)
 
@@ -39,15 +39,8 @@ def entry_command() -> list[str]:
     return [str(Path(sys.executable).parent / "gameday"), *command[1:]]
 
 
-class _CloudFormationLoader(yaml.SafeLoader):
-    """Reads CloudFormation's short tags (!Ref, !Sub …) as plain values: enough to read a template."""
-
-
-_CloudFormationLoader.add_multi_constructor("!", lambda loader, suffix, node: None)
-
-
 def task_environment() -> dict[str, object]:
-    template = yaml.load(RUNNER_TEMPLATE.read_text(), Loader=_CloudFormationLoader)
+    template = read_template("runner.yaml")
     (container,) = template["Resources"]["RunnerTaskDefinition"]["Properties"]["ContainerDefinitions"]
     return {entry["Name"]: entry["Value"] for entry in container["Environment"]}
 

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from botocore.exceptions import BotoCoreError, ClientError
+from botocore.exceptions import ClientError
 
-from gameday.aws_session import describe_error
-from gameday.errors import EnvironmentProblem, InputError
+from gameday.aws_session import error_code, reading
+from gameday.errors import InputError
 from gameday.s3reports.location import S3Location, parse_s3
 from gameday.s3reports.store import LATEST, RUNS, S3Reports
 
@@ -28,14 +28,12 @@ def resolve_run_id(store: S3Reports, run_id: str | None) -> str:
     if run_id is not None:
         return run_id
     key = store.location.key(LATEST)
-    try:
+
+    def not_yet(error: ClientError) -> str | None:
+        return (
+            "no run has finished its upload there yet" if error_code(error) in ("404", "NoSuchKey") else None
+        )
+
+    with reading(store.location.url(LATEST), not_yet):
         body = store.client.get_object(Bucket=store.location.bucket, Key=key)["Body"].read()
-    except ClientError as error:
-        if str(error.response.get("Error", {}).get("Code", "")) in ("404", "NoSuchKey"):
-            raise InputError(
-                f"{store.location.url(LATEST)}: no run has finished its upload there yet"
-            ) from error
-        raise EnvironmentProblem(f"{store.location.url(LATEST)}: {describe_error(error)}") from error
-    except BotoCoreError as error:
-        raise EnvironmentProblem(f"{store.location.url(LATEST)}: {describe_error(error)}") from error
     return str(body.decode().strip())
