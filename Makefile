@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck unit venv clean bench matrix fuzz
+.PHONY: demo test lint typecheck unit venv clean bench matrix fuzz deploy-policies
 
 $(STAMP): pyproject.toml setup.py
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -40,6 +40,11 @@ fuzz: $(STAMP)
 # localcloud, each in its shop variant. `make test` runs its reduced rows (tests/test_verdict_matrix.py).
 matrix: $(STAMP)
 	$(BIN)/gameday matrix gameday/shop/matrix.yaml --reports reports
+
+# deploy/runner.yaml's two role policies, generated from what gameday calls for the catalogue on the
+# shop stack (a test fails while they are stale).
+deploy-policies: $(STAMP)
+	$(BIN)/python -m gameday.iam.runner_template deploy/runner.yaml
 
 bench: $(STAMP)
 	command -v wrk >/dev/null || (apt-get update && apt-get install -y wrk)

@@ -23,6 +23,7 @@ from faults.base import Injector
 from gameday.aws_session import aws_client
 from gameday.errors import EnvironmentProblem, GamedayError
 from gameday.faultspecs import FaultBase, Via
+from gameday.iam.grants import Arns, Grant
 from gameday.safety.account import check_account
 from gameday.safety.resources import Resource
 from gameday.targets import AwsTarget, load_target
@@ -147,6 +148,9 @@ class FaultKind:
     touches: Callable[[Any, AwsTarget], list[Resource]] | None = None
     fis: Callable[[Any, AwsTarget], FisAction] | None = None
     fis_template: Callable[[Any, AwsTarget, str, str], dict[str, Any]] | None = None
+    permissions: Callable[[Any, AwsTarget, Arns], list[Grant]] | None = None
+    """The AWS calls the kind's own code makes for an entry (its ``api`` provider with its checks,
+    revert and rollback; the reads that resolve its deferred targets), as IAM grants."""
 
     @property
     def name(self) -> str:

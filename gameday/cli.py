@@ -141,6 +141,24 @@ def _parser() -> argparse.ArgumentParser:
         action.add_argument("--target", default="local", help="localcloud target (default: local)")
         action.add_argument("--targets", type=Path, default=Path("targets.yaml"), help="targets file")
 
+    iam = commands.add_parser(
+        "iam-policy",
+        help="print the least-privilege IAM policy a runner needs for these scenarios on a target",
+    )
+    iam.add_argument(
+        "scenarios", type=Path, nargs="+", metavar="SCENARIO", help="scenario files or catalogue names"
+    )
+    iam.add_argument("--target", required=True, help="the AWS target the scenarios run on")
+    iam.add_argument(
+        "--targets", type=Path, default=Path("targets.yaml"), help="targets file (default: targets.yaml)"
+    )
+    iam.add_argument("--reports", metavar="s3://BUCKET/PREFIX", help="also keep run folders there")
+    iam.add_argument(
+        "--fis-role",
+        action="store_true",
+        help="print the FIS experiment role's policy instead of the runner's",
+    )
+
     targets = commands.add_parser("targets", help="write targets.yaml entries")
     targets_commands = targets.add_subparsers(dest="targets_command", required=True, metavar="ACTION")
     from_stack = targets_commands.add_parser(
@@ -237,6 +255,11 @@ def _dispatch(args: argparse.Namespace) -> int:
         return runner(
             runner_settings(args.scenarios, args.target, args.targets, args.reports, args.local_reports)
         )
+    if args.command == "iam-policy":
+        from gameday.commands.iam_policy import iam_policy
+
+        paths = [find_scenario(path) for path in args.scenarios]
+        return iam_policy(paths, args.target, args.targets, args.reports, args.fis_role)
     if args.command == "targets":
         from gameday.commands.from_stack import from_stack
 

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
+from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
+from aws_call_recorder import AWS_CALLS, SAVE_TO, AwsCallRecorder, recording
 from shop_target import write_shop_stack
 
 from gameday.localcloud.launcher import RunningLocalcloud, start_localcloud
@@ -27,3 +30,29 @@ def shop(shop_stack: Path) -> Iterator[RunningLocalcloud]:
     finally:
         running.stop()
     assert not pid_alive(running.pid)
+
+
+# Every AWS call gameday's code makes in the session is recorded, for tests/test_iam_policy.py,
+# which runs after every other test so that it sees the whole session's calls.
+_recording = ExitStack()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    recorder = AwsCallRecorder()
+    config.stash[AWS_CALLS] = recorder
+    _recording.enter_context(recording(recorder))
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    _recording.close()
+    if os.environ.get(SAVE_TO) and AWS_CALLS in config.stash:
+        config.stash[AWS_CALLS].save(Path(os.environ[SAVE_TO]))
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    item.config.stash[AWS_CALLS].start_test(item.path.stem)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    items.sort(key=lambda item: item.get_closest_marker("after_aws_suites") is not None)

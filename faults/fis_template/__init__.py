@@ -17,6 +17,7 @@ from faults.fis.parts import Template
 from faults.fis.template_file import complete_template, read_template
 from faults.fis_template.aws_targets import template_targets
 from faults.fis_template.local import template_on_localcloud
+from faults.fis_template.permissions import template_permissions
 from faults.fis_template.spec import FisTemplateFile
 from faults.kind import FaultKind, ProviderArgs, Revert, RevertContext, RevertPlanModel
 from gameday.localcloud.stack import load_stack
@@ -74,4 +75,5 @@ KIND = FaultKind(
     reverts=[Revert(InReverseOrder, _in_reverse_order)],
     touches=template_targets,
     fis_template=_template,
+    permissions=template_permissions,
 )

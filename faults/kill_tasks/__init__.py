@@ -16,6 +16,7 @@ from faults.kill_tasks.local import LocalcloudTasks
 from faults.kill_tasks.spec import KillTasks
 from faults.kind import FaultKind, FisAction, ProviderArgs
 from gameday.aws_session import aws_client
+from gameday.iam.grants import Arns, Grant, in_cluster
 from gameday.localcloud.client import LocalcloudClient
 from gameday.safety.resources import Resource, service_resource
 from gameday.targets import AwsTarget, LocalTarget
@@ -44,4 +45,24 @@ def _fis(fault: KillTasks, target: AwsTarget) -> FisAction:
     return FisAction("aws:ecs:stop-task", "Tasks", {}, tasks)
 
 
-KIND = FaultKind(spec=KillTasks, local=_local, aws={"api": _aws}, touches=_touches, fis=_fis)
+def _permissions(fault: KillTasks, target: AwsTarget, arns: Arns) -> list[Grant]:
+    if fault.via != "api":
+        return []  # FIS stops the tasks, as the experiment role
+    service = target.service(fault.target.service)
+    return [
+        Grant(
+            "find the service's running tasks",
+            ("ecs:ListTasks",),
+            condition=in_cluster(arns, service.cluster),
+        ),
+        Grant(
+            "stop tasks and see them stop",
+            ("ecs:DescribeTasks", "ecs:StopTask"),
+            (arns.ecs_tasks(service.cluster),),
+        ),
+    ]
+
+
+KIND = FaultKind(
+    spec=KillTasks, local=_local, aws={"api": _aws}, touches=_touches, fis=_fis, permissions=_permissions
+)

@@ -25,6 +25,7 @@ from faults.network.local import LocalcloudPaths, PathControlApi, clear_path_fau
 from faults.network.spec import AddLatency, BreakNetwork, FailRequests
 from gameday.aws_session import aws_client
 from gameday.errors import InputError
+from gameday.iam.grants import Arns, Grant
 from gameday.localcloud.client import LocalcloudClient
 from gameday.safety.resources import Resource, path_resources
 from gameday.targets import AwsTarget, LocalTarget
@@ -143,6 +144,25 @@ def _fail_fis(fault: FailRequests, target: AwsTarget) -> FisAction:
     )
 
 
+def _break_permissions(fault: BreakNetwork, target: AwsTarget, arns: Arns) -> list[Grant]:
+    """What :func:`break_network_aws` calls for the fault's method: an ingress rule, or ACL entries."""
+    if fault.via != "api":
+        return []  # FIS changes the network ACLs, as the experiment role
+    if fault.method == "nacl":
+        entries = ("ec2:CreateNetworkAclEntry", "ec2:DeleteNetworkAclEntry")
+        return [
+            Grant("find the subnets' network ACLs", ("ec2:DescribeNetworkAcls",)),
+            Grant("deny the path in the ACLs and lift it", entries, (arns.arn("ec2", "network-acl/*"),)),
+        ]
+    path = target.path(fault.target.path)
+    group = arns.security_group(path.security_group) if path.security_group else arns.security_group("*")
+    change = ("ec2:AuthorizeSecurityGroupIngress", "ec2:RevokeSecurityGroupIngress")
+    return [
+        Grant("find the path's ingress rules", ("ec2:DescribeSecurityGroupRules",)),
+        Grant("revoke the path's ingress rule and put it back", change, (group,)),
+    ]
+
+
 BREAK_NETWORK = FaultKind(
     spec=BreakNetwork,
     local=_local,
@@ -154,6 +174,7 @@ BREAK_NETWORK = FaultKind(
     ],
     touches=_touches,
     fis=_break_fis,
+    permissions=_break_permissions,
 )
 ADD_LATENCY = FaultKind(
     spec=AddLatency, local=_local, reverts=[_CLEAR_LOCAL], touches=_touches, fis=_latency_fis

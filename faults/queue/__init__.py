@@ -20,6 +20,7 @@ from faults.queue.aws import UNDO, throttle_queue_aws
 from faults.queue.local import QueueControlApi, throttle_queue_local, undo_queue_throttle
 from faults.queue.spec import ThrottleQueue
 from gameday.aws_session import aws_client
+from gameday.iam.grants import Arns, Grant
 from gameday.localcloud.client import LocalcloudClient
 from gameday.safety.resources import Resource, queue_resources
 from gameday.targets import AwsTarget, LocalTarget
@@ -74,6 +75,55 @@ def _touches(fault: ThrottleQueue, target: AwsTarget) -> list[Resource]:
     return queue_resources(target, fault.target.queue, consumer=fault.mode == "consumer")
 
 
+def _permissions(fault: ThrottleQueue, target: AwsTarget, arns: Arns) -> list[Grant]:
+    """What :func:`throttle_queue_aws` calls in the fault's mode, for the consumer the target maps."""
+    queue = target.queue(fault.target.queue)
+    if fault.mode == "delay":
+        return [Grant("delay the queue and put it back", SQS_ATTRIBUTES, (arns.sqs_queue(queue.url),))]
+    consumer = queue.consumer
+    if fault.mode != "consumer" or consumer is None:
+        return []  # refused before the run: nothing is called
+    if consumer.via == "desired-count" and consumer.ecs is not None:
+        service = arns.ecs_service(consumer.ecs.cluster, consumer.ecs.service)
+        return [
+            Grant(
+                "turn the consumer down and back", ("ecs:DescribeServices", "ecs:UpdateService"), (service,)
+            ),
+            Grant("read the consumer's scaling", ("application-autoscaling:DescribeScalableTargets",)),
+            Grant(
+                "hold the consumer's scaling while it is down",
+                ("application-autoscaling:RegisterScalableTarget",),
+                (arns.arn("application-autoscaling", "scalable-target/*"),),
+            ),
+        ]
+    if consumer.lambda_function is None:
+        return []
+    function = arns.lambda_function(consumer.lambda_function)
+    if consumer.via == "reserved-concurrency":
+        concurrency = (
+            "lambda:DeleteFunctionConcurrency",
+            "lambda:GetFunctionConcurrency",
+            "lambda:PutFunctionConcurrency",
+        )
+        return [Grant("hold the consumer's concurrency", concurrency, (function,))]
+    mappings = arns.arn("lambda", "event-source-mapping:*")
+    return [
+        Grant(
+            "find the consumer's mappings of the queue",
+            ("sqs:GetQueueAttributes",),
+            (arns.sqs_queue(queue.url),),
+        ),
+        Grant("find the consumer's mappings of the queue", ("lambda:ListEventSourceMappings",)),
+        Grant(
+            "pause the mappings",
+            ("lambda:GetEventSourceMapping", "lambda:UpdateEventSourceMapping"),
+            (mappings,),
+        ),
+    ]
+
+
+SQS_ATTRIBUTES = ("sqs:GetQueueAttributes", "sqs:SetQueueAttributes")
+
 _AWS_PLANS: dict[str, type[RevertPlanModel]] = {
     "aws-sqs-attributes": RestoreQueueAttributes,
     "aws-ecs-desired-count": RestoreDesiredCount,
@@ -90,4 +140,5 @@ KIND = FaultKind(
         Revert(RestoreLocalQueue, undo_queue_throttle),
     ],
     touches=_touches,
+    permissions=_permissions,
 )

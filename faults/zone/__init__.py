@@ -19,7 +19,7 @@ from faults.zone.local import (
     clear_zone_fault_from_plan,
 )
 from faults.zone.spec import ImpairZone
-from faults.zone.touches import zone_touches
+from faults.zone.touches import zone_permissions, zone_touches
 from gameday.localcloud.client import LocalcloudClient
 from gameday.targets import LocalTarget
 
@@ -36,4 +36,5 @@ KIND = FaultKind(
     reverts=[Revert(ClearLocalZoneFault, clear_zone_fault_from_plan)],
     touches=zone_touches,
     fis_template=zone_template,
+    permissions=zone_permissions,
 )

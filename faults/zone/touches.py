@@ -17,6 +17,7 @@ from botocore.client import BaseClient
 from faults.kill_tasks.aws import DESCRIBE_BATCH
 from faults.zone.spec import ImpairZone
 from gameday.errors import EnvironmentProblem
+from gameday.iam.grants import Arns, Grant, in_cluster
 from gameday.safety.resources import Clients, Resolved, Resource, service_resource
 from gameday.targets import AwsTarget, EcsService
 
@@ -81,3 +82,17 @@ def _nothing(zone: str, why: str) -> EnvironmentProblem:
         f"faults: impair-zone {zone}: {why}; FIS would fail the experiment after the load started, "
         "so the run is refused"
     )
+
+
+def zone_permissions(fault: ImpairZone, target: AwsTarget, arns: Arns) -> list[Grant]:
+    """The reads that find the zone's opted-in subnets and the services' tasks placed in it."""
+    grants = [Grant("find the zone's opted-in subnets", ("ec2:DescribeSubnets",))]
+    for cluster in sorted({service.cluster for service in target.services.values()}):
+        grants += [
+            Grant("find the tasks in the zone", ("ecs:ListTasks",), condition=in_cluster(arns, cluster)),
+            Grant("find the tasks in the zone", ("ecs:DescribeTasks",), (arns.ecs_tasks(cluster),)),
+            Grant(
+                "check the opt-in tags", ("ecs:DescribeServices",), (arns.arn("ecs", f"service/{cluster}/*"),)
+            ),
+        ]
+    return grants
