@@ -7,6 +7,8 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
 
 import pytest
 import yaml
@@ -15,6 +17,7 @@ from deploy_templates import read_template
 from shop_target import kill_one_scenario, write_local_targets, write_shop_stack
 
 from gameday.cli import main
+from gameday.commands import runner as runner_command
 from gameday.commands.runner import (
     ENV_REPORTS,
     ENV_SCENARIOS,
@@ -24,6 +27,10 @@ from gameday.commands.runner import (
     runner_settings,
 )
 from gameday.errors import InputError
+from gameday.evidence.records import Verdict
+from gameday.run.delivered import DeliveredRun
+from gameday.run.orchestrator import RunOutcome
+from gameday.s3reports.destination import Destination
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCKERFILE = ROOT / "deploy" / "Dockerfile"
@@ -155,3 +162,28 @@ def test_an_account_outside_the_allowlist_gets_no_fault_whatever_the_role_allows
         (service,) = ecs.describe_services(cluster="shop", services=["orders"])["services"]
         assert service["desiredCount"] == 2
         assert ecs.list_tasks(cluster="shop", desiredStatus="STOPPED")["taskArns"] == []
+
+
+def test_an_aborted_game_day_ends_the_list_with_its_faults_reverted(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """ECS stops a task with SIGTERM: that game day ends ABORTED (reverted), and no other starts."""
+    paths = []
+    for name in ("first", "second", "third"):
+        path = tmp_path / f"{name}.yaml"
+        path.write_text(SHORT)
+        paths.append(str(path))
+    started: list[str] = []
+
+    def aborted(path: Path, *_: Any) -> DeliveredRun:
+        started.append(path.name)
+        card: Any = SimpleNamespace(verdict=Verdict.ABORTED)
+        return DeliveredRun(RunOutcome(tmp_path / path.stem, card), Destination(tmp_path))
+
+    monkeypatch.setattr(runner_command, "run_delivered", aborted)
+    monkeypatch.setattr(runner_command, "verdict_table", lambda card: f"verdict: {card.verdict}")
+
+    assert main(["runner", *paths, "--reports", str(tmp_path / "reports")]) == 3
+
+    assert started == ["first.yaml"]
+    assert "runner: stopped after an ABORTED game day; 2 not run" in capsys.readouterr().err
