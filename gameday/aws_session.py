@@ -60,7 +60,7 @@ def default_client(service_name: str, profile: str | None = None, region: str | 
         client = session.client(service_name, config=STANDARD_RETRIES)
     except NoRegionError as error:
         raise EnvironmentProblem(
-            f"no AWS region for {service_name}: set AWS_REGION or give a region"
+            f"no AWS region for {service_name}: set AWS_DEFAULT_REGION (or the profile's region) or give one"
         ) from error
     for hook in _client_hooks:
         hook(client)
