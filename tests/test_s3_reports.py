@@ -10,7 +10,7 @@ from typing import Any
 
 import boto3
 import pytest
-from aws_fault_run import REGION, client, killed_run, mocked_account
+from aws_fault_run import REGION, TARGET, client, killed_run, mocked_account
 from botocore.client import BaseClient
 from botocore.config import Config
 from botocore.exceptions import EndpointConnectionError
@@ -261,3 +261,47 @@ def test_rollback_reverts_a_killed_runs_fault_from_s3_alone(bucket: Any, tmp_pat
     run_url = f"s3://{BUCKET}/nightly/staging/runs/{killed.name}"
     assert main(["rollback", run_url, "--local-reports", str(fresh), "--targets", targets]) == 0
     assert main(["rollback", f"s3://{BUCKET}/nightly/staging/runs/NONE", "--local-reports", str(fresh)]) == 2
+
+
+def test_a_run_refuses_a_target_another_machines_run_left_faults_on(
+    bucket: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The killed run's ledger is only in S3: a run on another machine must still see it and refuse."""
+    url = sqs_queue(delay="5")
+    killed = killed_run(
+        tmp_path / "task",
+        target({"url": url}),
+        injector(fault("delay", delay=60), {"url": url}),
+        "throttle-queue",
+        "queue:orders",
+    )
+    S3Reports(LOCATION).push_rollback_files(killed)
+    scenario = tmp_path / "delay.yaml"
+    scenario.write_text(
+        "name: delay\ndescription: the queue delayed\nduration: 20s\nload: {shape: steady, users: 1}\n"
+        "faults:\n"
+        "  - {kind: throttle-queue, at: 5s, for: 10s, target: {queue: orders}, mode: delay, delay: 30s}\n"
+        "expect:\n  - {score: availability, min: 0.5}\n"
+    )
+    fresh = tmp_path / "laptop"
+    targets = str(tmp_path / "task" / "targets.yaml")
+
+    code = main(
+        [
+            "run",
+            str(scenario),
+            "--target",
+            TARGET,
+            "--targets",
+            targets,
+            "--reports",
+            f"s3://{BUCKET}/nightly/staging",
+            "--local-reports",
+            str(fresh),
+        ]
+    )
+
+    assert code == 2
+    assert f"has 1 unreverted fault from run {killed.name}" in capsys.readouterr().err
+    assert delay_of(url) == "60"  # nothing was touched, the fault stays for rollback
+    assert [p.name for p in (fresh / "runs").iterdir()] == [killed.name]  # only the fetched ledger
