@@ -35,7 +35,7 @@ from gameday.s3reports.destination import Destination
 ROOT = Path(__file__).resolve().parent.parent
 DOCKERFILE = ROOT / "deploy" / "Dockerfile"
 
-SHORT = kill_one_scenario("runner-kill-one", duration_s=10, at_s=3, for_s=3)
+SHORT = kill_one_scenario("runner-kill-one", duration_s=8, at_s=2, for_s=3)
 
 
 def entry_command() -> list[str]:
