@@ -102,8 +102,8 @@ def test_missing_fields_point_at_their_parent(tmp_path: Path) -> None:
 
 def test_a_fault_must_leave_baseline_and_recovery(tmp_path: Path) -> None:
     good = (ROOT / "scenarios" / "ci-orders-kill-one.yaml").read_text()
-    path = _write(tmp_path, good.replace("duration: 45s", "duration: 20s"))
-    with pytest.raises(InputError, match=r"yaml:20: faults\[0\].for: the fault ends at 30s: no recovery"):
+    path = _write(tmp_path, good.replace("duration: 30s", "duration: 15s"))
+    with pytest.raises(InputError, match=r"yaml:20: faults\[0\].for: the fault ends at 20s: no recovery"):
         load_scenario(path)
 
 
