@@ -227,8 +227,8 @@ def test_the_ledger_reaches_s3_while_the_run_goes_and_the_folder_after(bucket: A
     assert f"nightly/staging/runs/{run_dir.name}/manifest.json" in keys(bucket)
 
 
-def test_rollback_reverts_a_killed_runs_fault_from_s3_alone(bucket: Any, tmp_path: Path) -> None:
-    """The task that ran it is gone: only the ledger and plan it mirrored to S3 are left."""
+def killed_run_in_s3(tmp_path: Path) -> tuple[str, Path]:
+    """A queue delayed to 60 s by a run killed after inject, whose ledger and plan reached S3."""
     url = sqs_queue(delay="5")
     killed = killed_run(
         tmp_path / "task",
@@ -238,6 +238,12 @@ def test_rollback_reverts_a_killed_runs_fault_from_s3_alone(bucket: Any, tmp_pat
         "queue:orders",
     )
     S3Reports(LOCATION).push_rollback_files(killed)
+    return url, killed
+
+
+def test_rollback_reverts_a_killed_runs_fault_from_s3_alone(bucket: Any, tmp_path: Path) -> None:
+    """The task that ran it is gone: only the ledger and plan it mirrored to S3 are left."""
+    url, killed = killed_run_in_s3(tmp_path)
     assert delay_of(url) == "60"
     fresh = tmp_path / "laptop"
     targets = str(tmp_path / "task" / "targets.yaml")
@@ -267,15 +273,7 @@ def test_a_run_refuses_a_target_another_machines_run_left_faults_on(
     bucket: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """The killed run's ledger is only in S3: a run on another machine must still see it and refuse."""
-    url = sqs_queue(delay="5")
-    killed = killed_run(
-        tmp_path / "task",
-        target({"url": url}),
-        injector(fault("delay", delay=60), {"url": url}),
-        "throttle-queue",
-        "queue:orders",
-    )
-    S3Reports(LOCATION).push_rollback_files(killed)
+    url, killed = killed_run_in_s3(tmp_path)
     scenario = tmp_path / "delay.yaml"
     scenario.write_text(
         "name: delay\ndescription: the queue delayed\nduration: 20s\nload: {shape: steady, users: 1}\n"
