@@ -43,6 +43,9 @@ class RunFolder:
     JUNIT: ClassVar[str] = "junit.xml"
     SUMMARY: ClassVar[str] = "summary.md"
     REPORT: ClassVar[str] = "report.html"
+    TIMELINE: ClassVar[str] = "timeline.json"  # the run's events in time order (gameday.insights)
+    FINDINGS: ClassVar[str] = "findings.json"
+    IMPACT: ClassVar[str] = "impact.json"  # availability and latency per route and window
 
     def file(self, name: str) -> Path:
         return self.path / name

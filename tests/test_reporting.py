@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import struct
 import subprocess
@@ -104,7 +105,9 @@ def test_html_shows_the_verdict_every_score_and_the_charts(failed_run: Reported)
     assert html.count('<tr class="score">') == len(card.scores)
     for score in card.scores:
         assert score.why.replace("<", "&lt;") in html
-    assert '<img src="charts/load.png"' in html and '<img src="charts/tasks.png"' in html
+    for chart in paths.charts:  # inlined, so the page stands alone when mailed or attached
+        inlined = "data:image/png;base64," + base64.b64encode(chart.read_bytes()).decode()
+        assert f'<img src="{inlined}"' in html
     assert "stopped 2 of 4 &lt;b&gt;orders&lt;/b&gt; tasks" in html  # escaped, not markup
     assert "3 segments dropped" in html
     assert "20231114T221320Z-synthetic-orders-loss" in html

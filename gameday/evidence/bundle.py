@@ -86,6 +86,9 @@ class RunEvidence:
     # How the target maps each logical dependency name to what traces show (see
     # gameday.traces.dependencies); None for a run folder written before runs recorded it.
     dependencies: dict[str, list[DependencyMatch]] | None = None
+    # A link to one trace in the target's console with ``{trace_id}`` in it (AWS: the X-Ray trace
+    # map in CloudWatch); None where traces are read from the run folder only.
+    trace_link: str | None = None
 
     def save(self, run_dir: Path, written: frozenset[str] = frozenset()) -> None:
         """Write every evidence file of the run folder (each replaced atomically), except those
@@ -101,6 +104,7 @@ class RunEvidence:
             "ended_at": self.ended_at,
             "aborted_reason": self.aborted_reason,
             "trace_sampling": self.trace_sampling,
+            "trace_link": self.trace_link,
         }
         _write_text(run_dir / RUN_FILE, [json.dumps(scalars, indent=2), "\n"])
         if REQUESTS_FILE not in written:
@@ -146,6 +150,7 @@ class RunEvidence:
             ended_at=float(scalars["ended_at"]),
             aborted_reason=scalars.get("aborted_reason"),
             trace_sampling=scalars.get("trace_sampling"),
+            trace_link=scalars.get("trace_link"),
             phases=phases,
             requests=requests,
             load_seconds=load_seconds,

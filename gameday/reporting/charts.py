@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from gameday.reporting.series import LoadSeries, Mark, Span, TaskSeries
+from gameday.reporting.series import EventMark, LoadSeries, Mark, Span, TaskSeries
 
 if TYPE_CHECKING:
     from matplotlib.artist import Artist
@@ -24,6 +24,14 @@ RED = "#cf222e"
 PURPLE = "#8250df"
 GREY = "#57606a"
 FAULT_FILL = "#ff8182"
+EVENT_COLOURS = {
+    "breaker": PURPLE,
+    "scaling": "#1a7f37",
+    "task": "#0550ae",
+    "requests": RED,
+    "guardrail": "#bc4c00",
+    "abort": "#bc4c00",
+}
 STRONG = 0.28  # fault band on a panel the fault acted on
 PALE = 0.1  # fault band on another service's panel
 DPI = 110
@@ -31,7 +39,13 @@ WIDTH_IN = 11.0
 
 
 def draw_load_chart(
-    path: Path, title: str, load: LoadSeries, spans: list[Span], marks: list[Mark], run_s: float
+    path: Path,
+    title: str,
+    load: LoadSeries,
+    spans: list[Span],
+    marks: list[Mark],
+    events: list[EventMark],
+    run_s: float,
 ) -> None:
     """Requests/s, error rate and p95 latency, one panel each over the same time axis."""
     from matplotlib.figure import Figure
@@ -48,6 +62,7 @@ def draw_load_chart(
     for axes, values, label, colour in panels:
         _shade(axes, spans, highlight=None)
         _mark_phases(axes, marks, labelled=axes is rate)
+        _mark_events(axes, events, numbered=axes is rate)
         if load.x:
             xs, ys = _per_second_steps(load.x, _with_gaps(values))
             axes.step(xs, ys, where="post", color=colour, linewidth=1.6)
@@ -61,7 +76,13 @@ def draw_load_chart(
 
 
 def draw_task_chart(
-    path: Path, title: str, tasks: list[TaskSeries], spans: list[Span], marks: list[Mark], run_s: float
+    path: Path,
+    title: str,
+    tasks: list[TaskSeries],
+    spans: list[Span],
+    marks: list[Mark],
+    events: list[EventMark],
+    run_s: float,
 ) -> None:
     """Running against desired tasks, one panel per service; faults on that service stand out."""
     from matplotlib.figure import Figure
@@ -74,6 +95,7 @@ def draw_task_chart(
     for axes, series in zip(axes_list, tasks, strict=False):
         _shade(axes, spans, highlight=f"service:{series.service}")
         _mark_phases(axes, marks, labelled=axes is axes_list[0])
+        _mark_events(axes, events, numbered=axes is axes_list[0])
         # Desired as a wide pale band under running: still visible where the two are equal.
         axes.step(
             series.x, series.desired, where="post", color=GREY, alpha=0.35, linewidth=7, label="desired"
@@ -117,6 +139,25 @@ def _mark_phases(axes: Axes, marks: list[Mark], labelled: bool) -> None:
                 textcoords="offset points",
                 fontsize=10,
                 color=GREY,
+            )
+
+
+def _mark_events(axes: Axes, events: list[EventMark], numbered: bool) -> None:
+    """A thin line per timeline event; on the top panel its number in a circle, as in the table."""
+    for event in events:
+        colour = EVENT_COLOURS.get(event.kind, GREY)
+        axes.axvline(event.x, color=colour, linewidth=0.9, alpha=0.7, linestyle="--")
+        if numbered:
+            axes.annotate(
+                str(event.number),
+                xy=(event.x, 0.93),
+                xycoords=axes.get_xaxis_transform(),
+                ha="center",
+                va="center",
+                fontsize=7.5,
+                color="white",
+                fontweight="bold",
+                bbox={"boxstyle": "circle,pad=0.25", "facecolor": colour, "edgecolor": "none"},
             )
 
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from gameday.evidence.bundle import RunEvidence
 from gameday.evidence.records import RequestRecord
 from gameday.evidence.stats import percentile
+from gameday.insights.timeline import TimelineEvent
 from gameday.scoring.task_counts import services_with_task_counts, task_counts
 
 
@@ -50,6 +51,15 @@ class Span:
 class Mark:
     x: float
     label: str
+
+
+@dataclass(frozen=True)
+class EventMark:
+    """A numbered timeline event on the charts: the number is the timeline table's."""
+
+    x: float
+    number: int
+    kind: str
 
 
 def load_series(evidence: RunEvidence) -> LoadSeries:
@@ -106,6 +116,10 @@ def fault_spans(evidence: RunEvidence) -> list[Span]:
         )
         for f in evidence.faults
     ]
+
+
+def event_marks(events: list[TimelineEvent], started_at: float) -> list[EventMark]:
+    return [EventMark(e.t - started_at, e.mark, e.kind) for e in events if e.mark is not None]
 
 
 def phase_marks(evidence: RunEvidence) -> list[Mark]:

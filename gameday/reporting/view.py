@@ -12,6 +12,24 @@ from dataclasses import dataclass
 
 from gameday.evidence.bundle import RunEvidence
 from gameday.evidence.records import FaultRecord, Gap, Score
+from gameday.history.runs import PastRun
+from gameday.insights.findings import Finding
+from gameday.insights.impact import Impact
+from gameday.insights.timeline import TimelineEvent
+from gameday.reporting.story import (
+    EventRow,
+    FindingRow,
+    ImpactRow,
+    PreviousRow,
+    Summary,
+    WorstRow,
+    event_rows,
+    finding_rows,
+    impact_rows,
+    previous_rows,
+    summary,
+    worst_rows,
+)
 from gameday.scenario import Scenario
 from gameday.scoring import ScoreCard
 from gameday.scoring.resilience import Resilience
@@ -65,6 +83,17 @@ class PhaseRow:
 class Chart:
     path: str  # relative to the run folder
     title: str
+    src: str = ""  # the image inlined as a data: URI, so report.html stands alone; else the path
+
+
+@dataclass(frozen=True)
+class Insights:
+    """What the run shows beyond its scores, as :mod:`gameday.insights` read it."""
+
+    timeline: list[TimelineEvent]
+    impact: Impact
+    findings: list[Finding]
+    previous: list[PastRun]  # the scenario's runs in the same reports folder, oldest first
 
 
 @dataclass(frozen=True)
@@ -86,9 +115,17 @@ class ReportView:
     gaps: list[Gap]
     charts: list[Chart]
     traces: list[str]  # what the traces held, when the scenario grades traced calls (else empty)
+    summary: Summary
+    findings: list[FindingRow]
+    timeline: list[EventRow]
+    impact: list[ImpactRow]
+    worst: list[WorstRow]
+    previous: list[PreviousRow]
 
 
-def build_view(scenario: Scenario, evidence: RunEvidence, card: ScoreCard, charts: list[Chart]) -> ReportView:
+def build_view(
+    scenario: Scenario, evidence: RunEvidence, card: ScoreCard, charts: list[Chart], insights: Insights
+) -> ReportView:
     clock = RunClock(evidence.started_at)
     return ReportView(
         scenario=scenario.name,
@@ -117,6 +154,12 @@ def build_view(scenario: Scenario, evidence: RunEvidence, card: ScoreCard, chart
         gaps=list(evidence.gaps),
         charts=charts,
         traces=card.traces.lines() if card.traces is not None else [],
+        summary=summary(scenario, evidence, card, insights.timeline, insights.impact, insights.findings),
+        findings=finding_rows(insights.findings),
+        timeline=event_rows(insights.timeline, evidence.started_at),
+        impact=impact_rows(insights.impact),
+        worst=worst_rows(insights.impact, evidence.started_at),
+        previous=previous_rows(insights.previous, evidence.run_id),
     )
 
 

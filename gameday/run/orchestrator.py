@@ -187,7 +187,7 @@ def _execute(
     time.sleep(TRACE_FLUSH_S)  # segments are sent over UDP when requests end; let the last ones land
     windows = landed_windows([f.record() for f in faults])  # a sampled trace collection keeps these whole
     collected = collect_evidence(session, started_at - 1.0, ended_at + TRACE_FLUSH_S, windows, console.say)
-    traced = _Traced(dependencies, session.trace_sampling)
+    traced = _Traced(dependencies, session.trace_sampling, session.trace_link)
     return _bundle(plan, run_dir, started_at, ended_at, faults, collected, aborted, traced)
 
 
@@ -269,6 +269,7 @@ class _Traced:
 
     dependencies: dict[str, list[DependencyMatch]]
     sampling: str
+    link: str | None
 
 
 def _bundle(
@@ -306,6 +307,7 @@ def _bundle(
         aborted_reason=aborted,
         dependencies=traced.dependencies,
         trace_sampling=traced.sampling,
+        trace_link=traced.link,
     )
     evidence.save(run_dir, written=frozenset({RunFolder.REQUESTS, RunFolder.LOAD_SECONDS}))
     return evidence

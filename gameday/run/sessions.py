@@ -56,6 +56,11 @@ class TargetSession(Protocol):
         """Which share of requests the target's traces keep, in words, for the report."""
         ...
 
+    @property
+    def trace_link(self) -> str | None:
+        """A link to one trace in the target's console, ``{trace_id}`` in it; None when it has none."""
+        ...
+
     def collect(self, since: float, until: float, fault_windows: Sequence[Span] = ()) -> TargetEvidence:
         """The target's evidence of ``[since, until)``; ``fault_windows`` (landed faults, epoch
         seconds) are where a sampled collection keeps every trace."""
@@ -91,6 +96,10 @@ class LocalSession:
     @property
     def trace_sampling(self) -> str:
         return "every request (localcloud's daemon keeps every trace)"
+
+    @property
+    def trace_link(self) -> str | None:
+        return None  # localcloud has no console: a trace is read from the run folder's traces.jsonl
 
     def collect(self, since: float, until: float, fault_windows: Sequence[Span] = ()) -> TargetEvidence:
         """Everything localcloud's stores hold (its daemon keeps every trace, so nothing is sampled)."""
@@ -146,6 +155,11 @@ class AwsSession:
     @property
     def trace_sampling(self) -> str:
         return self.sampling.said
+
+    @property
+    def trace_link(self) -> str | None:
+        region = self.target.region
+        return f"https://{region}.console.aws.amazon.com/cloudwatch/home?region={region}#xray:traces/{{trace_id}}"
 
     def collect(self, since: float, until: float, fault_windows: Sequence[Span] = ()) -> TargetEvidence:
         """The account's evidence of the window; traces kept by a sample the run did not ask for are

@@ -14,6 +14,8 @@ stays open.
 
 from __future__ import annotations
 
+from collections import Counter
+from dataclasses import dataclass
 from typing import Literal
 
 from pydantic import Field
@@ -80,16 +82,38 @@ def merged(callers: list[Caller]) -> str | None:
     )
 
 
-def transitions(calls: list[Call]) -> int:
-    """Open/close transitions of the busiest-changing breaker in front of the calls (ordered by start)."""
-    most = 0
-    for mine in by_instance(calls).values():
-        is_open, changes = False, 0
+@dataclass(frozen=True)
+class BreakerChange:
+    """A breaker of one caller instance opening (its first short-circuited call) or closing (the
+    first call sent and answered after that), with the call that shows it."""
+
+    caller: Caller
+    opened: bool
+    call: Call
+
+    @property
+    def t(self) -> float:
+        """When the change shows: the refused call's start, or the end of the call that succeeded."""
+        return self.call.start if self.opened or self.call.end is None else self.call.end
+
+
+def state_changes(calls: list[Call]) -> list[BreakerChange]:
+    """Every open and close of each caller instance's breaker in front of the calls (ordered by
+    start), in time order."""
+    changes = []
+    for instance, mine in by_instance(calls).items():
+        is_open = False
         for call in mine:
             if call.short_circuited != is_open and (call.short_circuited or call.outcome == "ok"):
-                is_open, changes = not is_open, changes + 1
-        most = max(most, changes)
-    return most
+                is_open = not is_open
+                changes.append(BreakerChange(instance, is_open, call))
+    return sorted(changes, key=lambda change: change.t)
+
+
+def transitions(calls: list[Call]) -> int:
+    """Open/close transitions of the busiest-changing breaker in front of the calls (ordered by start)."""
+    per_instance = Counter(change.caller for change in state_changes(calls))
+    return max(per_instance.values(), default=0)
 
 
 def score_breaker_time(expectation: BreakerTimeExpectation, evidence: RunEvidence) -> list[Score]:

@@ -109,3 +109,4 @@ class TracedRequest(NamedTuple):
     start: float
     end: float | None
     dependencies: frozenset[str]  # logical names of the dependencies it called
+    status: int | None = None  # the answer the service gave (http.response.status), when recorded

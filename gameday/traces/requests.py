@@ -38,6 +38,7 @@ def traced_requests(index: EntityIndex, found: FoundCalls) -> list[TracedRequest
                 start=entity.start,
                 end=entity.end,
                 dependencies=shared.setdefault(called, called),
+                status=entity.status,
             )
         )
     requests.sort(key=lambda r: r.start)
