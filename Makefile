@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck unit venv clean bench matrix fuzz deploy-policies
+.PHONY: demo test lint typecheck unit venv clean bench matrix fuzz deploy-policies screenshots
 
 $(STAMP): pyproject.toml setup.py
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -27,10 +27,18 @@ typecheck: $(STAMP)
 	$(BIN)/mypy gameday faults loadprofiles bench tests
 
 unit: $(STAMP)
-	$(BIN)/pytest -q tests
+	$(BIN)/pytest -q -m 'not browser' tests
 
 test: lint typecheck
-	$(BIN)/pytest -q tests scenarios/ci-orders-kill-one.yaml
+	$(BIN)/pytest -q -m 'not browser' tests scenarios/ci-orders-kill-one.yaml
+
+# The rendered pages in Debian's headless Chromium (installed here when missing): two real game days
+# and a synthetic history; every image shown, nothing cut off at 1280 and 760 px, printable to PDF.
+# Full-page screenshots and PDFs land in reports/screenshots/.
+screenshots: $(STAMP)
+	command -v chromium >/dev/null && command -v chromedriver >/dev/null || \
+		(apt-get update && apt-get install -y chromium chromium-driver)
+	GAMEDAY_BROWSER_REQUIRED=1 $(BIN)/pytest -q -m browser tests/test_rendered_pages.py
 
 # The input fuzzer at full size: 4,000 mutated input files (about a minute); `make test` runs 300.
 fuzz: $(STAMP)

@@ -204,6 +204,18 @@ def _parser() -> argparse.ArgumentParser:
     )
     report.add_argument("--local-reports", type=Path, default=Path("reports"), help=_LOCAL_REPORTS_HELP)
 
+    history = commands.add_parser(
+        "history", help="every run over time per scenario and score, with regressions: history.html/.md"
+    )
+    history.add_argument("scenarios", nargs="*", metavar="SCENARIO", help="scenario names (default: all)")
+    history.add_argument(
+        "--reports", default="reports", help="reports folder or s3://BUCKET/PREFIX to read (default: reports)"
+    )
+    history.add_argument("--local-reports", type=Path, default=Path("reports"), help=_LOCAL_REPORTS_HELP)
+    history.add_argument(
+        "--fail-on-regression", action="store_true", help="exit 1 when a regression is flagged (for CI)"
+    )
+
     rollback = commands.add_parser("rollback", help="revert the faults a killed run left applied")
     rollback.add_argument(
         "run",
@@ -300,6 +312,10 @@ def _dispatch(args: argparse.Namespace) -> int:
         from gameday.commands.report import report
 
         return EXIT_CODES[report(args.run, args.local_reports)]
+    if args.command == "history":
+        from gameday.commands.history import history
+
+        return history(args.reports, args.scenarios, args.local_reports, args.fail_on_regression)
     if args.command == "rollback":
         from gameday.commands.rollback import rollback
 

@@ -132,6 +132,12 @@ def test_orders_task_loss_is_real_and_graded_truthfully(
     ledger = [json.loads(line)["event"] for line in (run_dir / "ledger.jsonl").read_text().splitlines()]
     assert ledger == ["intent", "injected", "reverted"]
 
+    # The story: the kill and its replacement on the timeline, and no finding blames the good shop.
+    timeline = json.loads((run_dir / "timeline.json").read_text())["events"]
+    told = [e["what"] for e in timeline if e["kind"] == "task" and killed in e["what"]]
+    assert told and told[0].startswith(f"orders task {killed}") and "stopped (UserInitiated" in told[0]
+    assert json.loads((run_dir / "findings.json").read_text())["findings"] == []
+
 
 def test_a_fault_that_cannot_land_makes_the_run_invalid(shop: RunningLocalcloud, tmp_path: Path) -> None:
     scenario = tmp_path / "worker-half.yaml"

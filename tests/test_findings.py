@@ -298,3 +298,15 @@ def test_a_run_whose_fault_did_not_land_has_no_findings() -> None:
     failing(traces, FAULT_AT + 0.5, FAULT_END)
     evidence = run_with(traces.documents, landed=False)
     assert find(evidence, score_run(scenario(), evidence)) == []
+
+
+def test_a_failed_mechanism_score_without_a_rule_of_its_own_is_named_with_its_why() -> None:
+    traces = Traces()
+    for i in range(8):
+        traces.call("catalog", [(FAULT_AT + 1 + i, FAULT_AT + 1.5 + i, 503)])  # failed once, never retried
+    evidence = run_with(traces.documents)
+    found = findings(evidence, {"score": "retry_masking", "dependency": "catalog", "min": 0.5})
+    masking = next(f for f in found if f.rule == "retries-not-masking")
+    assert masking.title == "retries did not hide catalog's failures from callers"
+    assert masking.score == "retry_masking[dependency:catalog]" and masking.mechanism == "retries"
+    assert masking.effect.startswith("0.0% of 8 calls to catalog with a failed first attempt succeeded")

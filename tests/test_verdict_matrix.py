@@ -40,3 +40,25 @@ def test_the_reduced_matrix_is_right_in_every_cell(
     assert {("ci-catalog-breaker", "plain"), ("ci-catalog-retries", "plain")} <= rows
     assert all(run["verdict"] in ("PASS", "FAIL") for run in document["runs"])
     assert (reports / "matrix.md").read_text().startswith("# Verdict reduced matrix")
+    for run in document["runs"]:
+        _findings_agree_with_the_scores(run)
+
+
+STEADY_STATE = ("availability", "p50_latency_ms", "p95_latency_ms", "p99_latency_ms")
+
+
+def _findings_agree_with_the_scores(run: dict[str, str]) -> None:
+    """The good shop gets no finding; a broken one gets a finding explaining each failed mechanism score."""
+    run_dir = Path(run["run_dir"])
+    found = json.loads((run_dir / "findings.json").read_text())["findings"]
+    where = f"{Path(run['scenario']).stem} on the {run['variant']} shop"
+    if run["variant"] in ("good", "plain"):
+        assert found == [], f"{where}: {found}"
+        return
+    scores = json.loads((run_dir / "scores.json").read_text())["scores"]
+    failed = {
+        f"{s['name']}[{s['subject']}]"
+        for s in scores
+        if s["verdict"] == "FAIL" and s["name"] not in STEADY_STATE
+    }
+    assert failed <= {f["score"] for f in found}, f"{where}: {found}"

@@ -28,7 +28,8 @@ def markdown_cell(text: str) -> str:
 
 
 @cache
-def _environment() -> jinja2.Environment:
+def templates() -> jinja2.Environment:
+    """The jinja2 environment of every page gameday renders (run reports and the history page)."""
     environment = jinja2.Environment(
         loader=jinja2.FileSystemLoader(TEMPLATES),
         autoescape=jinja2.select_autoescape(enabled_extensions=("html.j2",), default_for_string=False),
@@ -40,8 +41,8 @@ def _environment() -> jinja2.Environment:
 
 
 def render_html(view: ReportView) -> str:
-    return _environment().get_template("report.html.j2").render(v=view, colours=VERDICT_COLOURS)
+    return templates().get_template("report.html.j2").render(v=view, colours=VERDICT_COLOURS)
 
 
 def render_markdown(view: ReportView) -> str:
-    return _environment().get_template("summary.md.j2").render(v=view)
+    return templates().get_template("summary.md.j2").render(v=view)

@@ -99,7 +99,6 @@ class Insights:
 @dataclass(frozen=True)
 class ReportView:
     scenario: str
-    description: str
     verdict: str
     reason: str
     resilience: str
@@ -129,7 +128,6 @@ def build_view(
     clock = RunClock(evidence.started_at)
     return ReportView(
         scenario=scenario.name,
-        description=scenario.description.strip(),
         verdict=card.verdict.value,
         reason=card.reason,
         resilience=card.resilience.shown(),

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -191,11 +191,15 @@ class S3Reports:
 
     def pull_rollback_files(self, local_runs: Path) -> list[Path]:
         """The ledger and plan of every run in S3 into ``local_runs``: what rollback and a new run check."""
+        return self.pull_files(ROLLBACK_FILES, local_runs)
+
+    def pull_files(self, names: Collection[str], local_runs: Path) -> list[Path]:
+        """The files ``names`` of every run in S3 into ``local_runs/<run id>``; the run folders pulled."""
         pulled: set[Path] = set()
         runs_prefix = self.location.key(RUNS) + "/"
         for item in self._keys(runs_prefix):
             run_id, _, name = item["Key"][len(runs_prefix) :].partition("/")
-            if name in ROLLBACK_FILES:
+            if name in names:
                 try:
                     self._get(item["Key"], local_runs / run_id / name)
                 except (ClientError, BotoCoreError) as error:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from gameday.evidence.bundle import RunEvidence
 from gameday.evidence.records import Verdict
 from gameday.insights.findings.breaker_rules import breaker_findings
+from gameday.insights.findings.graded_rules import graded_findings
 from gameday.insights.findings.impact_rules import (
     fallback_finding,
     recovery_finding,
@@ -29,7 +30,11 @@ def find(evidence: RunEvidence, card: ScoreCard) -> list[Finding]:
     judge = Judge(card, evidence)
     outage = outage_window(evidence)
     if isinstance(outage, str):
-        return [*scaling_findings(evidence, judge), *task_replacement_findings(evidence, judge)]
+        return [
+            *scaling_findings(evidence, judge),
+            *task_replacement_findings(evidence, judge),
+            *graded_findings(judge),
+        ]
     reading = trace_reading(evidence) if len(evidence.traces) else None
     dependencies = sorted({c.dependency for c in reading.calls}) if reading is not None else []
     findings: list[Finding] = []
@@ -37,6 +42,7 @@ def find(evidence: RunEvidence, card: ScoreCard) -> list[Finding]:
         findings += breaker_findings(evidence, judge, dependency, outage)
         findings += retry_findings(evidence, judge, dependency, outage)
     findings += scaling_findings(evidence, judge)
+    findings += graded_findings(judge)
     findings += task_replacement_findings(evidence, judge)
     findings += recovery_finding(evidence, judge, outage)
     for dependency in dependencies:
