@@ -6,11 +6,14 @@ import shutil
 from pathlib import Path
 
 import pytest
+from aws_fault_run import REGION, client, mocked_account
 from nightly_runs import nightly
 
 from gameday.cli import main
 from gameday.history.runs import read_runs
 from gameday.history.trends import histories
+from gameday.s3reports.location import S3Location
+from gameday.s3reports.store import S3Reports
 
 
 @pytest.fixture(scope="module")
@@ -102,3 +105,37 @@ def test_history_of_one_scenario_names_one_that_never_ran(
     nightly(tmp_path, [7.0])
     assert main(["history", "--reports", str(tmp_path), "synthetic-orders-loss", "never-ran"]) == 0
     assert "warning: no finished run of never-ran" in capsys.readouterr().err
+
+
+def test_history_of_runs_in_s3_reads_their_scores_and_writes_the_pages_locally(
+    regressed: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with mocked_account(monkeypatch):
+        client("s3").create_bucket(
+            Bucket="shop-gameday-runs", CreateBucketConfiguration={"LocationConstraint": REGION}
+        )
+        store = S3Reports(S3Location("shop-gameday-runs", "nightly"))
+        for run_dir in sorted((regressed / "runs").iterdir()):
+            store.upload_run(run_dir)
+        local = tmp_path / "local"
+        assert (
+            main(["history", "--reports", "s3://shop-gameday-runs/nightly", "--local-reports", str(local)])
+            == 0
+        )
+    out, err = capsys.readouterr()
+    assert "5 run folders with scores in s3://shop-gameday-runs/nightly" in err
+    assert "synthetic-orders-loss: 5 runs, streak FAIL × 1" in out
+    assert "REGRESSION task_recovery_s[service:orders] passed in the 3 runs before and is FAIL now" in out
+    assert (local / "history.html").is_file() and (local / "history.md").is_file()
+    mirrored = sorted(
+        p.name
+        for p in (
+            local
+            / "s3"
+            / "shop-gameday-runs"
+            / "nightly"
+            / "runs"
+            / sorted((regressed / "runs").iterdir())[0].name
+        ).iterdir()
+    )
+    assert mirrored == ["scores.json"]  # only what history reads came down

@@ -23,7 +23,7 @@ from gameday.localcloud.sqs.wire import ACCOUNT_ID
 
 _CONTENT_TYPE = "application/x-amz-json-1.0"
 _TICK_S = 0.5  # idle queues still return expired in-flight messages promptly
-_SHUTDOWN_GRACE_S = 1.0  # long polls in progress are cut off, not waited for (up to 20 s)
+_SHUTDOWN_GRACE_S = 0.1  # long polls in progress at shutdown are cut off, not waited for (up to 20 s)
 _MAX_REQUEST_BYTES = 8 * 1024 * 1024  # a 1 MiB message, JSON-escaped, must fit (aiohttp's default is 1 MiB)
 
 log = logging.getLogger(__name__)
