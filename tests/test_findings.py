@@ -123,6 +123,18 @@ def failing(traces: Traces, start: float, end: float, every: float = 1.0) -> Non
         at += every
 
 
+def opens(opens_after: float, sheds_until: float = FAULT_END, closes: bool = True) -> Traces:
+    """catalog fails from the fault's start until its breaker opens ``opens_after`` seconds in,
+    every call is then refused until ``sheds_until``, and (when it ``closes``) ten succeed after."""
+    traces = Traces()
+    failing(traces, FAULT_AT + 0.5, FAULT_AT + opens_after)
+    for at in range(int(FAULT_AT + opens_after), int(sheds_until)):
+        traces.short_circuit("catalog", at)
+    if closes:
+        traces.successes("catalog", FAULT_END + 1, n=10)
+    return traces
+
+
 def test_a_breaker_that_never_opened_on_a_dead_dependency_is_a_finding() -> None:
     traces = Traces()
     failing(traces, FAULT_AT + 0.5, FAULT_END)
@@ -132,31 +144,17 @@ def test_a_breaker_that_never_opened_on_a_dead_dependency_is_a_finding() -> None
 
 
 def test_a_breaker_that_opened_in_time_and_closed_after_is_not_a_finding() -> None:
-    traces = Traces()
-    failing(traces, FAULT_AT + 0.5, FAULT_AT + 5)
-    for at in range(int(FAULT_AT) + 6, int(FAULT_END)):
-        traces.short_circuit("catalog", at)
-    traces.successes("catalog", FAULT_END + 1, n=10)
-    assert findings(run_with(traces.documents)) == []
+    assert findings(run_with(opens(5.5).documents)) == []
 
 
 def test_a_breaker_that_opened_17_seconds_in_opened_late() -> None:
-    traces = Traces()
-    failing(traces, FAULT_AT + 0.5, FAULT_AT + 17)
-    for at in range(int(FAULT_AT) + 17, int(FAULT_END)):
-        traces.short_circuit("catalog", at)
-    traces.successes("catalog", FAULT_END + 1, n=10)
-    [late] = findings(run_with(traces.documents))
+    [late] = findings(run_with(opens(17).documents))
     assert late.rule == "breaker-opened-late"
     assert "opened 17.0 s after the fault began, after 17 failed calls" in late.effect
 
 
 def test_a_breaker_still_refusing_calls_long_after_the_outage_is_stuck_open() -> None:
-    traces = Traces()
-    failing(traces, FAULT_AT + 0.5, FAULT_AT + 5)
-    for at in range(int(FAULT_AT) + 6, 60):
-        traces.short_circuit("catalog", at)
-    [stuck] = findings(run_with(traces.documents))
+    [stuck] = findings(run_with(opens(5.5, sheds_until=60, closes=False).documents))
     assert stuck.rule == "breaker-stuck-open"
     assert "bff (bff-1)" in stuck.effect
 
@@ -270,27 +268,18 @@ def answered(documents: list[dict[str, Any]], status: int) -> list[dict[str, Any
     return [{**d, "http": {**d["http"], "response": {"status": status}}} for d in documents]
 
 
-def refused_calls() -> Traces:
-    traces = Traces()
-    failing(traces, FAULT_AT + 0.5, FAULT_AT + 5)
-    for at in range(int(FAULT_AT) + 6, int(FAULT_END)):
-        traces.short_circuit("catalog", at)
-    traces.successes("catalog", FAULT_END + 1, n=10)
-    return traces
-
-
 def test_requests_failing_whenever_their_call_failed_had_no_fallback() -> None:
-    documents = refused_calls().documents
+    documents = opens(5.5).documents
     failed_calls = [d for d in documents if T0 + FAULT_AT <= d["start_time"] < T0 + FAULT_END]
     others = [d for d in documents if d not in failed_calls]
     [finding] = findings(run_with(answered(failed_calls, 503) + others))
     assert finding.rule == "no-fallback" and finding.mechanism == "fallback"
-    assert "19 of 19 requests of bff whose call to catalog failed or was refused" in finding.effect
+    assert "20 of 20 requests of bff whose call to catalog failed or was refused" in finding.effect
     assert "answered 503 (GET /catalog)" in finding.effect
 
 
 def test_requests_answered_from_a_fallback_are_not_a_finding() -> None:
-    assert findings(run_with(refused_calls().documents)) == []
+    assert findings(run_with(opens(5.5).documents)) == []
 
 
 def test_a_run_whose_fault_did_not_land_has_no_findings() -> None:

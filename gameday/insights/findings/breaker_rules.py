@@ -10,7 +10,7 @@ from collections import Counter
 from collections.abc import Iterator
 
 from gameday.evidence.bundle import RunEvidence
-from gameday.insights.findings.model import Finding, Judge, explained
+from gameday.insights.findings.model import Finding, Judge
 from gameday.scoring.breakers import BreakerChange, state_changes
 from gameday.scoring.dependency_calls import MIN_CALLS, calls_to
 from gameday.scoring.text import count, percent, seconds
@@ -51,19 +51,18 @@ def _never_opened(judge: Judge, dependency: str, during: list[Call]) -> Iterator
         f"{count(len(failed))} of {count(len(during))} calls to {dependency} failed during the outage "
         f"({percent(len(failed) / len(during))}) and none was short-circuited"
     )
-    effect, graded = explained(score, measured)
-    yield Finding(
+    yield judge.finding(
+        score,
+        measured,
         rule="breaker-never-opened",
         mechanism="circuit breaker",
         subject=f"dependency:{dependency}",
         title=f"no circuit breaker opened in front of {dependency}: every call waited on it while it failed",
-        effect=effect,
         fix=(
             f"put a circuit breaker in front of {dependency} that opens after a few consecutive failures "
             "and answers with a fallback at once while open"
         ),
         traces=judge.links(sorted(failed, key=lambda c: -(c.latency_ms))),
-        score=graded,
     )
 
 
@@ -79,19 +78,18 @@ def _late(
         f"the first breaker in front of {dependency} opened {seconds(took)} after the fault began, "
         f"after {count(len(before))} failed calls"
     )
-    effect, graded = explained(score, measured)
-    yield Finding(
+    yield judge.finding(
+        score,
+        measured,
         rule="breaker-opened-late",
         mechanism="circuit breaker",
         subject=f"dependency:{dependency}",
         title=f"the breaker in front of {dependency} opened late: users waited on failing calls first",
-        effect=effect,
         fix=(
             "open on fewer consecutive failures or on a failure rate over a short window, and give each "
             "attempt a timeout near the dependency's normal p99 so failures are seen sooner"
         ),
         traces=judge.links([first.call, *before]),
-        score=graded,
     )
 
 
@@ -116,16 +114,15 @@ def _stuck(
     measured = (
         f"the breaker of {who} in front of {dependency} was still open {seconds(limit)} after the outage"
     )
-    effect, graded = explained(score, measured)
-    yield Finding(
+    yield judge.finding(
+        score,
+        measured,
         rule="breaker-stuck-open",
         mechanism="circuit breaker",
         subject=f"dependency:{dependency}",
         title=f"a breaker in front of {dependency} stayed open after {dependency} recovered",
-        effect=effect,
         fix="after a reset timeout let one trial call through (half-open) and close when it succeeds",
         traces=judge.links(c.call for c in stuck),
-        score=graded,
     )
 
 
@@ -143,14 +140,13 @@ def _flapping(judge: Judge, subject: str, dependency: str, changes: list[Breaker
         f"the breaker of {busiest.label()} in front of {dependency} opened or closed {most} times "
         "during the outage"
     )
-    effect, graded = explained(score, measured)
-    yield Finding(
+    yield judge.finding(
+        score,
+        measured,
         rule="breaker-flapped",
         mechanism="circuit breaker",
         subject=subject,
         title=f"the breaker in front of {dependency} flapped: it closed on a lucky call and opened again",
-        effect=effect,
         fix="close only after several half-open trials succeed, or lengthen the reset timeout",
         traces=judge.links(c.call for c in changes if c.caller == busiest),
-        score=graded,
     )

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from gameday.evidence.bundle import RunEvidence
-from gameday.insights.findings.model import Finding, Judge, explained
+from gameday.insights.findings.model import Finding, Judge
 from gameday.scoring.dependency_calls import MIN_CALLS, calls_to, trace_reading
 from gameday.scoring.recovery import find_recovery
 from gameday.scoring.steady_state import RecoveryTimeExpectation, first_recovered
@@ -37,18 +37,17 @@ def recovery_finding(evidence: RunEvidence, judge: Judge, outage: Window) -> Ite
         else f"availability never got back to {percent(RECOVERED)} in the {seconds(watched)} after a "
         f"{seconds(lasted)} fault"
     )
-    effect, explains = explained(score, measured)
-    yield Finding(
+    yield judge.finding(
+        score,
+        measured,
         rule="recovery-longer-than-fault",
         mechanism="recovery",
         subject="phase:recovery",
         title="users were hurt longer after the fault than during it",
-        effect=effect,
         fix=(
             "look at the timeline for what held recovery back: breakers still open, replacement tasks "
             "slow to start or pass health checks, a backlog to drain, or caches to warm"
         ),
-        score=explains,
     )
 
 
@@ -114,17 +113,16 @@ def task_replacement_findings(evidence: RunEvidence, judge: Judge) -> Iterator[F
             if took is not None
             else f"{service} never got back to its desired count after {fault.id}"
         )
-        effect, explains = explained(score, measured)
-        yield Finding(
+        yield judge.finding(
+            score,
+            measured,
             rule="task-replacement-slow",
             mechanism="recovery",
             subject=fault.target,
             title=f"stopped {service} tasks were {'replaced late' if took is not None else 'not replaced'}",
-            effect=effect,
             fix=(
                 "make replacement tasks start and pass health checks fast (small image, short health "
                 "check interval and grace period), check what the scheduler lacks (capacity, subnet "
                 "IPs, quotas), and run enough tasks that losing some is not felt"
             ),
-            score=explains,
         )

@@ -9,7 +9,7 @@ INCONCLUSIVE is not), and the rule's own default threshold only speaks for what 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
@@ -56,6 +56,13 @@ class Judge:
     def stands(self, score: Score | None, by_default: bool) -> bool:
         return by_default if score is None else score.verdict is Verdict.FAIL
 
+    def finding(self, score: Score | None, measured: str, **fields: Any) -> Finding:
+        """A finding whose effect is what the rule ``measured``, or, where a score decided, the
+        score's own why (and the score it explains)."""
+        if score is None:
+            return Finding(effect=measured, **fields)
+        return Finding(effect=score.why, score=f"{score.name}[{score.subject}]", **fields)
+
     def links(self, calls: Iterable[Call]) -> list[TraceLink]:
         """Up to EXAMPLES distinct traces of the calls, linked to the console where there is one."""
         ids: list[str] = []
@@ -65,10 +72,3 @@ class Judge:
             if len(ids) == EXAMPLES:
                 break
         return [TraceLink(trace_id=i, url=self._link.format(trace_id=i) if self._link else None) for i in ids]
-
-
-def explained(score: Score | None, measured: str) -> tuple[str, str | None]:
-    """The effect to show and the score it explains: a graded FAIL speaks with its own why."""
-    if score is None:
-        return measured, None
-    return score.why, f"{score.name}[{score.subject}]"

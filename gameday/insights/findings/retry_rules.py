@@ -10,7 +10,7 @@ import statistics
 from collections.abc import Iterator
 
 from gameday.evidence.bundle import RunEvidence
-from gameday.insights.findings.model import Finding, Judge, explained
+from gameday.insights.findings.model import Finding, Judge
 from gameday.scoring.dependency_calls import MIN_CALLS, calls_to
 from gameday.scoring.retries import RetryBackoffExpectation, gaps_by_rank, growth, spread
 from gameday.scoring.text import count, percent
@@ -57,21 +57,20 @@ def _backoff(calls: list[Call], judge: Judge, dependency: str) -> Iterator[Findi
         if grew is not None and varied is not None
         else f"{count(len(retried))} calls to {dependency} were retried"
     )
-    effect, graded = explained(score, measured)
     lacking = " and ".join(w for w, missing in (("backoff", flat), ("jitter", same)) if missing) or "backoff"
-    yield Finding(
+    yield judge.finding(
+        score,
+        measured,
         rule="retries-without-backoff",
         mechanism="retries",
         subject=f"dependency:{dependency}",
         title=f"retries to {dependency} without {lacking}: callers retry in step",
-        effect=effect,
         fix=(
             "wait exponentially longer before each retry, with full jitter (for example tenacity's "
             "wait_random_exponential, or the AWS SDKs' standard retry mode), so callers do not hit a "
             "struggling dependency together"
         ),
         traces=judge.links(sorted(retried, key=lambda c: -len(c.attempts))),
-        score=graded,
     )
 
 
@@ -88,17 +87,16 @@ def _amplification(calls: list[Call], judge: Judge, dependency: str) -> Iterator
         f"{per_call:.2f} per call while the fault failed {percent(error_rate)} of first attempts "
         f"({RETRIES_PER_FAILURE} retries per failed call would make {allowed:.2f})"
     )
-    effect, graded = explained(score, measured)
-    yield Finding(
+    yield judge.finding(
+        score,
+        measured,
         rule="retry-amplification",
         mechanism="retries",
         subject=f"dependency:{dependency}",
         title=f"retries multiplied the load on {dependency} {per_call:.1f}x while it was failing",
-        effect=effect,
         fix=(
             f"cap attempts per call (three is common) and give retries a budget (for example at most "
             f"10% of calls), and let a circuit breaker stop calls to {dependency} while it fails"
         ),
         traces=judge.links(sorted(calls, key=lambda c: -len(c.attempts))),
-        score=graded,
     )

@@ -12,7 +12,7 @@ from itertools import pairwise
 from typing import Literal
 
 from gameday.evidence.bundle import RunEvidence
-from gameday.insights.findings.model import Finding, Judge, explained
+from gameday.insights.findings.model import Finding, Judge
 from gameday.scoring.task_counts import services_with_task_counts, task_counts
 from gameday.scoring.text import seconds
 
@@ -34,9 +34,10 @@ def _graded(judge: Judge, service: str) -> Finding | None:
     for name in SCALING_TIMES:
         score = judge.graded(name, f"service:{service}")
         if score is not None and judge.stands(score, by_default=False):
-            effect, explains = explained(score, "")
             missing = name == "scaling_reaction_s" and score.value is None
-            return _finding(service, "missing" if missing else "slow", effect, explains)
+            return _finding(
+                service, "missing" if missing else "slow", score.why, f"{score.name}[{score.subject}]"
+            )
     return None
 
 
