@@ -274,7 +274,7 @@ def test_requests_failing_whenever_their_call_failed_had_no_fallback() -> None:
     others = [d for d in documents if d not in failed_calls]
     [finding] = findings(run_with(answered(failed_calls, 503) + others))
     assert finding.rule == "no-fallback" and finding.mechanism == "fallback"
-    assert "20 of 20 requests of bff whose call to catalog failed or was refused" in finding.effect
+    assert "15 of 15 requests of bff whose call to catalog its breaker refused" in finding.effect
     assert "answered 503 (GET /catalog)" in finding.effect
 
 

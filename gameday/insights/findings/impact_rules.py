@@ -54,13 +54,18 @@ def recovery_finding(evidence: RunEvidence, judge: Judge, outage: Window) -> Ite
 def fallback_finding(
     evidence: RunEvidence, judge: Judge, dependency: str, outage: Window
 ) -> Iterator[Finding]:
-    """Nearly every request whose call to ``dependency`` failed or was refused failed too."""
+    """Nearly every request whose call to ``dependency`` its breaker refused failed too.
+
+    A refused call is where the caller chose what to answer without the dependency: that is a
+    fallback's moment. Calls that failed after their retries are left out: answering those with an
+    error is what the caller's breaker is for, and a breaker that never opened is its own finding.
+    """
     served = {(r.trace_id, r.caller.name): r for r in trace_reading(evidence).requests}
     hit = [
         (call, request)
         for call in calls_to(evidence, dependency)
         if call.start in outage
-        and call.outcome in ("failed", "short_circuit")
+        and call.short_circuited
         and (request := served.get((call.trace_id, call.caller))) is not None
         and request.status is not None
     ]
@@ -74,7 +79,7 @@ def fallback_finding(
     statuses = sorted({request.status for _, request in failed if request.status is not None})
     effect = (
         f"{count(len(failed))} of {count(len(hit))} requests of {', '.join(callers)} whose call to "
-        f"{dependency} failed or was refused during the outage answered "
+        f"{dependency} its breaker refused during the outage answered "
         f"{'/'.join(str(s) for s in statuses)} ({', '.join(routes[:4])})"
     )
     yield Finding(
