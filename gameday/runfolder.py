@@ -34,6 +34,7 @@ class RunFolder:
     EVENTS: ClassVar[str] = "events.jsonl"
     TRACES: ClassVar[str] = "traces.jsonl"
     SCALING: ClassVar[str] = "scaling.jsonl"
+    ALARMS: ClassVar[str] = "alarms.jsonl"  # the stop alarms' state changes
     PHASES: ClassVar[str] = "phases.json"
     FAULTS: ClassVar[str] = "faults.json"
     GAPS: ClassVar[str] = "gaps.json"

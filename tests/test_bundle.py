@@ -23,6 +23,7 @@ EVIDENCE_FILES = [
     "events.jsonl",
     "traces.jsonl",
     "scaling.jsonl",
+    "alarms.jsonl",
     "phases.json",
     "faults.json",
     "gaps.json",

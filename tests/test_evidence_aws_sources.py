@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -11,6 +12,7 @@ from aws_evidence_helpers import client, dummy_credentials, target
 from botocore.client import BaseClient
 from botocore.stub import ANY, Stubber
 
+from gameday.evidence.aws.alarms import alarm_history
 from gameday.evidence.aws.cloudwatch import MAX_QUERIES, collect_metrics, metric_queries
 from gameday.evidence.aws.collect import collect_aws
 from gameday.evidence.aws.ecs_events import service_events, stopped_tasks
@@ -205,3 +207,72 @@ def test_access_denied_everywhere_gives_a_gap_per_source_and_no_exception() -> N
     assert sources == {"metrics", "events", "scaling", "traces"}
     assert all("AccessDeniedException" in g.reason or "no task events" in g.reason for g in evidence.gaps)
     assert evidence.metrics == [] and evidence.events == [] and evidence.traces == []
+
+
+def _history_item(offset: float, old: str, new: str, reason: str) -> dict[str, Any]:
+    """A StateUpdate as DescribeAlarmHistory returns it (the AWS CLI's documented example's shape)."""
+    data = {
+        "version": "1.0",
+        "oldState": {"stateValue": old},
+        "newState": {"stateValue": new, "stateReason": reason},
+    }
+    return {
+        "AlarmName": "shop-5xx",
+        "AlarmType": "MetricAlarm",
+        "Timestamp": _at(offset),
+        "HistoryItemType": "StateUpdate",
+        "HistoryData": json.dumps(data),
+        "HistorySummary": f"Alarm updated from {old} to {new}",
+    }
+
+
+def test_the_stop_alarms_state_changes_are_read_from_their_history_page_by_page() -> None:
+    cloudwatch = client("cloudwatch")
+    alarm = "arn:aws:cloudwatch:eu-west-1:111122223333:alarm:shop-5xx"
+    expected = {"AlarmName": "shop-5xx", "HistoryItemType": "StateUpdate", "StartDate": ANY, "EndDate": ANY}
+    with Stubber(cloudwatch) as stubber:
+        crossed = "Threshold Crossed: 1 datapoint [12.0] was greater than the threshold (5.0)."
+        stubber.add_response(
+            "describe_alarm_history",
+            {
+                "AlarmHistoryItems": [_history_item(95, "ALARM", "OK", "Threshold Crossed: back under")],
+                "NextToken": "p2",
+            },
+            expected,
+        )
+        stubber.add_response(
+            "describe_alarm_history",
+            {"AlarmHistoryItems": [_history_item(40, "OK", "ALARM", crossed)]},
+            {**expected, "NextToken": "p2"},
+        )
+        changes = alarm_history(cloudwatch, [alarm], SINCE, UNTIL)
+        stubber.assert_no_pending_responses()
+    assert [(c.t - SINCE, c.alarm, c.old_state, c.new_state) for c in changes] == [
+        (40.0, "shop-5xx", "OK", "ALARM"),
+        (95.0, "shop-5xx", "ALARM", "OK"),
+    ]
+    assert changes[0].reason == crossed
+
+
+def test_an_alarm_history_that_cannot_be_read_is_a_gap_of_its_own() -> None:
+    with_alarm = target().model_copy(update={"stop_alarms": ["shop-5xx"], "services": {}, "queues": {}})
+    made: dict[str, BaseClient] = {}
+
+    def make(name: str) -> BaseClient:
+        if name in made:
+            return made[name]
+        made[name] = client(name)
+        stubber = Stubber(made[name])
+        if name == "cloudwatch":
+            stubber.add_response("get_metric_data", {"MetricDataResults": []})
+            stubber.add_client_error("describe_alarm_history", "AccessDenied", "not allowed", 403)
+        elif name == "xray":
+            stubber.add_response("get_trace_summaries", {"TraceSummaries": []})
+        stubber.activate()
+        return made[name]
+
+    evidence = collect_aws(with_alarm, SINCE, UNTIL, clients=make)
+    assert evidence.alarms == []
+    assert [g.reason for g in evidence.gaps if g.source == "alarms"] == [
+        "alarm history unavailable: AccessDenied: not allowed"
+    ]

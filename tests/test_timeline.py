@@ -6,7 +6,7 @@ from dataclasses import replace
 
 from xray_calls import FAULT_AT, FAULT_END, T0, TIMEOUT, Traces, run_with
 
-from gameday.evidence.records import LoadSecond, ScalingActivity
+from gameday.evidence.records import AlarmChange, LoadSecond, ScalingActivity
 from gameday.insights.impact import ALL_ROUTES, FAULT_WINDOW, user_impact, worst_seconds
 from gameday.insights.timeline import Abort, build_timeline
 from gameday.scenario import Guardrails
@@ -136,3 +136,17 @@ def test_worst_seconds_rank_failures_first_then_latency() -> None:
     assert [round(s.t - T0) for s in worst] == [20, 21, 22, 23, 24]
     assert (worst[0].requests, worst[0].failed, worst[0].p95_ms) == (10, 1, 900)
     assert worst_seconds([]) == []
+
+
+def test_a_stop_alarm_going_into_alarm_is_a_turning_point_and_its_return_is_listed() -> None:
+    changes = [
+        AlarmChange(
+            t=T0 + 31, alarm="shop-5xx", old_state="OK", new_state="ALARM", reason="Threshold Crossed"
+        ),
+        AlarmChange(t=T0 + 47, alarm="shop-5xx", old_state="ALARM", new_state="OK", reason="back under"),
+    ]
+    events = [e for e in build_timeline(replace(run_with([]), alarms=changes), None) if e.kind == "alarm"]
+    assert [(e.what, e.mark, e.source) for e in events] == [
+        ("alarm shop-5xx OK → ALARM: Threshold Crossed", 1, "alarms.jsonl"),
+        ("alarm shop-5xx ALARM → OK: back under", None, "alarms.jsonl"),
+    ]

@@ -28,6 +28,7 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 from gameday.errors import InputError
 from gameday.evidence.bulk import paused_gc
 from gameday.evidence.records import (
+    AlarmChange,
     FaultRecord,
     Gap,
     LoadSecond,
@@ -50,6 +51,7 @@ PHASES_FILE = RunFolder.PHASES
 FAULTS_FILE = RunFolder.FAULTS
 GAPS_FILE = RunFolder.GAPS
 SCALING_FILE = RunFolder.SCALING
+ALARMS_FILE = RunFolder.ALARMS
 DEPENDENCIES_FILE = RunFolder.DEPENDENCIES
 
 M = TypeVar("M", bound=BaseModel)
@@ -79,6 +81,7 @@ class RunEvidence:
     events: list[TaskEvent] = field(default_factory=list)
     traces: Sequence[dict[str, Any]] = field(default_factory=list)
     scaling: list[ScalingActivity] = field(default_factory=list)
+    alarms: list[AlarmChange] = field(default_factory=list)
     faults: list[FaultRecord] = field(default_factory=list)
     gaps: list[Gap] = field(default_factory=list)
     aborted_reason: str | None = None
@@ -115,6 +118,7 @@ class RunEvidence:
         _write_lines(run_dir / EVENTS_FILE, (e.model_dump_json() for e in self.events))
         _write_lines(run_dir / TRACES_FILE, (json.dumps(doc, separators=(",", ":")) for doc in self.traces))
         _write_lines(run_dir / SCALING_FILE, (a.model_dump_json() for a in self.scaling))
+        _write_lines(run_dir / ALARMS_FILE, (a.model_dump_json() for a in self.alarms))
         _write_models(run_dir / PHASES_FILE, self.phases)
         _write_models(run_dir / FAULTS_FILE, self.faults)
         _write_models(run_dir / GAPS_FILE, self.gaps)
@@ -138,6 +142,8 @@ class RunEvidence:
             events = reader.lines(EVENTS_FILE, "events", TaskEvent.model_validate_json)
             traces = reader.documents(TRACES_FILE, "traces")
             scaling = reader.lines(SCALING_FILE, "scaling", ScalingActivity.model_validate_json)
+            # a run folder from before alarms were collected has none: not a gap
+            alarms = reader.lines(ALARMS_FILE, "alarms", AlarmChange.model_validate_json, optional=True)
         phases = reader.array(PHASES_FILE, "phases", Phase)
         faults = reader.array(FAULTS_FILE, "faults", FaultRecord)
         dependencies = reader.mapping(DEPENDENCIES_FILE, "traces", _DEPENDENCY_MAP)
@@ -158,6 +164,7 @@ class RunEvidence:
             events=events,
             traces=traces,
             scaling=scaling,
+            alarms=alarms,
             faults=faults,
             gaps=reader.gaps,
             dependencies=dependencies,
@@ -171,10 +178,11 @@ class _Reader:
         self._run_dir = run_dir
         self.gaps = list(gaps)
 
-    def lines(self, name: str, source: str, parse: Callable[[str], T]) -> list[T]:
+    def lines(self, name: str, source: str, parse: Callable[[str], T], optional: bool = False) -> list[T]:
         path = self._run_dir / name
         if not path.exists():
-            self.gaps.append(Gap(source=source, reason=f"{name} is missing from the run folder"))
+            if not optional:
+                self.gaps.append(Gap(source=source, reason=f"{name} is missing from the run folder"))
             return []
         items: list[T] = []
         bad = 0

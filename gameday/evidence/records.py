@@ -85,6 +85,16 @@ class ScalingActivity(Record):
     not_scaled: list[str] = []  # NotScaledReasons codes, e.g. AlreadyAtMaxCapacity
 
 
+class AlarmChange(Record):
+    """A CloudWatch alarm changing state (DescribeAlarmHistory's StateUpdate items)."""
+
+    t: float
+    alarm: str  # its name
+    old_state: str  # OK, ALARM, INSUFFICIENT_DATA
+    new_state: str
+    reason: str
+
+
 class FaultRecord(Record):
     """What a fault did: when it acted, on what, and whether the harm really happened."""
 

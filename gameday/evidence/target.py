@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from gameday.evidence.records import Gap, MetricPoint, ScalingActivity, TaskEvent
+from gameday.evidence.records import AlarmChange, Gap, MetricPoint, ScalingActivity, TaskEvent
 
 
 @dataclass
@@ -21,3 +21,4 @@ class TargetEvidence:
     traces: list[dict[str, Any]] = field(default_factory=list)
     gaps: list[Gap] = field(default_factory=list)
     scaling: list[ScalingActivity] = field(default_factory=list)
+    alarms: list[AlarmChange] = field(default_factory=list)  # the stop alarms' state changes (AWS)

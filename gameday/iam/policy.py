@@ -113,7 +113,11 @@ def _evidence(target: AwsTarget, arns: Arns) -> list[Grant]:
         ]
     if target.stop_alarms:
         grants.append(
-            Grant("watch the stop alarms", ("cloudwatch:DescribeAlarms",), tuple(target.stop_alarms))
+            Grant(
+                "watch the stop alarms",
+                ("cloudwatch:DescribeAlarms", "cloudwatch:DescribeAlarmHistory"),
+                tuple(target.stop_alarms),
+            )
         )
     return grants
 

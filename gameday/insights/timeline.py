@@ -25,7 +25,7 @@ from gameday.scoring.dependency_calls import calls_to, trace_reading
 from gameday.scoring.text import count, milliseconds, percent
 from gameday.traces import Caller
 
-EventKind = Literal["phase", "fault", "breaker", "scaling", "task", "requests", "guardrail", "abort"]
+EventKind = Literal["phase", "fault", "breaker", "scaling", "task", "requests", "guardrail", "alarm", "abort"]
 CHANGES_SHOWN = 4
 """Open/close events listed per breaker (one caller instance, one dependency); a flapping breaker
 gets one more line counting the rest instead of filling the table."""
@@ -61,6 +61,7 @@ def build_timeline(
         *_failed_requests(evidence.requests),
         *_tasks(evidence),
         *_scaling(evidence),
+        *_alarms(evidence),
         *_breakers(evidence),
         *(_guardrails(evidence, guardrails) if guardrails is not None else []),
         *([_abort(abort)] if abort is not None else []),
@@ -167,6 +168,18 @@ def _scaling(evidence: RunEvidence) -> Iterator[TimelineEvent]:
             source=RunFolder.SCALING,
             subject=f"service:{activity.service}",
         )
+
+
+def _alarms(evidence: RunEvidence) -> Iterator[TimelineEvent]:
+    """Each stop alarm's change of state; going into ALARM is a turning point."""
+    for change in evidence.alarms:
+        fields = {
+            "t": change.t,
+            "kind": "alarm",
+            "what": f"alarm {change.alarm} {change.old_state} → {change.new_state}: {change.reason}",
+            "source": RunFolder.ALARMS,
+        }
+        yield _marked(**fields) if change.new_state == "ALARM" else TimelineEvent.model_validate(fields)
 
 
 def _breakers(evidence: RunEvidence) -> Iterator[TimelineEvent]:

@@ -30,6 +30,7 @@ EVENT_COLOURS = {
     "task": "#0550ae",
     "requests": RED,
     "guardrail": "#bc4c00",
+    "alarm": "#bc4c00",
     "abort": "#bc4c00",
 }
 STRONG = 0.28  # fault band on a panel the fault acted on

@@ -18,7 +18,7 @@ from gameday.scoring.text import count, milliseconds, percent
 
 HURT = 0.99  # availability below this is shown as users hurt
 PREVIOUS_SHOWN = 10
-TURNS = ("breaker", "scaling", "guardrail", "abort")  # timeline events the summary retells
+TURNS = ("breaker", "scaling", "guardrail", "alarm", "abort")  # timeline events the summary retells
 TURNS_SHOWN = 6
 
 

@@ -302,6 +302,7 @@ def _bundle(
         events=collected.events,
         traces=collected.traces,
         scaling=collected.scaling,
+        alarms=collected.alarms,
         faults=[f.record() for f in faults],
         gaps=gaps,
         aborted_reason=aborted,

@@ -13,6 +13,7 @@ from botocore.client import BaseClient
 from botocore.exceptions import BotoCoreError, ClientError
 
 from gameday.aws_session import aws_client, describe_error
+from gameday.evidence.aws.alarms import alarm_history
 from gameday.evidence.aws.cloudwatch import collect_metrics, metric_queries
 from gameday.evidence.aws.ecs_events import service_events, stopped_tasks
 from gameday.evidence.aws.scaling import scaling_activities
@@ -58,6 +59,13 @@ def collect_aws(
     evidence.events.sort(key=lambda e: e.t)
     traces = collect_traces(client("xray"), since, until, cap=trace_cap, fault_windows=fault_windows)
     evidence.traces, evidence.gaps = traces.documents, evidence.gaps + traces.gaps
+    if target.stop_alarms:
+        try:
+            evidence.alarms = alarm_history(client("cloudwatch"), target.stop_alarms, since, until)
+        except (ClientError, BotoCoreError) as error:
+            evidence.gaps.append(
+                Gap(source="alarms", reason=f"alarm history unavailable: {describe_error(error)}")
+            )
     return evidence
 
 
