@@ -30,17 +30,17 @@ pytestmark = pytest.mark.e2e
 
 GRADED = """\
 name: drain-catalog
-description: catalog runs on one task of two for 12 s; the shop keeps serving.
-duration: 30s
+description: catalog runs on one task of two for 8 s; the shop keeps serving.
+duration: 18s
 load: {shape: step, users: 2, step_users: 0, step_every: 60s, max_users: 2}
 faults:
-  - {kind: drain-tasks, at: 8s, for: 12s, target: {service: catalog}, tasks: 1}
+  - {kind: drain-tasks, at: 5s, for: 8s, target: {service: catalog}, tasks: 1}
 expect:
   - {score: availability, min: 0.9}
   - {score: min_running_tasks, service: catalog, phase: fault, min: 1}
 """
-KILLED = GRADED.replace("name: drain-catalog", "name: drain-killed").replace("for: 12s", "for: 60s")
-KILLED = KILLED.replace("duration: 30s", "duration: 90s")
+KILLED = GRADED.replace("name: drain-catalog", "name: drain-killed").replace("for: 8s", "for: 60s")
+KILLED = KILLED.replace("duration: 18s", "duration: 90s")
 
 
 @pytest.fixture(scope="module")
