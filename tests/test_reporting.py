@@ -171,3 +171,20 @@ def test_verdict_table_is_aligned_and_ends_with_the_verdict_resilience_and_weigh
 def test_importing_reporting_does_not_import_matplotlib() -> None:
     code = "import sys, gameday.reporting; sys.exit('matplotlib' in sys.modules)"
     assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0
+
+
+def test_the_summary_says_what_was_tested_what_happened_and_what_to_fix(failed_run: Reported) -> None:
+    paths, _ = failed_run
+    markdown = paths.summary_md.read_text()
+    assert (
+        "**What was tested.** Half of the orders tasks are stopped while shoppers browse and check out. "
+        in markdown
+    )
+    assert "Faults: kill-tasks on service:orders at +20 s for 20 s." in markdown
+    assert "- During the fault window users got 97.5% of 400 requests answered, p95 900 ms." in markdown
+    assert "- The worst second was +20 s: 10.0% of 10 requests failed, p95 900 ms." in markdown
+    assert "- stopped orders tasks were not replaced: make replacement tasks start" in markdown
+    html = paths.report_html.read_text()
+    assert html.index('id="summary"') < html.index('id="findings"') < html.index('id="timeline"')
+    assert html.index('id="timeline"') < html.index("<h2>Charts</h2>") < html.index('id="scores"')
+    assert html.index('id="scores"') < html.index('id="gaps"')

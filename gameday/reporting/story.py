@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from gameday.evidence.bundle import RunEvidence
 from gameday.history.runs import PastRun
 from gameday.insights.findings import Finding, TraceLink
-from gameday.insights.impact import ALL_ROUTES, FAULT_WINDOW, Impact, RouteImpact
+from gameday.insights.impact import ALL_ROUTES, FAULT_WINDOW, Impact, RouteImpact, WorstSecond
 from gameday.insights.timeline import TimelineEvent
 from gameday.scenario import Scenario
 from gameday.scoring import ScoreCard
@@ -187,16 +187,14 @@ def summary(
     tested = scenario.description.strip() + (f" Faults: {faults}." if faults else " No fault was injected.")
     happened = (
         _felt(impact)
-        + [f"+{e.t - started:,.1f} s: {e.what}." for e in timeline if e.mark is not None and e.kind in TURNS][
-            :TURNS_SHOWN
-        ]
+        + [
+            f"+{e.t - started:,.1f} s: {e.what.rstrip('.')}."
+            for e in timeline
+            if e.mark is not None and e.kind in TURNS
+        ][:TURNS_SHOWN]
     )
     if impact.worst_seconds:
-        worst = impact.worst_seconds[0]
-        happened.append(
-            f"The worst second was +{worst.t - started:.0f} s: {percent(worst.failed / worst.requests)} of "
-            f"{count(worst.requests)} requests failed, p95 {milliseconds(worst.p95_ms)}."
-        )
+        happened.append(_worst(impact.worst_seconds[0], started))
     if card.verdict.value == "INVALID":
         to_fix = ["Make the fault land first: this run did not test the stack (see the faults table)."]
     elif findings:
@@ -204,6 +202,17 @@ def summary(
     else:
         to_fix = ["Nothing: no finding rule matched the evidence of this run."]
     return Summary(tested=tested, happened=happened, to_fix=to_fix)
+
+
+def _worst(second: WorstSecond, started: float) -> str:
+    at = f"+{second.t - started:.0f} s"
+    if not second.failed:
+        return f"The slowest second was {at}: p95 {milliseconds(second.p95_ms)}, and no request failed."
+    share = percent(second.failed / second.requests)
+    return (
+        f"The worst second was {at}: {share} of {count(second.requests)} requests failed, "
+        f"p95 {milliseconds(second.p95_ms)}."
+    )
 
 
 def _felt(impact: Impact) -> list[str]:
