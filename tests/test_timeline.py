@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
+from pathlib import Path
 
+from test_findings import scenario
 from xray_calls import FAULT_AT, FAULT_END, T0, TIMEOUT, Traces, run_with
 
 from gameday.evidence.records import AlarmChange, LoadSecond, ScalingActivity
+from gameday.insights.findings import find
 from gameday.insights.impact import ALL_ROUTES, FAULT_WINDOW, user_impact, worst_seconds
 from gameday.insights.timeline import Abort, build_timeline
 from gameday.scenario import Guardrails
+from gameday.scoring import score_run
 from gameday.scoring.testing import synthetic_evidence
 
 
@@ -150,3 +155,31 @@ def test_a_stop_alarm_going_into_alarm_is_a_turning_point_and_its_return_is_list
         ("alarm shop-5xx OK → ALARM: Threshold Crossed", 1, "alarms.jsonl"),
         ("alarm shop-5xx ALARM → OK: back under", None, "alarms.jsonl"),
     ]
+
+
+def test_every_recorded_sdk_case_reads_into_a_timeline_and_findings_that_claim_nothing_unseen() -> None:
+    """Documents the real X-Ray SDKs and ADOT wrote (tests/data/xray), each as a run with a fault
+    over them: nothing raises, the few calls give no finding, and the one case where a breaker
+    refused a call shows that breaker opening, named as the SDK's segment names its caller."""
+    corpus = Path(__file__).parent / "data" / "xray"
+    cases = sorted(p for p in corpus.glob("*/*.json") if json.loads(p.read_text()).get("documents"))
+    assert len(cases) > 40
+    opened = {}
+    for path in cases:
+        documents = json.loads(path.read_text())["documents"]
+        start = min(d["start_time"] for d in documents if "start_time" in d) - 5
+        evidence = replace(run_with(documents), started_at=start, ended_at=start + 60)
+        evidence = replace(
+            evidence, faults=[evidence.faults[0].model_copy(update={"injected_at": start + 1})]
+        )
+        card = score_run(scenario(), evidence)
+        assert find(evidence, card) == [], path.name
+        user_impact(evidence)
+        breakers = [e.what for e in build_timeline(evidence, None) if e.kind == "breaker"]
+        if breakers:
+            opened[f"{path.parent.name}/{path.stem}"] = breakers
+    assert opened == {
+        "python/botocore-dynamodb-breaker-wrapper": [
+            "the breaker of web in front of orders-table opened (first short-circuited call)"
+        ]
+    }

@@ -192,7 +192,7 @@ class _Reader:
                 items.append(parse(line))
             except ValueError as exc:  # pydantic's ValidationError is a ValueError too
                 bad += 1
-                first_bad = first_bad or f"line {number}: {_problem(exc)}"
+                first_bad = first_bad or f"line {number}: {first_problem(exc)}"
         if bad:
             reason = f"{name}: {bad} unreadable line(s) skipped, first at {first_bad}"
             self.gaps.append(Gap(source=source, reason=reason))
@@ -216,7 +216,7 @@ class _Reader:
                         offsets.append(offset)
                     except ValueError as exc:
                         bad += 1
-                        first_bad = first_bad or f"line {number}: {_problem(exc)}"
+                        first_bad = first_bad or f"line {number}: {first_problem(exc)}"
                 offset += len(raw)
         if bad:
             reason = f"{name}: {bad} unreadable line(s) skipped, first at {first_bad}"
@@ -231,7 +231,7 @@ class _Reader:
         try:
             return adapter.validate_json(path.read_bytes())
         except ValidationError as exc:
-            self.gaps.append(Gap(source=source, reason=f"{name} is unreadable: {_problem(exc)}"))
+            self.gaps.append(Gap(source=source, reason=f"{name} is unreadable: {first_problem(exc)}"))
             return None
 
     def array(self, name: str, source: str | None, model: type[M]) -> list[M]:
@@ -243,7 +243,7 @@ class _Reader:
         try:
             return TypeAdapter(list[model]).validate_json(path.read_bytes())  # type: ignore[valid-type]
         except ValidationError as exc:
-            self.gaps.append(Gap(source=source or name, reason=f"{name} is unreadable: {_problem(exc)}"))
+            self.gaps.append(Gap(source=source or name, reason=f"{name} is unreadable: {first_problem(exc)}"))
             return []
 
 
@@ -340,7 +340,7 @@ def _numbered_lines(path: Path) -> Iterator[tuple[int, str]]:
                 yield number, line
 
 
-def _problem(exc: ValueError) -> str:
+def first_problem(exc: ValueError) -> str:
     """The first problem in a line, briefly: a gap reason is one line, not a pydantic report."""
     if isinstance(exc, ValidationError) and exc.errors():
         error = exc.errors()[0]

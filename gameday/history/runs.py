@@ -11,8 +11,9 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict
 
+from gameday.evidence.bundle import first_problem
 from gameday.evidence.records import Score, Verdict
 from gameday.runfolder import RunFolder
 
@@ -48,17 +49,27 @@ class RunList:
 
 
 def read_runs(reports: Path, scenarios: set[str] | None = None) -> RunList:
-    """Every finished run under ``reports/runs`` (of ``scenarios``, when given), oldest first."""
+    """Every finished run under ``reports/runs`` (of ``scenarios``, when given), oldest first.
+
+    A run folder is named ``<UTC time>-<scenario>[-n]``, so with ``scenarios`` only folders whose
+    name holds one of them are read: a run's report asks for its scenario's runs, and a reports
+    folder may hold thousands of other runs. The scenario in scores.json still decides.
+    """
     runs, skipped = [], []
     folder = reports / RUNS
     for run_dir in sorted(folder.iterdir()) if folder.is_dir() else []:
         scores = run_dir / RunFolder.SCORES
+        if scenarios is not None and not any(f"-{name}" in run_dir.name for name in scenarios):
+            continue
         if not run_dir.is_dir() or not scores.is_file():
             continue
         try:
             run = _past_run(run_dir.name, json.loads(scores.read_text(encoding="utf-8")))
-        except (OSError, ValueError, ValidationError) as exc:
-            skipped.append(f"{run_dir.name}: {RunFolder.SCORES} is unreadable ({_first_line(exc)})")
+        except OSError as exc:
+            skipped.append(f"{run_dir.name}: {RunFolder.SCORES} is unreadable ({exc.strerror or exc})")
+            continue
+        except ValueError as exc:  # pydantic's ValidationError is a ValueError too
+            skipped.append(f"{run_dir.name}: {RunFolder.SCORES} is unreadable ({first_problem(exc)})")
             continue
         if scenarios is None or run.scenario in scenarios:
             runs.append(run)
@@ -82,10 +93,3 @@ def _past_run(folder: str, document: object) -> PastRun:
             "folder": folder,
         }
     )
-
-
-def _first_line(exc: Exception) -> str:
-    if isinstance(exc, ValidationError) and exc.errors():
-        error = exc.errors()[0]
-        return f"{'.'.join(str(p) for p in error['loc'])}: {error['msg']}"
-    return str(exc).splitlines()[0] if str(exc) else type(exc).__name__

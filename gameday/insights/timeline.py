@@ -21,7 +21,7 @@ from gameday.runfolder import RunFolder
 from gameday.safety.guardrails import MIN_WINDOW_REQUESTS, SecondsWindow, window_p95_ms
 from gameday.scenario import Guardrails
 from gameday.scoring.breakers import BreakerChange, state_changes
-from gameday.scoring.dependency_calls import calls_to, trace_reading
+from gameday.scoring.dependency_calls import called_dependencies, calls_to
 from gameday.scoring.text import count, milliseconds, percent
 from gameday.traces import Caller
 
@@ -183,10 +183,7 @@ def _alarms(evidence: RunEvidence) -> Iterator[TimelineEvent]:
 
 
 def _breakers(evidence: RunEvidence) -> Iterator[TimelineEvent]:
-    if not len(evidence.traces):
-        return
-    dependencies = sorted({call.dependency for call in trace_reading(evidence).calls})
-    for dependency in dependencies:
+    for dependency in called_dependencies(evidence):
         changes = state_changes(calls_to(evidence, dependency))
         if not changes:
             continue

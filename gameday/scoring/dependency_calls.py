@@ -87,6 +87,13 @@ def trace_reading(evidence: RunEvidence) -> TraceReading:
     return _LastReading.of(evidence)
 
 
+def called_dependencies(evidence: RunEvidence) -> list[str]:
+    """The dependencies the run's traces show calls to, by name (none without traces)."""
+    if not len(evidence.traces):
+        return []
+    return sorted({call.dependency for call in trace_reading(evidence).calls})
+
+
 def calls_to(evidence: RunEvidence, dependency: str) -> list[Call]:
     """The finished calls to ``dependency``, with the refused calls told from requests, by start."""
     reading = trace_reading(evidence)

@@ -15,7 +15,7 @@ from gameday.insights.findings.model import Finding, Judge, TraceLink
 from gameday.insights.findings.retry_rules import retry_findings
 from gameday.insights.findings.scaling_rules import scaling_findings
 from gameday.scoring import ScoreCard
-from gameday.scoring.dependency_calls import outage_window, trace_reading
+from gameday.scoring.dependency_calls import called_dependencies, outage_window
 
 __all__ = ["Finding", "TraceLink", "find"]
 
@@ -35,8 +35,7 @@ def find(evidence: RunEvidence, card: ScoreCard) -> list[Finding]:
             *task_replacement_findings(evidence, judge),
             *graded_findings(judge),
         ]
-    reading = trace_reading(evidence) if len(evidence.traces) else None
-    dependencies = sorted({c.dependency for c in reading.calls}) if reading is not None else []
+    dependencies = called_dependencies(evidence)
     findings: list[Finding] = []
     for dependency in dependencies:
         findings += breaker_findings(evidence, judge, dependency, outage)
